@@ -1,0 +1,351 @@
+/* main.c - the xnorcc command line. The pipeline, in one screen:
+ *
+ *   g = graph_new(model); pipeline_lower(g, ...);   frontend, topo, shapes+folding
+ *   pipeline_emit(g, ...);                          C backend
+ *   write_atomically(out.c, out.h)                  no partial files on error
+ *
+ * Subcommands: `xnorcc run` (the reference interpreter) and `xnorcc config`.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "npy.h"
+#include "pipeline.h"
+
+#ifndef XNORCC_VERSION
+#define XNORCC_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+    "usage: xnorcc MODEL [options]                 compile MODEL to C\n"
+    "       xnorcc run MODEL --input FILE... --output FILE...\n"
+    "                                              run MODEL in the reference interpreter\n"
+    "       xnorcc config [--cflags] [--libs]       flags to build generated code\n"
+    "\n"
+    "MODEL is an ONNX model in protobuf's JSON mapping (.json).\n"
+    "\n"
+    "options:\n"
+    "  -o FILE            write the C source to FILE and the header next to it\n"
+    "                     (FILE with .c replaced by .h); default: MODEL's stem + .c\n"
+    "  --name NAME        prefix of the generated API (default: MODEL's stem)\n"
+    "  --main             add a main(): ./prog in0.bin ... out0.bin ...\n"
+    "  --dim NAME=VALUE   value of a symbolic dimension (repeatable)\n"
+    "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
+    "  --output FILE      (run) where an output goes, .npy or .bin, in graph order\n"
+    "  -h, --help         show this help\n"
+    "  --version          show the version\n";
+
+typedef struct Options {
+  const char *model;      /* the model file */
+  const char *out;        /* -o */
+  const char *name;       /* --name */
+  int with_main;          /* --main */
+  DimBinding dims[64];    /* --dim */
+  int ndims;
+  const char *inputs[64]; /* run: --input */
+  int ninputs;
+  const char *outputs[64]; /* run: --output */
+  int noutputs;
+} Options;
+
+static int fail(const char *fmt, const char *arg) {
+  fputs("xnorcc: error: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\n(run 'xnorcc --help' for usage)\n", stderr);
+  return 2;
+}
+
+/* Value of an option given as "--opt VALUE" or "--opt=VALUE"; advances *i. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt) {
+  size_t n = strlen(opt);
+  if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (!strcmp(argv[*i], opt) && *i + 1 < argc)
+    return argv[++*i];
+  return NULL;
+}
+
+static int is_opt(const char *arg, const char *opt) {
+  size_t n = strlen(opt);
+  return !strncmp(arg, opt, n) && (arg[n] == 0 || arg[n] == '=');
+}
+
+static int parse_dim(Options *o, const char *s) {
+  const char *eq = strchr(s, '=');
+  if (!eq || eq == s || o->ndims == 64)
+    return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(eq + 1, &end, 10);
+  if (*end || end == eq + 1 || errno || v < 1 || v > (1LL << 31))
+    return -1;
+  size_t n = (size_t)(eq - s);
+  char *name = malloc(n + 1);
+  if (!name)
+    return -1;
+  memcpy(name, s, n);
+  name[n] = 0;
+  o->dims[o->ndims].name = name;
+  o->dims[o->ndims++].value = v;
+  return 0;
+}
+
+/* Parses argv from index first; returns 0, 1 (help/version printed) or 2 (usage error). */
+static int parse_args(Options *o, int argc, char **argv, int first, int is_run) {
+  for (int i = first; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage, stdout);
+      return 1;
+    } else if (!strcmp(a, "--version")) {
+      printf("xnorcc %s\n", XNORCC_VERSION);
+      return 1;
+    } else if (!strcmp(a, "-o") || (a[0] == '-' && a[1] == 'o' && a[2])) {
+      if (a[2])
+        o->out = a + 2;
+      else if (i + 1 < argc)
+        o->out = argv[++i];
+      else
+        return fail("option '%s' needs a value", a);
+    } else if (is_opt(a, "--name")) {
+      if (!(o->name = opt_value(argc, argv, &i, "--name")))
+        return fail("option '%s' needs a value", a);
+    } else if (!strcmp(a, "--main")) {
+      o->with_main = 1;
+    } else if (is_opt(a, "--dim")) {
+      if (!(v = opt_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
+        return fail("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");
+    } else if (is_run && is_opt(a, "--input")) {
+      if (!(v = opt_value(argc, argv, &i, "--input")) || o->ninputs == 64)
+        return fail("option '%s' needs a value", a);
+      o->inputs[o->ninputs++] = v;
+    } else if (is_run && is_opt(a, "--output")) {
+      if (!(v = opt_value(argc, argv, &i, "--output")) || o->noutputs == 64)
+        return fail("option '%s' needs a value", a);
+      o->outputs[o->noutputs++] = v;
+    } else if (a[0] == '-' && a[1]) {
+      return fail("unknown option '%s'", a);
+    } else if (o->model) {
+      return fail("more than one model given ('%s')", a);
+    } else {
+      o->model = a;
+    }
+  }
+  if (!o->model)
+    return fail("%sno model file given", "");
+  return 0;
+}
+
+/* The model file's stem made a valid C identifier. */
+static char *default_name(const char *model) {
+  const char *base = strrchr(model, '/');
+  base = base ? base + 1 : model;
+  size_t n = strcspn(base, ".");
+  char *s = malloc(n + 3);
+  if (!s)
+    return NULL;
+  size_t k = 0;
+  if (n == 0 || isdigit((unsigned char)base[0]))
+    s[k++] = 'm', s[k++] = '_';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)base[i];
+    s[k++] = (char)((isalnum(c) && c < 128) || c == '_' ? c : '_');
+  }
+  s[k] = 0;
+  return s;
+}
+
+static int valid_ident(const char *s) {
+  if (!*s || isdigit((unsigned char)*s))
+    return 0;
+  for (; *s; s++)
+    if (!(isalnum((unsigned char)*s) || *s == '_') || (unsigned char)*s >= 128)
+      return 0;
+  return 1;
+}
+
+/* Writes both files through temporaries and renames them into place at the
+ * end, so that an error never leaves a partial output. */
+static int write_outputs(const char *cpath, const StrBuf *c, const char *hpath, const StrBuf *h) {
+  const char *paths[2] = {hpath, cpath};
+  const StrBuf *bufs[2] = {h, c};
+  char tmp[2][4096];
+  int made = 0, ok = 1;
+  for (int i = 0; i < 2 && ok; i++) {
+    snprintf(tmp[i], sizeof tmp[i], "%s.tmp%ld", paths[i], (long)getpid());
+    FILE *f = fopen(tmp[i], "wb");
+    if (!f) {
+      fprintf(stderr, "xnorcc: error: cannot create '%s': %s\n", paths[i], strerror(errno));
+      ok = 0;
+      break;
+    }
+    made++;
+    if (fwrite(bufs[i]->s, 1, bufs[i]->len, f) != bufs[i]->len)
+      ok = 0;
+    if (fclose(f) != 0)
+      ok = 0;
+    if (!ok)
+      fprintf(stderr, "xnorcc: error: cannot write '%s'\n", paths[i]);
+  }
+  for (int i = 0; ok && i < 2; i++)
+    if (rename(tmp[i], paths[i]) != 0) {
+      fprintf(stderr, "xnorcc: error: cannot write '%s': %s\n", paths[i], strerror(errno));
+      ok = 0;
+    }
+  if (!ok)
+    for (int i = 0; i < made; i++)
+      remove(tmp[i]);
+  return ok ? 0 : -1;
+}
+
+static int cmd_compile(Options *o) {
+  char *name = o->name ? NULL : default_name(o->model);
+  const char *ident = o->name ? o->name : name;
+  if (!ident || !valid_ident(ident)) {
+    free(name);
+    return fail("--name must be a valid C identifier, got '%s'", ident ? ident : "");
+  }
+  char *cpath = NULL, *hpath = NULL;
+  const char *out = o->out;
+  if (!out) {
+    cpath = malloc(strlen(ident) + 3);
+    sprintf(cpath, "%s.c", ident);
+  } else {
+    cpath = malloc(strlen(out) + 1);
+    strcpy(cpath, out);
+  }
+  size_t n = strlen(cpath);
+  hpath = malloc(n + 3);
+  strcpy(hpath, cpath);
+  if (n > 2 && !strcmp(cpath + n - 2, ".c"))
+    hpath[n - 1] = 'h';
+  else
+    strcat(hpath, ".h");
+  const char *hbase = strrchr(hpath, '/');
+  hbase = hbase ? hbase + 1 : hpath;
+
+  Diag d;
+  diag_init(&d, o->model);
+  LoadOptions lo = {o->dims, o->ndims};
+  EmitOptions eo = {ident, hbase, o->with_main};
+  int rc = 1;
+  Graph *g = graph_new(o->model);
+  if (!g) {
+    diag_error(&d, "out of memory");
+  } else {
+    StrBuf c, h;
+    if (pipeline_lower(g, NULL, 0, &lo, &d) == 0 && pipeline_emit(g, &eo, &d, &c, &h) == 0)
+      rc = write_outputs(cpath, &c, hpath, &h) ? 1 : 0;
+  }
+  diag_print(&d, stderr);
+  diag_free(&d);
+  graph_free(g);
+  free(name);
+  free(cpath);
+  free(hpath);
+  return rc;
+}
+
+static int cmd_run(Options *o) {
+  Diag d;
+  diag_init(&d, o->model);
+  LoadOptions lo = {o->dims, o->ndims};
+  Graph *g = graph_new(o->model);
+  int rc = 1;
+  if (!g) {
+    diag_error(&d, "out of memory");
+    goto done;
+  }
+  if (pipeline_lower(g, NULL, 0, &lo, &d))
+    goto done;
+  if (o->ninputs != g->ninputs || o->noutputs != g->noutputs) {
+    diag_error(&d, "the model has %d input(s) and %d output(s) but %d --input and %d --output were given",
+               g->ninputs, g->noutputs, o->ninputs, o->noutputs);
+    goto done;
+  }
+  jmp_buf oom;
+  if (setjmp(oom)) {
+    diag_error(&d, "out of memory");
+    goto done;
+  }
+  arena_set_oom(g->arena, &oom);
+  const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
+  float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+  for (int i = 0; i < g->ninputs; i++) {
+    Tensor *t = &g->t[g->inputs[i]];
+    if (!(in[i] = tensor_read(g->arena, o->inputs[i], t->rank, t->dims, tensor_numel(t), &d)))
+      goto done;
+  }
+  for (int i = 0; i < g->noutputs; i++)
+    out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
+  if (interp_run(g, &d, in, out))
+    goto done;
+  rc = 0;
+  for (int i = 0; i < g->noutputs; i++) {
+    Tensor *t = &g->t[g->outputs[i]];
+    if (tensor_write(o->outputs[i], t->rank, t->dims, out[i], tensor_numel(t), &d))
+      rc = 1;
+  }
+done:
+  diag_print(&d, stderr);
+  diag_free(&d);
+  graph_free(g);
+  return rc;
+}
+
+/* Include and library directories: the install tree when xnorcc runs from
+ * PREFIX/bin, else the build tree it was built in. */
+static int cmd_config(int argc, char **argv) {
+  int cflags = 0, libs = 0;
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--cflags"))
+      cflags = 1;
+    else if (!strcmp(argv[i], "--libs"))
+      libs = 1;
+    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs("usage: xnorcc config [--cflags] [--libs]\n", stdout);
+      return 0;
+    } else
+      return fail("unknown config option '%s'", argv[i]);
+  }
+  if (!cflags && !libs)
+    cflags = libs = 1;
+  char exe[4096], inc[4200], lib[4200];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  snprintf(inc, sizeof inc, "%s", XNORCC_RT_INCLUDE_DIR);
+  snprintf(lib, sizeof lib, "%s", XNORCC_RT_LIB_DIR);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = 0;
+      char probe[4300];
+      snprintf(probe, sizeof probe, "%s/../include/xnorcc_rt.h", exe);
+      if (access(probe, R_OK) == 0) {
+        snprintf(inc, sizeof inc, "%s/../include", exe);
+        snprintf(lib, sizeof lib, "%s/../lib", exe);
+      }
+    }
+  }
+  if (cflags)
+    printf("-I%s%s", inc, libs ? " " : "\n");
+  if (libs)
+    printf("-L%s -lxnorcc_rt -lm\n", lib);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  Options o;
+  memset(&o, 0, sizeof o);
+  if (argc > 1 && !strcmp(argv[1], "config"))
+    return cmd_config(argc, argv);
+  int is_run = argc > 1 && !strcmp(argv[1], "run");
+  int rc = parse_args(&o, argc, argv, is_run ? 2 : 1, is_run);
+  if (rc)
+    return rc == 1 ? 0 : rc;
+  return is_run ? cmd_run(&o) : cmd_compile(&o);
+}

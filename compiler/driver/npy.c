@@ -1,0 +1,189 @@
+/* npy.c - NumPy .npy format version 1/2/3 (float32, C order) and raw .bin. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npy.h"
+
+static int has_ext(const char *s, const char *ext) {
+  size_t n = strlen(s), m = strlen(ext);
+  return n >= m && !strcmp(s + n - m, ext);
+}
+
+/* Little-endian float32 from 4 bytes, whatever the host order. */
+static float get_f32(const unsigned char *p) {
+  uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static void put_f32(unsigned char *p, float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  p[0] = (unsigned char)u, p[1] = (unsigned char)(u >> 8), p[2] = (unsigned char)(u >> 16),
+  p[3] = (unsigned char)(u >> 24);
+}
+
+static const char *dims_text(Arena *a, int rank, const int64_t *dims) {
+  StrBuf b;
+  sb_init(&b, a);
+  sb_putc(&b, '(');
+  for (int i = 0; i < rank; i++)
+    sb_printf(&b, i ? ", %lld" : "%lld", (long long)dims[i]);
+  sb_puts(&b, rank == 1 ? ",)" : ")");
+  return b.s;
+}
+
+/* Parses the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
+static int parse_header(Arena *a, const char *path, const char *h, int rank, const int64_t *dims, Diag *d) {
+  const char *descr = strstr(h, "'descr'");
+  const char *fo = strstr(h, "'fortran_order'");
+  const char *sh = strstr(h, "'shape'");
+  if (!descr || !fo || !sh) {
+    diag_error(d, "%s: not a valid .npy header", path);
+    return -1;
+  }
+  const char *q = strchr(descr + 7, '\'');
+  if (!q || strncmp(q, "'<f4'", 5)) {
+    diag_error(d, "%s: element type must be little-endian float32 ('<f4')", path);
+    return -1;
+  }
+  const char *v = strchr(fo + 15, ':');
+  while (v && (*v == ':' || *v == ' '))
+    v++;
+  if (!v || strncmp(v, "False", 5)) {
+    diag_error(d, "%s: Fortran-order arrays are not supported", path);
+    return -1;
+  }
+  const char *p = strchr(sh, '(');
+  if (!p) {
+    diag_error(d, "%s: not a valid .npy shape", path);
+    return -1;
+  }
+  int64_t got[32];
+  int n = 0;
+  p++;
+  for (;;) {
+    while (*p == ' ' || *p == ',')
+      p++;
+    if (*p == ')')
+      break;
+    char *end;
+    errno = 0;
+    long long x = strtoll(p, &end, 10);
+    if (end == p || errno || x < 0 || n == 32) {
+      diag_error(d, "%s: not a valid .npy shape", path);
+      return -1;
+    }
+    got[n++] = x;
+    p = end;
+  }
+  int same = n == rank;
+  for (int i = 0; same && i < n; i++)
+    same = got[i] == dims[i];
+  if (!same) {
+    diag_error(d, "%s: array has shape %s but the model expects %s", path, dims_text(a, n, got),
+               dims_text(a, rank, dims));
+    return -1;
+  }
+  return 0;
+}
+
+float *tensor_read(Arena *a, const char *path, int rank, const int64_t *dims, int64_t numel, Diag *d) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    diag_error(d, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  float *x = NULL;
+  unsigned char *raw = NULL;
+  if (has_ext(path, ".npy")) {
+    unsigned char pre[12];
+    if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
+      diag_error(d, "%s: not a .npy file", path);
+      goto done;
+    }
+    size_t hlen = pre[8] | (size_t)pre[9] << 8;
+    if (pre[6] >= 2) {
+      if (fread(pre + 10, 1, 2, f) != 2) {
+        diag_error(d, "%s: truncated .npy header", path);
+        goto done;
+      }
+      hlen |= (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+    }
+    if (hlen > (1u << 20)) {
+      diag_error(d, "%s: .npy header too long", path);
+      goto done;
+    }
+    char *h = arena_alloc(a, hlen + 1);
+    if (fread(h, 1, hlen, f) != hlen) {
+      diag_error(d, "%s: truncated .npy header", path);
+      goto done;
+    }
+    if (parse_header(a, path, h, rank, dims, d))
+      goto done;
+  } else if (!has_ext(path, ".bin")) {
+    diag_error(d, "%s: unknown tensor file type (expected .npy or .bin)", path);
+    goto done;
+  }
+  int64_t bytes;
+  if (!xn_mul_ok(numel, 4, &bytes)) {
+    diag_error(d, "%s: tensor too large", path);
+    goto done;
+  }
+  raw = arena_alloc(a, (size_t)bytes + 1);
+  size_t got = fread(raw, 1, (size_t)bytes + 1, f);
+  if (got != (size_t)bytes) {
+    diag_error(d, "%s: holds %s%zu bytes of data but the model expects %lld (%lld float32 values)", path,
+               got > (size_t)bytes ? "more than " : "", got > (size_t)bytes ? (size_t)bytes : got,
+               (long long)bytes, (long long)numel);
+    goto done;
+  }
+  x = arena_array(a, (size_t)numel + 1, sizeof(float));
+  for (int64_t i = 0; i < numel; i++)
+    x[i] = get_f32(raw + 4 * i);
+done:
+  fclose(f);
+  return x;
+}
+
+int tensor_write(const char *path, int rank, const int64_t *dims, const float *x, int64_t numel, Diag *d) {
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    diag_error(d, "%s: cannot create: %s", path, strerror(errno));
+    return -1;
+  }
+  int ok = 1;
+  if (has_ext(path, ".npy")) {
+    char h[512];
+    int n = snprintf(h, sizeof h, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+    for (int i = 0; i < rank; i++)
+      n += snprintf(h + n, sizeof h - (size_t)n, i ? ", %lld" : "%lld", (long long)dims[i]);
+    n += snprintf(h + n, sizeof h - (size_t)n, rank == 1 ? ",), }" : "), }");
+    /* Pad with spaces so that data starts on a 64-byte boundary, end with \n. */
+    int total = 10 + n + 1;
+    int pad = (64 - total % 64) % 64;
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
+    int hlen = n + pad + 1;
+    pre[8] = (unsigned char)(hlen & 0xff);
+    pre[9] = (unsigned char)(hlen >> 8);
+    ok = fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)n, f) == (size_t)n;
+    for (int i = 0; ok && i < pad; i++)
+      ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF;
+  }
+  for (int64_t i = 0; ok && i < numel; i++) {
+    unsigned char b[4];
+    put_f32(b, x[i]);
+    ok = fwrite(b, 1, 4, f) == 4;
+  }
+  if (fclose(f) != 0)
+    ok = 0;
+  if (!ok) {
+    diag_error(d, "%s: write failed", path);
+    remove(path);
+    return -1;
+  }
+  return 0;
+}

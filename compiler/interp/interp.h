@@ -1,0 +1,23 @@
+/* interp.h - the reference interpreter: plain loops, written to be obviously
+ * right. It is the reference for every test and computes constant folding.
+ *
+ * interp.c   per-op evaluation and whole-graph runs
+ */
+#ifndef XN_INTERP_H
+#define XN_INTERP_H
+
+#include "../ir/ir.h"
+
+/* Evaluates node n of g. in[i] points at the data of input i (float or
+ * int64_t per the tensor's dtype; NULL for an omitted input), laid out densely
+ * in the tensor's shape; out[i] points at caller-allocated storage for output i
+ * (NULL for omitted outputs). All shapes must be known. Returns 0, or -1 after
+ * reporting to d (e.g. an index out of range in Gather). */
+int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
+
+/* Runs the whole graph (shapes inferred, topologically sorted): inputs[i] is
+ * the data of graph input i, outputs[i] receives graph output i (both sized by
+ * tensor_numel). Intermediates live in the graph arena. Returns 0 or -1. */
+int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs);
+
+#endif

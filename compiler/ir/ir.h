@@ -1,0 +1,177 @@
+/* ir.h - the one graph IR of xnorcc.
+ *
+ * A Graph owns arrays of Tensors and Nodes; nodes refer to tensors by index
+ * (-1 for an omitted optional input). Every tensor has an element type and, once
+ * shape inference has run, a fixed shape. Constant tensors carry their data.
+ * Every node and tensor records where it came from (loc: a JSON path such as
+ * "graph.node[7]", or "line:col" for text IR) so any pass can report against
+ * the source file. All memory belongs to the graph's arena.
+ *
+ * graph.c    building graphs, attributes, lookups
+ * topo.c     topological order, structural checks (verifier)
+ * params.c   normalized attributes of Conv/pool/Gemm-like ops
+ */
+#ifndef XN_IR_H
+#define XN_IR_H
+
+#include <stdint.h>
+
+#include "../util/util.h"
+#include "ops.h"
+
+#define XN_MAX_RANK 8
+
+typedef enum DType {
+  DT_F32,  /* float32 */
+  DT_I64,  /* int64 (shapes, axes, indices); ONNX INT32 is widened to this */
+  DT_BIT,  /* +-1 values (binary activations); stored as float +-1 when constant */
+  DT__COUNT
+} DType;
+
+const char *dtype_name(DType t);
+/* Bytes of one element as stored in Tensor.data (BIT is stored as float). */
+size_t dtype_size(DType t);
+
+typedef struct Tensor {
+  const char *name;  /* original name from the model (any bytes but NUL) */
+  const char *loc;   /* where it was declared, e.g. "graph.initializer[3]" */
+  DType dtype;       /* element type */
+  int rank;          /* number of dims; -1 while unknown */
+  int64_t dims[XN_MAX_RANK]; /* extents, all >= 0 once known */
+  void *data;        /* constant contents (float or int64_t), NULL if computed */
+  int producer;      /* index of the producing node, -1 for inputs/constants */
+  int is_input;      /* a graph input fed at run time */
+  int is_output;     /* a graph output */
+} Tensor;
+
+typedef enum AttrKind {
+  AT_INT,     /* i */
+  AT_FLOAT,   /* f */
+  AT_STRING,  /* s, slen (may hold any bytes) */
+  AT_INTS,    /* ints[n] */
+  AT_FLOATS,  /* floats[n] */
+  AT_TENSOR,  /* tensor: index of a constant tensor */
+  AT_OTHER    /* a kind xnorcc does not use (graphs, strings lists...) */
+} AttrKind;
+
+typedef struct Attr {
+  const char *name; /* attribute name */
+  const char *loc;  /* where it was declared */
+  AttrKind kind;    /* which of the fields below is set */
+  int64_t i;        /* AT_INT */
+  float f;          /* AT_FLOAT */
+  const char *s;    /* AT_STRING, NUL-terminated copy */
+  size_t slen;      /* AT_STRING length (s may contain NUL bytes) */
+  int64_t *ints;    /* AT_INTS */
+  float *floats;    /* AT_FLOATS */
+  int n;            /* number of ints/floats */
+  int tensor;       /* AT_TENSOR: tensor index */
+} Attr;
+
+typedef struct Node {
+  Op op;            /* operator */
+  const char *name; /* node name from the model ("" if none) */
+  const char *loc;  /* where it was declared, e.g. "graph.node[7]" */
+  int nin;          /* number of inputs (omitted optional ones included) */
+  int *in;          /* tensor indices, -1 for an omitted optional input */
+  int nout;         /* number of outputs */
+  int *out;         /* tensor indices, -1 for an omitted optional output */
+  int nattr;        /* number of attributes */
+  Attr *attr;       /* attributes */
+  int dead;         /* removed by a pass; skipped by everyone */
+  void *aux;        /* pass/backend-private data attached to the node */
+} Node;
+
+typedef struct Graph {
+  Arena *arena;     /* owns everything below */
+  const char *file; /* model file name, for messages */
+  const char *name; /* graph name from the model */
+  int64_t opset;    /* opset version of the default ONNX domain */
+  int64_t xnor_opset; /* opset version of the "xnor" domain (0 if not imported) */
+  Tensor *t;        /* tensors */
+  int nt, capt;     /* tensors used / allocated */
+  Node *n;          /* nodes, in topological order after topo_sort() */
+  int nn, capn;     /* nodes used / allocated */
+  int *inputs;      /* run-time graph inputs (tensor indices), in order */
+  int ninputs;
+  int *outputs;     /* graph outputs (tensor indices), in order */
+  int noutputs;
+} Graph;
+
+/* ---- graph.c ---- */
+
+/* An empty graph with its own arena, or NULL when out of memory. */
+Graph *graph_new(const char *file);
+void graph_free(Graph *g);
+/* Appends a tensor named name; returns its index. rank -1 = shape unknown. */
+int graph_add_tensor(Graph *g, const char *name, const char *loc);
+/* Index of the tensor named name, or -1. (Linear scan; use a name map when bulk-loading.) */
+int graph_find_tensor(const Graph *g, const char *name);
+/* Appends a node with room for nin inputs and nout outputs (all -1); returns its index. */
+int graph_add_node(Graph *g, Op op, const char *name, const char *loc, int nin, int nout);
+/* Adds an attribute (zeroed apart from name/kind/loc) to node ni and returns it. */
+Attr *node_add_attr(Graph *g, int ni, const char *name, AttrKind kind, const char *loc);
+void graph_add_input(Graph *g, int ti);
+void graph_add_output(Graph *g, int ti);
+
+/* Attribute lookups: the attribute named name, or NULL. */
+const Attr *node_attr(const Node *n, const char *name);
+int64_t attr_int(const Node *n, const char *name, int64_t dflt);
+float attr_float(const Node *n, const char *name, float dflt);
+/* Ints attribute: returns its count and sets *v, or returns -1 when absent. */
+int attr_ints(const Node *n, const char *name, const int64_t **v);
+/* String attribute or dflt. */
+const char *attr_string(const Node *n, const char *name, const char *dflt);
+
+/* Number of elements of a tensor with known shape; -1 if unknown or overflowing. */
+int64_t tensor_numel(const Tensor *t);
+/* Sets rank and dims. */
+void tensor_set_shape(Tensor *t, int rank, const int64_t *dims);
+/* "1x3x224x224" (or "?" when unknown) in the graph arena. */
+const char *shape_str(Graph *g, const Tensor *t);
+/* "node 'conv3' (Conv) at graph.node[7]": how messages name a node. */
+const char *node_desc(Graph *g, const Node *n);
+/* Reports "FILE: error: node 'x' (Op) at LOC: MESSAGE". */
+void node_error(Diag *d, Graph *g, const Node *n, const char *fmt, ...) XN_PRINTF(4, 5);
+/* The tensor at input i of node n, or NULL when omitted/out of range. */
+Tensor *node_in(Graph *g, const Node *n, int i);
+Tensor *node_out(Graph *g, const Node *n, int i);
+
+/* ---- topo.c ---- */
+
+/* Sets producers, checks that every input is produced once (by a node, a graph
+ * input or a constant), that no tensor is produced twice, that the graph has no
+ * cycle, and reorders g->n topologically (iteratively, stable: ties keep file
+ * order). Reports errors to d; returns 0 on success, -1 on error. */
+int topo_sort(Graph *g, Diag *d);
+/* Structural verifier run after passes: arities against op_info, tensor indices
+ * in range, producers consistent, topological order, known shapes (when
+ * shapes_known). Reports internal inconsistencies to d; returns 0 if clean. */
+int graph_verify(Graph *g, Diag *d, int shapes_known);
+
+/* ---- params.c: normalized attributes (after shape inference) ---- */
+
+/* Spatial window of Conv, BinConv, MaxPool, AveragePool for a 4-D NCHW input
+ * (2 spatial dims; 1-D ops are treated with H = 1). auto_pad is resolved. */
+typedef struct Window {
+  int nsp;          /* spatial dims (1 or 2) */
+  int64_t k[2];     /* kernel extent per spatial dim */
+  int64_t s[2];     /* strides */
+  int64_t d[2];     /* dilations */
+  int64_t pb[2];    /* padding at the beginning of each spatial dim */
+  int64_t pe[2];    /* padding at the end */
+  int64_t in[2];    /* input extents */
+  int64_t out[2];   /* output extents */
+  int ceil_mode;    /* pools: output size rounded up */
+  int count_include_pad; /* AveragePool */
+  int64_t group;    /* Conv groups */
+} Window;
+
+/* Fills w from node n (whose input 0 has a known shape; kernel from attribute
+ * kernel_shape or, for convs, from the weight tensor input 1). Reports bad
+ * attributes (stride 0, dilation 0, negative pads, pads larger than the kernel
+ * window allows, rank mismatches, empty output) to d against the node; returns
+ * 0 on success, -1 on error. */
+int window_params(Graph *g, const Node *n, Window *w, Diag *d);
+
+#endif

@@ -1,0 +1,40 @@
+/* frontend.h - model loaders. Each fills an empty Graph from one input format.
+ *
+ * json/json.c   ONNX ModelProto in protobuf's JSON mapping (.json)
+ * load.c        dispatch on the file name
+ *
+ * Loaders report problems to the Diag (never exit) and allocate from the
+ * graph's arena, which jumps to the caller's out-of-memory handler when it
+ * cannot grow; a loader that holds other memory (e.g. a cJSON tree) installs
+ * its own handler to free it and then jumps on to the previous one.
+ */
+#ifndef XN_FRONTEND_H
+#define XN_FRONTEND_H
+
+#include "../compiler/ir/ir.h"
+
+/* A value for a symbolic dimension, from --dim NAME=VALUE. */
+typedef struct DimBinding {
+  const char *name; /* dimParam name */
+  int64_t value;    /* its extent (>= 1) */
+} DimBinding;
+
+typedef struct LoadOptions {
+  const DimBinding *dims; /* bindings for symbolic dims */
+  int ndims;
+} LoadOptions;
+
+/* Loads the model in text[0..len) (the contents of the file g->file) into g,
+ * which must be empty. Returns 0 on success, -1 after reporting errors to d.
+ * On success the graph has tensors (inputs with shapes, initializers with
+ * data), nodes in file order, inputs and outputs; topo_sort() has not run. */
+int json_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
+
+/* Calls the loader that g->file's extension names (.json; other extensions are
+ * reported as unsupported) on text[0..len), which must be followed by a NUL.
+ * Returns 0 on success, -1 on error. */
+int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
+/* Reads the file g->file and calls frontend_load_text(). */
+int frontend_load(Graph *g, const LoadOptions *o, Diag *d);
+
+#endif
