@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages xnorcc needs, when they are missing.
+#   scripts/deps.sh          build and test dependencies
+#   scripts/deps.sh bench    also the benchmark baselines (oneDNN, OpenBLAS)
+#   scripts/deps.sh models   also PyTorch and ONNX, to regenerate test models
+set -eu
+pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev"
+for extra in "$@"; do
+  case "$extra" in
+    bench) pkgs="$pkgs libdnnl-dev libopenblas-dev" ;;
+    models) pkgs="$pkgs python3-torch python3-onnx python3-numpy python3-protobuf" ;;
+    *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
+  esac
+done
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps.sh: installing:$missing"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null

@@ -1,0 +1,709 @@
+#!/usr/bin/python3
+"""Generate per-op ONNX test cases built with onnx.helper.
+
+Expected outputs come from the plain numpy implementations of the ONNX
+operators below (`OPS`), computed in float64 and stored as float32.
+Run from anywhere: /usr/bin/python3 tests/models/gen/gen_onnx.py
+Everything is seeded; re-running rewrites byte-identical files.
+"""
+import json
+import os
+import sys
+import zlib
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+from google.protobuf import json_format
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.dirname(HERE)
+
+# ---------------------------------------------------------------------------
+# numpy reference implementations, following the ONNX operator spec
+# ---------------------------------------------------------------------------
+
+
+def _pads_for(in_sizes, kernel, strides, dilations, auto_pad, pads):
+    """Return (begin pads, end pads) for the spatial dims, per ONNX auto_pad."""
+    n = len(in_sizes)
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        b, e = [], []
+        for i in range(n):
+            out = -(-in_sizes[i] // strides[i])
+            total = max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in_sizes[i])
+            small, big = total // 2, total - total // 2
+            if auto_pad == "SAME_UPPER":
+                b.append(small); e.append(big)
+            else:
+                b.append(big); e.append(small)
+        return b, e
+    if auto_pad == "VALID":
+        return [0] * n, [0] * n
+    pads = list(pads) if pads else [0] * (2 * n)
+    return pads[:n], pads[n:]
+
+
+def _str(v):
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def op_conv(node, a, x, w, b=None):
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    s = a.get("strides", [1, 1]); d = a.get("dilations", [1, 1]); g = a.get("group", 1)
+    pb, pe = _pads_for([h, wd], [kh, kw], s, d, _str(a.get("auto_pad", "NOTSET")), a.get("pads"))
+    assert cg * g == c, "group mismatch"
+    xp = np.pad(x, ((0, 0), (0, 0), (pb[0], pe[0]), (pb[1], pe[1])))
+    oh = (h + pb[0] + pe[0] - ((kh - 1) * d[0] + 1)) // s[0] + 1
+    ow = (wd + pb[1] + pe[1] - ((kw - 1) * d[1] + 1)) // s[1] + 1
+    y = np.zeros((n, m, oh, ow))
+    mg = m // g
+    for gi in range(g):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, gi * cg:(gi + 1) * cg,
+                           i * d[0]: i * d[0] + s[0] * (oh - 1) + 1: s[0],
+                           j * d[1]: j * d[1] + s[1] * (ow - 1) + 1: s[1]]
+                y[:, gi * mg:(gi + 1) * mg] += np.einsum("nchw,mc->nmhw", patch, w[gi * mg:(gi + 1) * mg, :, i, j])
+    if b is not None:
+        y += b.reshape(1, m, 1, 1)
+    return y
+
+
+def _pool(a, x, kind):
+    """2-D Max/AveragePool.  Output size: floor, or ceil when ceil_mode=1, dropping a last
+    window that would start in the end padding (PyTorch's rule).  With
+    count_include_pad=1 the divisor counts padded cells but not the part of a ceil_mode
+    window that hangs past the end padding (also PyTorch's rule)."""
+    n, c, h, w = x.shape
+    k = a["kernel_shape"]; s = a.get("strides", [1, 1]); d = a.get("dilations", [1, 1])
+    pb, pe = _pads_for([h, w], k, s, d, _str(a.get("auto_pad", "NOTSET")), a.get("pads"))
+    ceil = a.get("ceil_mode", 0); cip = a.get("count_include_pad", 0)
+    size = [h, w]; outs = []
+    for i in range(2):
+        num = size[i] + pb[i] + pe[i] - ((k[i] - 1) * d[i] + 1)
+        o = (-(-num // s[i]) if ceil else num // s[i]) + 1
+        if ceil and (o - 1) * s[i] >= size[i] + pb[i]:
+            o -= 1
+        outs.append(o)
+    y = np.zeros((n, c, outs[0], outs[1]))
+    for oy in range(outs[0]):
+        for ox in range(outs[1]):
+            hs = [oy * s[0] - pb[0] + t * d[0] for t in range(k[0])]
+            ws = [ox * s[1] - pb[1] + t * d[1] for t in range(k[1])]
+            hv = [q for q in hs if 0 <= q < h]; wv = [q for q in ws if 0 <= q < w]
+            win = x[:, :, hv][:, :, :, wv]
+            if kind == "max":
+                y[:, :, oy, ox] = win.max(axis=(2, 3))
+            else:
+                if cip:
+                    cnt = (len([q for q in hs if q < h + pe[0]]) * len([q for q in ws if q < w + pe[1]]))
+                else:
+                    cnt = len(hv) * len(wv)
+                y[:, :, oy, ox] = win.sum(axis=(2, 3)) / cnt
+    return y
+
+
+def _softmax(x, axis, flatten):
+    axis = axis % x.ndim
+    if flatten:  # opset < 13: coerce to 2-D [prod(shape[:axis]), prod(shape[axis:])]
+        z = x.reshape(int(np.prod(x.shape[:axis])), -1)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).reshape(x.shape)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _pad(x, pads, value):
+    n = x.ndim
+    pads = [int(p) for p in pads]
+    sl = tuple(slice(max(0, -pads[i]), x.shape[i] - max(0, -pads[i + n])) for i in range(n))
+    x = x[sl]  # negative pads crop
+    return np.pad(x, [(max(0, pads[i]), max(0, pads[i + n])) for i in range(n)],
+                  mode="constant", constant_values=value)
+
+
+def _reshape(x, shape):
+    shape = [int(v) for v in shape]
+    shape = [x.shape[i] if v == 0 else v for i, v in enumerate(shape)]  # allowzero=0
+    return x.reshape(shape)
+
+
+def _opt(ins, i):
+    return ins[i] if len(ins) > i and ins[i] is not None else None
+
+
+def run_node(node, a, ins, opset):
+    t = node.op_type
+    if t == "Conv": return [op_conv(node, a, *ins)]
+    if t == "MaxPool": return [_pool(a, ins[0], "max")]
+    if t == "AveragePool": return [_pool(a, ins[0], "avg")]
+    if t == "GlobalAveragePool": return [ins[0].mean(axis=tuple(range(2, ins[0].ndim)), keepdims=True)]
+    if t == "BatchNormalization":
+        x, sc, b, mean, var = ins
+        sh = (1, -1) + (1,) * (x.ndim - 2)
+        return [(x - mean.reshape(sh)) / np.sqrt(var.reshape(sh) + a.get("epsilon", 1e-5)) * sc.reshape(sh) + b.reshape(sh)]
+    if t == "Relu": return [np.maximum(ins[0], 0)]
+    if t == "LeakyRelu": return [np.where(ins[0] >= 0, ins[0], ins[0] * a.get("alpha", 0.01))]
+    if t == "PRelu": return [np.where(ins[0] >= 0, ins[0], ins[0] * ins[1])]
+    if t == "Clip":
+        if opset < 11:
+            lo, hi = a.get("min", -np.inf), a.get("max", np.inf)
+        else:
+            lo, hi = _opt(ins, 1), _opt(ins, 2)
+            lo = -np.inf if lo is None else lo; hi = np.inf if hi is None else hi
+        return [np.minimum(np.maximum(ins[0], lo), hi)]
+    if t == "Sigmoid": return [1 / (1 + np.exp(-ins[0]))]
+    if t == "Tanh": return [np.tanh(ins[0])]
+    if t == "Abs": return [np.abs(ins[0])]
+    if t == "Sign": return [np.sign(ins[0])]
+    if t == "Gemm":
+        A, B = ins[0], ins[1]
+        A = A.T if a.get("transA", 0) else A
+        B = B.T if a.get("transB", 0) else B
+        y = a.get("alpha", 1.0) * (A @ B)
+        if _opt(ins, 2) is not None:
+            y = y + a.get("beta", 1.0) * ins[2]
+        return [y]
+    if t == "MatMul": return [np.matmul(ins[0], ins[1])]
+    if t == "Flatten":
+        ax = a.get("axis", 1) % (ins[0].ndim + 1) if a.get("axis", 1) < 0 else a.get("axis", 1)
+        return [ins[0].reshape(int(np.prod(ins[0].shape[:ax])), -1)]
+    if t == "Reshape": return [_reshape(ins[0], ins[1])]
+    if t == "Transpose": return [np.transpose(ins[0], a.get("perm"))]
+    if t == "Add": return [ins[0] + ins[1]]
+    if t == "Sub": return [ins[0] - ins[1]]
+    if t == "Mul": return [ins[0] * ins[1]]
+    if t == "Div": return [ins[0] / ins[1]]
+    if t == "ReduceMean":
+        axes = a.get("axes")
+        axes = tuple(range(ins[0].ndim)) if axes is None else tuple(axes)
+        return [ins[0].mean(axis=axes, keepdims=bool(a.get("keepdims", 1)))]
+    if t == "Pad":
+        if opset < 11:
+            assert _str(a.get("mode", "constant")) == "constant"
+            return [_pad(ins[0], a["pads"], a.get("value", 0.0))]
+        cv = _opt(ins, 2)
+        return [_pad(ins[0], ins[1], 0.0 if cv is None else float(cv))]
+    if t == "Concat": return [np.concatenate(ins, axis=a["axis"])]
+    if t == "Softmax":
+        if opset < 13: return [_softmax(ins[0], a.get("axis", 1), True)]
+        return [_softmax(ins[0], a.get("axis", -1), False)]
+    if t == "Identity": return [ins[0]]
+    if t == "Dropout": return [ins[0]]  # inference: identity
+    if t == "Constant":
+        if "value" in a: return [numpy_helper.to_array(a["value"])]
+        if "value_float" in a: return [np.array(a["value_float"], dtype=np.float32)]
+        if "value_floats" in a: return [np.array(a["value_floats"], dtype=np.float32)]
+        if "value_int" in a: return [np.array(a["value_int"], dtype=np.int64)]
+        if "value_ints" in a: return [np.array(a["value_ints"], dtype=np.int64)]
+        raise NotImplementedError("Constant form")
+    if t in ("Squeeze", "Unsqueeze"):
+        axes = a.get("axes") if opset < 13 else _opt(ins, 1)
+        x = ins[0]
+        if t == "Squeeze":
+            if axes is None: return [np.squeeze(x)]
+            return [np.squeeze(x, axis=tuple(int(v) for v in axes))]
+        r = x.ndim + len(axes)
+        for ax in sorted(int(v) % r for v in axes):
+            x = np.expand_dims(x, ax)
+        return [x]
+    if t == "Shape": return [np.array(ins[0].shape, dtype=np.int64)]
+    if t == "Gather": return [np.take(ins[0], ins[1].astype(np.int64), axis=a.get("axis", 0))]
+    if t == "Cast": return [ins[0]]
+    raise NotImplementedError(t)
+
+
+def run_model(model, feeds, dims=None):
+    """Evaluate `model` on `feeds` (list of arrays, for the graph inputs that have no
+    initializer, in order).  Returns the graph outputs as float32 arrays."""
+    g = model.graph
+    opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    env = {}
+    for t in g.initializer:
+        env[t.name] = numpy_helper.to_array(t).astype(np.float64) if t.data_type == TensorProto.FLOAT else numpy_helper.to_array(t)
+    inits = set(env)
+    real = [i.name for i in g.input if i.name not in inits]
+    assert len(real) == len(feeds), (real, len(feeds))
+    for name, v in zip(real, feeds):
+        env[name] = np.asarray(v, dtype=np.float64)
+    for node in g.node:
+        a = {x.name: helper.get_attribute_value(x) for x in node.attribute}
+        ins = [env[i] if i else None for i in node.input]
+        while ins and ins[-1] is None:
+            ins.pop()
+        outs = run_node(node, a, ins, opset)
+        for name, v in zip(node.output, outs):
+            if name:
+                env[name] = v
+    return [np.asarray(env[o.name], dtype=np.float32) for o in g.output]
+
+
+# ---------------------------------------------------------------------------
+# writing cases
+# ---------------------------------------------------------------------------
+
+
+def ints_as_numbers(obj):
+    """Rewrite int64 fields (JSON strings in the proto3 mapping) as JSON numbers."""
+    keys = {"dims", "int64Data", "i", "ints", "irVersion", "version", "dimValue", "modelVersion"}
+    if isinstance(obj, dict):
+        return {k: (ints_as_numbers_val(v) if k in keys else ints_as_numbers(v)) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [ints_as_numbers(v) for v in obj]
+    return obj
+
+
+def ints_as_numbers_val(v):
+    if isinstance(v, list):
+        return [int(x) for x in v]
+    return int(v)
+
+
+def model_json(model, fmt=None):
+    """protobuf JSON text; fmt selects a variant: None (MessageToJson as is), 'snake'
+    (proto field names), 'enumnum' (enums as numbers), 'intnum' (int64 as JSON numbers)."""
+    if fmt == "snake":
+        return json_format.MessageToJson(model, preserving_proto_field_name=True)
+    if fmt == "enumnum":
+        return json_format.MessageToJson(model, use_integers_for_enums=True)
+    text = json_format.MessageToJson(model)
+    if fmt == "intnum":
+        text = json.dumps(ints_as_numbers(json.loads(text)), indent=2)
+    return text
+
+
+def write_case(name, model, inputs, outputs, readme=None, fmt=None, json_text=None, root=MODELS):
+    d = os.path.join(root, name)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if f.endswith(".npy") or f.endswith(".bin"):
+            os.remove(os.path.join(d, f))
+    with open(os.path.join(d, "model.json"), "w") as f:
+        f.write((json_text if json_text is not None else model_json(model, fmt)) + "\n")
+    for i, v in enumerate(inputs):
+        np.save(os.path.join(d, "input_%d.npy" % i), np.ascontiguousarray(v, dtype=np.float32))
+    for i, v in enumerate(outputs):
+        np.save(os.path.join(d, "output_%d.npy" % i), np.ascontiguousarray(v, dtype=np.float32))
+    if readme:
+        with open(os.path.join(d, "README"), "w") as f:
+            f.write(readme.rstrip() + "\n")
+    return d
+
+
+def rng_for(name):
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def vi(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+def case(name, opset, nodes, inputs, outputs, inits=None, readme=None, fmt=None,
+         typed=False, init_as_input=False, ir_version=None, input_shapes=None, feeds=None):
+    """Build, check, evaluate and write one case.
+    inputs: list of (name, float32 array) fed at run time.
+    outputs: list of graph output names.
+    inits: dict name -> array (float32 or int64); typed=True stores them in
+    floatData/int64Data instead of rawData; init_as_input lists them as graph inputs too."""
+    inits = inits or {}
+    tensors = []
+    for k, v in inits.items():
+        v = np.asarray(v)
+        if typed:
+            dt = TensorProto.FLOAT if v.dtype == np.float32 else TensorProto.INT64
+            tensors.append(helper.make_tensor(k, dt, v.shape, v.flatten().tolist()))
+        else:
+            tensors.append(numpy_helper.from_array(v, k))
+    gin = [vi(n, (input_shapes or {}).get(n, v.shape)) for n, v in inputs]
+    if init_as_input:
+        for k, v in inits.items():
+            dt = TensorProto.FLOAT if np.asarray(v).dtype == np.float32 else TensorProto.INT64
+            gin.append(helper.make_tensor_value_info(k, dt, list(np.asarray(v).shape)))
+    tmp = helper.make_model(helper.make_graph(nodes, name, gin, [vi(o, []) for o in outputs], tensors),
+                            opset_imports=[helper.make_opsetid("", opset)])
+    outs = run_model(tmp, [v for _, v in inputs])
+    gout = [vi(o, (input_shapes or {}).get(o, v.shape)) for o, v in zip(outputs, outs)]
+    graph = helper.make_graph(nodes, name, gin, gout, tensors)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="xnorcc-gen_onnx")
+    if ir_version is not None:
+        model.ir_version = ir_version
+    onnx.checker.check_model(model)
+    for o in outs:
+        assert np.all(np.isfinite(o)) and np.abs(o).max() < 100, name
+    write_case(name, model, feeds if feeds is not None else [v for _, v in inputs], outs, readme, fmt)
+    return model, outs
+
+
+def N(op, ins, outs, **kw):
+    return helper.make_node(op, ins, outs, **kw)
+
+
+def rnd(r, *shape, scale=1.0):
+    return (r.standard_normal(shape) * scale).astype(np.float32)
+
+
+def wconv(r, m, c, kh, kw):
+    return rnd(r, m, c, kh, kw, scale=1.0 / np.sqrt(c * kh * kw))
+
+
+# ---------------------------------------------------------------------------
+# the cases
+# ---------------------------------------------------------------------------
+
+
+def gen_conv():
+    r = rng_for("op_conv"); x = rnd(r, 1, 4, 9, 9)
+    w3 = wconv(r, 6, 4, 3, 3); b3 = rnd(r, 6, scale=0.1); w32 = wconv(r, 5, 4, 3, 2)
+    case("op_conv_basic", 13,
+         [N("Conv", ["x", "w3", "b3"], ["y0"]),
+          N("Conv", ["x", "w32"], ["y1"], kernel_shape=[3, 2])],
+         [("x", x)], ["y0", "y1"], {"w3": w3, "b3": b3, "w32": w32},
+         readme="Conv 3x3 with bias, no pads; Conv 3x2 without bias (kernel_shape given)")
+    case("op_conv_strides_pads", 13,
+         [N("Conv", ["x", "w3", "b3"], ["y0"], strides=[2, 2], pads=[1, 1, 1, 1]),
+          N("Conv", ["x", "w3"], ["y1"], strides=[2, 1], pads=[1, 0, 2, 1]),
+          N("Conv", ["x", "w32", ], ["y2"], strides=[3, 2], pads=[0, 2, 1, 0])],
+         [("x", x)], ["y0", "y1", "y2"], {"w3": w3, "b3": b3, "w32": w32},
+         readme="Conv strides 2x2 pad 1; strides 2x1 asymmetric pads [1,0,2,1]; 3x2 kernel strides 3x2 pads [0,2,1,0]")
+    case("op_conv_dilations", 13,
+         [N("Conv", ["x", "w3", "b3"], ["y0"], dilations=[2, 2], pads=[2, 2, 2, 2]),
+          N("Conv", ["x", "w3"], ["y1"], dilations=[3, 1], strides=[1, 2], pads=[1, 1, 1, 1])],
+         [("x", x)], ["y0", "y1"], {"w3": w3, "b3": b3},
+         readme="Conv dilations 2 pad 2; dilations [3,1] strides [1,2] pad 1")
+    wg = wconv(r, 6, 2, 3, 3); wd = wconv(r, 4, 1, 3, 3); wd2 = wconv(r, 8, 1, 3, 3)
+    case("op_conv_group", 13,
+         [N("Conv", ["x", "wg", "b3"], ["y0"], group=2, pads=[1, 1, 1, 1]),
+          N("Conv", ["x", "wd"], ["y1"], group=4, strides=[2, 2], pads=[1, 1, 1, 1]),
+          N("Conv", ["x", "wd2"], ["y2"], group=4, dilations=[2, 2])],
+         [("x", x)], ["y0", "y1", "y2"], {"wg": wg, "b3": b3, "wd": wd, "wd2": wd2},
+         readme="Conv group=2; depthwise group=4 stride 2; group=4 with 2 filters per group, dilation 2")
+    x8 = rnd(r, 1, 4, 8, 7); w4 = wconv(r, 3, 4, 4, 4)
+    case("op_conv_autopad", 13,
+         [N("Conv", ["x", "w4"], ["yu"], auto_pad="SAME_UPPER", strides=[2, 2]),
+          N("Conv", ["x", "w4"], ["yl"], auto_pad="SAME_LOWER", strides=[2, 2]),
+          N("Conv", ["x", "w4"], ["yu1"], auto_pad="SAME_UPPER"),
+          N("Conv", ["x", "w4"], ["yl1"], auto_pad="SAME_LOWER"),
+          N("Conv", ["x", "w4"], ["yv"], auto_pad="VALID", strides=[2, 1])],
+         [("x", x8)], ["yu", "yl", "yu1", "yl1", "yv"], {"w4": w4},
+         readme="Conv 4x4 on 8x7: auto_pad SAME_UPPER/SAME_LOWER with stride 2 and 1 (odd total pad, so they differ), VALID stride [2,1]")
+
+
+def gen_bn():
+    r = rng_for("op_bn"); x = rnd(r, 2, 3, 4, 5)
+    p = {"s": rnd(r, 3), "b": rnd(r, 3), "m": rnd(r, 3, scale=0.5),
+         "v": (r.uniform(0.5, 2.0, 3)).astype(np.float32)}
+    case("op_batchnorm_opset7", 7,
+         [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3, momentum=0.9, spatial=1)],
+         [("x", x)], ["y"], p, readme="BatchNormalization opset 7 with spatial=1, epsilon 1e-3")
+    case("op_batchnorm_opset9", 9,
+         [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])],
+         [("x", x)], ["y"], p, readme="BatchNormalization opset 9, default epsilon 1e-5")
+    case("op_batchnorm_opset15", 15,
+         [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-2, training_mode=0)],
+         [("x", x)], ["y"], p, readme="BatchNormalization opset 15, explicit training_mode=0 (inference)")
+
+
+def gen_act():
+    r = rng_for("op_act"); x = rnd(r, 2, 3, 4, 5)
+    case("op_unary", 13,
+         [N("Relu", ["x"], ["relu"]), N("Sigmoid", ["x"], ["sig"]), N("Tanh", ["x"], ["tanh"]),
+          N("Abs", ["x"], ["abs"]), N("Identity", ["x"], ["id"])],
+         [("x", x)], ["relu", "sig", "tanh", "abs", "id"], readme="Relu, Sigmoid, Tanh, Abs, Identity")
+    case("op_leakyrelu", 13,
+         [N("LeakyRelu", ["x"], ["y0"]), N("LeakyRelu", ["x"], ["y1"], alpha=0.2)],
+         [("x", x)], ["y0", "y1"], readme="LeakyRelu default alpha 0.01; alpha 0.2")
+    case("op_prelu", 13,
+         [N("PRelu", ["x", "slope_c"], ["y0"]), N("PRelu", ["x", "slope_1"], ["y1"]),
+          N("PRelu", ["x", "slope_w"], ["y2"])],
+         [("x", x)], ["y0", "y1", "y2"],
+         {"slope_c": rnd(r, 3, 1, 1, scale=0.3), "slope_1": np.array([0.25], np.float32),
+          "slope_w": rnd(r, 5, scale=0.3)},
+         readme="PRelu with per-channel slope [3,1,1], scalar slope [1], and slope [5] broadcast on the last axis")
+    xs = rnd(r, 2, 3, 4, 5); xs.flat[::7] = 0.0
+    case("op_sign", 13, [N("Sign", ["x"], ["y"])], [("x", xs)], ["y"],
+         readme="Sign with exact zeros in the input: ONNX Sign(0) = 0")
+
+
+def gen_clip():
+    r = rng_for("op_clip"); x = rnd(r, 1, 3, 4, 4, scale=2.0)
+    case("op_clip_opset7", 7,
+         [N("Clip", ["x"], ["y0"], min=-0.5, max=1.0), N("Clip", ["x"], ["y1"], max=6.0, min=0.0),
+          N("Clip", ["x"], ["y2"], max=0.3)],
+         [("x", x)], ["y0", "y1", "y2"], readme="Clip opset 7 with min/max attributes; one with max only")
+    lo = np.array(-0.5, np.float32); hi = np.array(1.0, np.float32)
+    case("op_clip_opset11", 11,
+         [N("Clip", ["x", "lo", "hi"], ["y0"])], [("x", x)], ["y0"], {"lo": lo, "hi": hi},
+         readme="Clip opset 11, min and max as scalar initializer inputs")
+    case("op_clip_opset13_optional", 13,
+         [N("Clip", ["x", "", "hi"], ["ymax"]), N("Clip", ["x", "lo"], ["ymin"]), N("Clip", ["x"], ["ynone"])],
+         [("x", x)], ["ymax", "ymin", "ynone"], {"lo": lo, "hi": hi},
+         readme="Clip opset 13: min omitted with \"\" (max only); max omitted (trailing); neither (identity)")
+
+
+def gen_pool():
+    r = rng_for("op_pool"); x = rnd(r, 1, 2, 7, 7); x6 = rnd(r, 1, 2, 6, 8)
+    case("op_maxpool_basic", 13,
+         [N("MaxPool", ["x"], ["y0"], kernel_shape=[2, 2], strides=[2, 2]),
+          N("MaxPool", ["x"], ["y1"], kernel_shape=[3, 3])],
+         [("x", x)], ["y0", "y1"], readme="MaxPool 2x2 stride 2 (floor, drops last row/col of 7x7); 3x3 stride 1")
+    case("op_maxpool_pads", 13,
+         [N("MaxPool", ["x"], ["y0"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+          N("MaxPool", ["x"], ["y1"], kernel_shape=[2, 3], strides=[1, 2], pads=[1, 0, 0, 1])],
+         [("x", x)], ["y0", "y1"], readme="MaxPool with symmetric and asymmetric pads (padding never wins the max)")
+    case("op_maxpool_ceil", 13,
+         [N("MaxPool", ["x"], ["y0"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+          N("MaxPool", ["x6"], ["y1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)],
+         [("x", x), ("x6", x6)], ["y0", "y1"],
+         readme="MaxPool ceil_mode=1: 7x7 k2 s2 -> 4x4; 6x8 k3 s2 pad1 -> 4x5")
+    case("op_maxpool_dilations", 13,
+         [N("MaxPool", ["x"], ["y0"], kernel_shape=[2, 2], dilations=[2, 2]),
+          N("MaxPool", ["x"], ["y1"], kernel_shape=[3, 2], dilations=[2, 3], strides=[2, 1], pads=[1, 1, 1, 1])],
+         [("x", x)], ["y0", "y1"], readme="MaxPool with dilations (opset >= 10)")
+    case("op_maxpool_autopad", 13,
+         [N("MaxPool", ["x6"], ["yu"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER"),
+          N("MaxPool", ["x"], ["yu2"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER"),
+          N("MaxPool", ["x"], ["yl2"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_LOWER"),
+          N("MaxPool", ["x"], ["yv"], kernel_shape=[3, 3], strides=[2, 2], auto_pad="VALID")],
+         [("x", x), ("x6", x6)], ["yu", "yu2", "yl2", "yv"],
+         readme="MaxPool auto_pad SAME_UPPER / SAME_LOWER (odd total pad on 7x7) / VALID")
+    case("op_avgpool_cip0", 13,
+         [N("AveragePool", ["x"], ["y0"], kernel_shape=[2, 2], strides=[2, 2]),
+          N("AveragePool", ["x"], ["y1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+          N("AveragePool", ["x"], ["y2"], kernel_shape=[3, 2], strides=[1, 2], pads=[0, 1, 2, 0], count_include_pad=0)],
+         [("x", x)], ["y0", "y1", "y2"],
+         readme="AveragePool count_include_pad=0 (default and explicit): border windows divide by the number of real cells")
+    case("op_avgpool_cip1", 13,
+         [N("AveragePool", ["x"], ["y1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+          N("AveragePool", ["x"], ["y2"], kernel_shape=[3, 2], strides=[1, 2], pads=[0, 1, 2, 0], count_include_pad=1)],
+         [("x", x)], ["y1", "y2"],
+         readme="AveragePool count_include_pad=1: divisor is always the full kernel size (XNOR-Net K uses this)")
+    case("op_avgpool_ceil", 13,
+         [N("AveragePool", ["x"], ["y0"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+          N("AveragePool", ["x6"], ["y1"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=0)],
+         [("x", x), ("x6", x6)], ["y0", "y1"],
+         readme="AveragePool ceil_mode=1, count_include_pad=0: 7x7 k2 s2 -> 4x4; 6x8 k3 s2 pad 1 -> 4x5")
+    case("op_avgpool_ceil_cip1", 13,
+         [N("AveragePool", ["x6"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1)],
+         [("x6", x6)], ["y"],
+         readme="AveragePool ceil_mode=1 with count_include_pad=1 on 6x8 k3 s2 pad 1: the last row/column window hangs "
+                "past the end padding; it divides by its cells inside input+pads (6, or 4 in the corner), not by 9. "
+                "That is PyTorch's rule; the ONNX spec does not say.")
+    case("op_avgpool_autopad", 13,
+         [N("AveragePool", ["x"], ["yu"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER"),
+          N("AveragePool", ["x"], ["yl"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_LOWER")],
+         [("x", x)], ["yu", "yl"], readme="AveragePool auto_pad SAME_UPPER / SAME_LOWER, count_include_pad=0")
+    case("op_globalavgpool", 13, [N("GlobalAveragePool", ["x"], ["y"])], [("x", x6)], ["y"],
+         readme="GlobalAveragePool 1x2x6x8 -> 1x2x1x1")
+
+
+def gen_gemm():
+    r = rng_for("op_gemm"); a = rnd(r, 3, 4); at = rnd(r, 4, 3)
+    B = rnd(r, 4, 5, scale=0.5); Bt = rnd(r, 5, 4, scale=0.5)
+    inits = {"B": B, "Bt": Bt, "c_n": rnd(r, 5), "c_mn": rnd(r, 3, 5), "c_m1": rnd(r, 3, 1),
+             "c_1": np.array([0.5], np.float32), "c_s": np.array(-0.25, np.float32)}
+    case("op_gemm_opset9", 9,
+         [N("Gemm", ["a", "B", "c_n"], ["y0"]),
+          N("Gemm", ["at", "B", "c_mn"], ["y1"], transA=1, alpha=0.5, beta=2.0),
+          N("Gemm", ["a", "Bt", "c_m1"], ["y2"], transB=1),
+          N("Gemm", ["at", "Bt", "c_1"], ["y3"], transA=1, transB=1, beta=-1.0),
+          N("Gemm", ["a", "B", "c_s"], ["y4"], alpha=-1.5)],
+         [("a", a), ("at", at)], ["y0", "y1", "y2", "y3", "y4"], inits,
+         readme="Gemm opset 9 (C required): C of shape [N], [M,N], [M,1], [1], scalar; alpha, beta, transA, transB")
+    case("op_gemm_opset13", 13,
+         [N("Gemm", ["a", "B"], ["y0"]), N("Gemm", ["a", "Bt"], ["y1"], transB=1, alpha=0.25),
+          N("Gemm", ["a", "Bt", "c_n"], ["y2"], transB=1, beta=0.0)],
+         [("a", a)], ["y0", "y1", "y2"], inits,
+         readme="Gemm opset 13: C omitted (optional since opset 11); beta=0 with C")
+
+
+def gen_matmul():
+    r = rng_for("op_matmul")
+    case("op_matmul_2d", 13, [N("MatMul", ["a", "b"], ["y"])],
+         [("a", rnd(r, 3, 4)), ("b", rnd(r, 4, 5))], ["y"], readme="MatMul [3,4] x [4,5], both graph inputs")
+    case("op_matmul_batched", 13,
+         [N("MatMul", ["a", "b"], ["y0"]), N("MatMul", ["a4", "w"], ["y1"]), N("MatMul", ["a4", "b3"], ["y2"])],
+         [("a", rnd(r, 2, 3, 4)), ("b", rnd(r, 2, 4, 5)), ("a4", rnd(r, 2, 1, 3, 4)), ("b3", rnd(r, 3, 4, 2))],
+         ["y0", "y1", "y2"], {"w": rnd(r, 4, 5, scale=0.5)},
+         readme="MatMul batched [2,3,4]x[2,4,5]; [2,1,3,4]x[4,5] (2-D weight broadcast); [2,1,3,4]x[3,4,2] -> [2,3,3,2]")
+    case("op_matmul_1d", 13, [N("MatMul", ["a", "v"], ["y0"]), N("MatMul", ["v2", "a"], ["y1"])],
+         [("a", rnd(r, 3, 4)), ("v", rnd(r, 4)), ("v2", rnd(r, 3))], ["y0", "y1"],
+         readme="MatMul with a 1-D operand (numpy semantics): [3,4]x[4] -> [3]; [3]x[3,4] -> [4]")
+
+
+def gen_shape_ops():
+    r = rng_for("op_shape"); x = rnd(r, 2, 3, 4, 5)
+    case("op_flatten", 13,
+         [N("Flatten", ["x"], ["y0"], axis=0), N("Flatten", ["x"], ["y1"]), N("Flatten", ["x"], ["y2"], axis=2),
+          N("Flatten", ["x"], ["y3"], axis=-1), N("Flatten", ["x"], ["y4"], axis=4)],
+         [("x", x)], ["y0", "y1", "y2", "y3", "y4"], readme="Flatten axis 0, default 1, 2, -1, 4 (=rank)")
+    case("op_reshape", 13,
+         [N("Reshape", ["x", "s0"], ["y0"]), N("Reshape", ["x", "s1"], ["y1"]),
+          N("Reshape", ["x", "s2"], ["y2"]), N("Reshape", ["x", "s3"], ["y3"])],
+         [("x", x)], ["y0", "y1", "y2", "y3"],
+         {"s0": np.array([0, -1], np.int64), "s1": np.array([0, 0, 20], np.int64),
+          "s2": np.array([-1, 0, 2, 10], np.int64), "s3": np.array([6, 20], np.int64)},
+         readme="Reshape with 0 (copy dim) and -1 (infer): [0,-1], [0,0,20], [-1,0,2,10], [6,20]")
+    case("op_transpose", 13,
+         [N("Transpose", ["x"], ["y0"], perm=[0, 2, 3, 1]), N("Transpose", ["x"], ["y1"]),
+          N("Transpose", ["x"], ["y2"], perm=[1, 0, 3, 2])],
+         [("x", x)], ["y0", "y1", "y2"], readme="Transpose perm [0,2,3,1]; default (reverse); [1,0,3,2]")
+    case("op_squeeze_opset11", 11,
+         [N("Unsqueeze", ["x"], ["u"], axes=[0, -1]), N("Squeeze", ["u"], ["y0"], axes=[0, 5]),
+          N("Squeeze", ["x1"], ["y1"]), N("Unsqueeze", ["x"], ["y2"], axes=[2])],
+         [("x", x), ("x1", rnd(r, 1, 3, 1, 5))], ["y0", "y1", "y2"],
+         readme="Squeeze/Unsqueeze opset 11: axes attribute (negative too); Squeeze without axes")
+    case("op_squeeze_opset13", 13,
+         [N("Unsqueeze", ["x", "ax_u"], ["u"]), N("Squeeze", ["u", "ax_s"], ["y0"]),
+          N("Squeeze", ["x1"], ["y1"]), N("Unsqueeze", ["x", "ax_2"], ["y2"])],
+         [("x", x), ("x1", rnd(r, 1, 3, 1, 5))], ["y0", "y1", "y2"],
+         {"ax_u": np.array([0, -1], np.int64), "ax_s": np.array([0, 5], np.int64), "ax_2": np.array([2], np.int64)},
+         readme="Squeeze/Unsqueeze opset 13: axes as an int64 input")
+    case("op_concat", 13,
+         [N("Concat", ["a", "b", "c"], ["y0"], axis=1), N("Concat", ["a", "a"], ["y1"], axis=-1),
+          N("Concat", ["a"], ["y2"], axis=0)],
+         [("a", rnd(r, 1, 2, 3, 3)), ("b", rnd(r, 1, 3, 3, 3)), ("c", rnd(r, 1, 1, 3, 3))], ["y0", "y1", "y2"],
+         readme="Concat of 3 inputs on axis 1; axis -1; a single input")
+
+
+def gen_binary():
+    r = rng_for("op_binary"); x = rnd(r, 2, 3, 4, 5)
+    div = (r.uniform(0.5, 2.0, (3, 1, 1)) * np.where(r.random((3, 1, 1)) < 0.5, -1, 1)).astype(np.float32)
+    case("op_elementwise_broadcast", 13,
+         [N("Add", ["x", "v5"], ["add"]), N("Sub", ["c311", "x"], ["sub"]), N("Mul", ["x", "s"], ["mul"]),
+          N("Div", ["x", "d311"], ["div"]), N("Mul", ["a2141", "b1315"], ["outer"]),
+          N("Add", ["x", "x"], ["same"]), N("Div", ["x", "two"], ["div1"])],
+         [("x", x), ("a2141", rnd(r, 2, 1, 4, 1)), ("b1315", rnd(r, 1, 3, 1, 5))],
+         ["add", "sub", "mul", "div", "outer", "same", "div1"],
+         {"v5": rnd(r, 5), "c311": rnd(r, 3, 1, 1), "s": np.array(1.5, np.float32), "d311": div,
+          "two": np.array([2.0], np.float32)},
+         readme="Add/Sub/Mul/Div numpy broadcasting: [5], [3,1,1] on the left, scalar, [2,1,4,1]*[1,3,1,5], same shape, [1]")
+    case("op_elementwise_opset7", 7,
+         [N("Add", ["x", "v5"], ["add"]), N("Mul", ["x", "c311"], ["mul"]), N("Sub", ["x", "s"], ["sub"]),
+          N("Div", ["x", "d311"], ["div"])],
+         [("x", x)], ["add", "mul", "sub", "div"],
+         {"v5": rnd(r, 5), "c311": rnd(r, 3, 1, 1), "s": np.array(1.5, np.float32), "d311": div},
+         readme="Add/Mul/Sub/Div at opset 7 (first opset with numpy broadcasting, no broadcast attribute)")
+
+
+def gen_reduce_softmax():
+    r = rng_for("op_rs"); x = rnd(r, 2, 3, 4, 5)
+    case("op_reducemean", 13,
+         [N("ReduceMean", ["x"], ["y0"], axes=[1]), N("ReduceMean", ["x"], ["y1"], axes=[2, 3]),
+          N("ReduceMean", ["x"], ["y2"], axes=[2, 3], keepdims=0), N("ReduceMean", ["x"], ["y3"]),
+          N("ReduceMean", ["x"], ["y4"], axes=[-1, 1], keepdims=0), N("ReduceMean", ["x"], ["y5"], keepdims=0)],
+         [("x", x)], ["y0", "y1", "y2", "y3", "y4", "y5"],
+         readme="ReduceMean axes [1]; [2,3]; [2,3] keepdims 0; no axes (all, keepdims 1 -> [1,1,1,1]); [-1,1] keepdims 0; all keepdims 0 (scalar)")
+    case("op_softmax_opset11", 11,
+         [N("Softmax", ["x"], ["y0"]), N("Softmax", ["x"], ["y1"], axis=2), N("Softmax", ["x"], ["y2"], axis=-1),
+          N("Softmax", ["m"], ["y3"])],
+         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3"],
+         readme="Softmax opset 11 (flatten-to-2D semantics): default axis 1 on 4-D normalises over C*H*W; axis 2 over H*W; axis -1; 2-D")
+    case("op_softmax_opset13", 13,
+         [N("Softmax", ["x"], ["y0"]), N("Softmax", ["x"], ["y1"], axis=1), N("Softmax", ["x"], ["y2"], axis=2),
+          N("Softmax", ["m"], ["y3"])],
+         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3"],
+         readme="Softmax opset 13 (single-axis semantics): default axis -1; axis 1; axis 2; 2-D")
+
+
+def gen_pad():
+    r = rng_for("op_pad"); x = rnd(r, 1, 2, 3, 4)
+    case("op_pad_opset7", 7,
+         [N("Pad", ["x"], ["y0"], pads=[0, 0, 1, 2, 0, 0, 2, 1]), N("Pad", ["x"], ["y1"], pads=[0, 1, 0, 0, 0, 0, 1, 1], value=-1.5),
+          N("Pad", ["x"], ["y2"], mode="constant", pads=[0, 0, 0, 0, 0, 0, 0, 0])],
+         [("x", x)], ["y0", "y1", "y2"], readme="Pad opset 7: pads and value attributes; channel padding; all-zero pads")
+    case("op_pad_opset13", 13,
+         [N("Pad", ["x", "p0"], ["y0"]), N("Pad", ["x", "p1", "cv"], ["y1"], mode="constant")],
+         [("x", x)], ["y0", "y1"],
+         {"p0": np.array([0, 0, 1, 2, 0, 0, 2, 1], np.int64), "p1": np.array([0, 1, 0, 0, 0, 0, 1, 1], np.int64),
+          "cv": np.array(-1.5, np.float32)},
+         readme="Pad opset 13: pads as int64 input; constant_value input omitted (0) and given (-1.5)")
+    case("op_pad_negative", 13,
+         [N("Pad", ["x", "p0"], ["y0"]), N("Pad", ["x", "p1", "cv"], ["y1"])],
+         [("x", x)], ["y0", "y1"],
+         {"p0": np.array([0, 0, -1, 1, 0, 0, 1, -2], np.int64), "p1": np.array([0, 0, 0, -1, 0, -1, 0, 0], np.int64),
+          "cv": np.array(0.5, np.float32)},
+         readme="Pad with negative pads (crop), allowed by the spec; mixed with positive pads")
+
+
+def gen_misc():
+    r = rng_for("op_misc"); x = rnd(r, 1, 3, 4, 4)
+    case("op_dropout_opset7", 7, [N("Dropout", ["x"], ["y0"], ratio=0.3), N("Dropout", ["x"], ["y1"])],
+         [("x", x)], ["y0", "y1"], readme="Dropout opset 7 (inference = identity): ratio attribute, default ratio")
+    case("op_dropout_opset12", 12,
+         [N("Dropout", ["x", "ratio"], ["y0"]), N("Dropout", ["x"], ["y1"]),
+          N("Dropout", ["x", "ratio", "tm"], ["y2", ""])],
+         [("x", x)], ["y0", "y1", "y2"],
+         {"ratio": np.array(0.3, np.float32), "tm": np.array(False)},
+         readme="Dropout opset 12: ratio input; no ratio; ratio + training_mode=false input and the mask output omitted with \"\"")
+    cval = rnd(r, 1, 3, 1, 1)
+    case("op_constant", 13,
+         [N("Constant", [], ["c_raw"], value=numpy_helper.from_array(cval, "c_raw_v")),
+          N("Constant", [], ["c_typed"], value=helper.make_tensor("c_typed_v", TensorProto.FLOAT, [4], [0.5, -1.0, 2.0, 0.25])),
+          N("Constant", [], ["c_f"], value_float=0.75),
+          N("Constant", [], ["shape"], value=helper.make_tensor("shape_v", TensorProto.INT64, [2], [3, -1])),
+          N("Add", ["x", "c_raw"], ["t0"]), N("Mul", ["t0", "c_typed"], ["t1"]), N("Sub", ["t1", "c_f"], ["t2"]),
+          N("Reshape", ["t2", "shape"], ["y"])],
+         [("x", x)], ["y"],
+         readme="Constant nodes: value tensor in rawData, value in floatData, value_float (opset 12+), int64 shape for a Reshape")
+
+
+def gen_formats():
+    r = rng_for("fmt"); x = rnd(r, 1, 3, 6, 6)
+    w = wconv(r, 4, 3, 3, 3); b = rnd(r, 4, scale=0.1); rnd(r, 10, 16); fb = rnd(r, 10, scale=0.1)
+    rnd(r, 1, 3, 6, 6)  # (draws kept so the seeded data stays as first generated)
+    nodes_small = [N("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], strides=[2, 2]), N("Relu", ["c"], ["r"]),
+                   N("GlobalAveragePool", ["r"], ["g"]), N("Reshape", ["g", "shape"], ["f2"]),
+                   N("Gemm", ["f2", "fw4", "fb"], ["y"], transB=1)]
+    inits = {"w": w, "b": b, "shape": np.array([0, -1], np.int64), "fw4": rnd(r, 10, 4, scale=0.5), "fb": fb}
+    common = "Conv(stride 2, pad 1) -> Relu -> GlobalAveragePool -> Reshape [0,-1] -> Gemm(transB). "
+    case("fmt_init_as_input", 7, nodes_small, [("x", x)], ["y"], inits, init_as_input=True, ir_version=3,
+         readme=common + "IR version 3: every initializer is also listed in graph.input (after the real input). "
+                "Only graph inputs without an initializer get an input_k.npy; the others keep their initializer value.")
+    case("fmt_typed_fields", 13, nodes_small, [("x", x)], ["y"], inits, typed=True,
+         readme=common + "All initializers in typed fields: floatData (JSON numbers), int64Data (JSON strings), no rawData.")
+    case("fmt_int64_numbers", 13, nodes_small, [("x", x)], ["y"], inits, typed=True, fmt="intnum",
+         readme=common + "int64 values written as JSON numbers, not strings: dims, int64Data, attribute i/ints, irVersion, version.")
+    case("fmt_enum_numbers", 13, nodes_small, [("x", x)], ["y"], inits, fmt="enumnum",
+         readme=common + "Enums as numbers (use_integers_for_enums): attribute \"type\": 2/7 instead of \"INT\"/\"INTS\". (dataType and elemType are int32 fields in onnx.proto, so they are numbers in every model.)")
+    case("fmt_snake_case", 13, nodes_small, [("x", x)], ["y"], inits, fmt="snake",
+         readme=common + "Keys use the proto field names (op_type, raw_data, data_type, elem_type, tensor_type, ir_version, opset_import ...) instead of lowerCamelCase.")
+    xb = rnd(r, 2, 3, 6, 6)
+    case("fmt_symbolic_batch", 13, nodes_small, [("x", xb)], ["y"], inits,
+         input_shapes={"x": ["batch", 3, 6, 6], "y": ["batch", 10]},
+         readme=common + "Batch dim is symbolic (dimParam \"batch\") on input and output: run with --dim batch=2 (inputs have batch 2).")
+
+
+def gen_hand():
+    """Hand-written JSON models (tests/models/hand_*/model.json are the sources; never
+    overwritten here): parse them, evaluate with the numpy reference, write the .npy files."""
+    for name in sorted(os.listdir(MODELS)):
+        if not name.startswith("hand_"):
+            continue
+        d = os.path.join(MODELS, name)
+        with open(os.path.join(d, "model.json")) as f:
+            text = f.read()
+        model = json_format.Parse(text, onnx.ModelProto())
+        onnx.checker.check_model(model)
+        r = rng_for(name)
+        inits = {t.name for t in model.graph.initializer}
+        feeds = []
+        for i in model.graph.input:
+            if i.name in inits:
+                continue
+            shape = [dd.dim_value for dd in i.type.tensor_type.shape.dim]
+            feeds.append(rnd(r, *shape))
+        outs = run_model(model, feeds)
+        write_case(name, model, feeds, outs, json_text=text.rstrip("\n"))
+
+
+def main():
+    gen_conv(); gen_bn(); gen_act(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
+    gen_shape_ops(); gen_binary(); gen_reduce_softmax(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
+    print("gen_onnx: done")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,317 @@
+#!/usr/bin/python3
+"""Generate test cases from PyTorch models exported with torch.onnx.export.
+
+Expected outputs are PyTorch's outputs in eval mode.  Each exported model is also run
+through the numpy reference in gen_onnx.py and must agree with PyTorch within the
+harness tolerance (a check of both the export and the reference).
+Run: /usr/bin/python3 tests/models/gen/gen_torch.py   (fixed seeds; reproducible)
+"""
+import io
+import os
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.dont_write_bytecode = True   # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_onnx import MODELS, run_model, write_case  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(MODELS))
+EXAMPLES = os.path.join(ROOT, "examples")
+SIGN_MARGIN = 1e-3   # every value reaching a Sign is at least this far from 0
+warnings.filterwarnings("ignore")
+torch.set_num_threads(1)
+
+# ---------------------------------------------------------------------------
+# float CNN (examples/cnn and cnn_opset*)
+# ---------------------------------------------------------------------------
+
+
+class CNN(nn.Module):
+    """1x3x16x16 -> 10 class probabilities, using most float ops xnorcc compiles."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)        # Conv (+BN folded by export)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conva = nn.Conv2d(8, 8, 3, padding=2, dilation=2, groups=4)  # grouped, dilated
+        self.convb = nn.Conv2d(8, 8, 1)
+        self.prelu = nn.PReLU(8)
+        self.bn2 = nn.BatchNorm2d(16)                                  # after Concat: stays BatchNormalization
+        self.conv3 = nn.Conv2d(16, 8, 1)
+        self.se = nn.Conv2d(8, 8, 1)
+        self.conv4 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))                         # 16x16
+        a = F.leaky_relu(self.conva(x), 0.1)
+        b = F.relu6(self.prelu(self.convb(x)))                      # ReLU6 = Clip(0, 6)
+        y = self.bn2(torch.cat([a, b], dim=1))
+        y = self.conv3(y) + x                                       # residual Add
+        s = torch.sigmoid(self.se(y.mean(dim=(2, 3), keepdim=True)))  # ReduceMean, squeeze-excite
+        y = torch.tanh(y * s)                                       # Mul broadcast, Tanh
+        y = F.max_pool2d(y, 3, 2, 1, ceil_mode=True)                # 9x9 (opset < 10: extra end pads)
+        y = self.conv4(y)                                           # 5x5
+        y = F.hardtanh(y, -1.0, 1.0) - F.avg_pool2d(y, 3, 1, 1, count_include_pad=False)  # Clip, AveragePool, Sub
+        y = F.adaptive_avg_pool2d(y, 1)                             # GlobalAveragePool
+        y = self.drop(torch.flatten(y, 1))                          # Flatten; Dropout (dropped in eval export)
+        return F.softmax(self.fc(y) * 2.0, dim=1)                  # Gemm, Mul, Softmax
+
+
+def randomize_bn(model, g):
+    """Give every BatchNorm non-trivial running stats and affine parameters."""
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            n = m.num_features
+            m.running_mean.copy_(torch.randn(n, generator=g) * 0.3)
+            m.running_var.copy_(torch.rand(n, generator=g) * 1.5 + 0.5)
+            m.weight.data.copy_(torch.randn(n, generator=g) * 0.5 + 1.0)
+            m.bias.data.copy_(torch.randn(n, generator=g) * 0.3)
+
+
+def export(model, inputs, opset, fold=True):
+    """torch.onnx.export to an in-memory ModelProto."""
+    f = io.BytesIO()
+    names = ["input_%d" % i for i in range(len(inputs))]
+    torch.onnx.export(model, tuple(inputs), f, opset_version=opset, do_constant_folding=fold,
+                      input_names=names, output_names=["output"])
+    m = onnx.load_from_string(f.getvalue())
+    onnx.checker.check_model(m)
+    return m
+
+
+def tol_ok(a, b):
+    return bool(np.all(np.abs(a - b) <= 1e-5 + 1e-5 * np.abs(b)))
+
+
+def make_case(name, model, inputs, opset, fold=True, readme=None, extra_dirs=()):
+    """Export, run PyTorch, cross-check against the numpy reference, write the case."""
+    model.eval()
+    with torch.no_grad():
+        out = model(*inputs)
+    out = out.numpy().astype(np.float32)
+    m = export(model, inputs, opset, fold)
+    ins = [t.numpy().astype(np.float32) for t in inputs]
+    ref = run_model(m, ins)[0]
+    assert ref.shape == out.shape, (name, ref.shape, out.shape)
+    assert tol_ok(ref, out), "%s: numpy reference disagrees with PyTorch by %g" % (name, np.abs(ref - out).max())
+    assert np.abs(out).max() < 100
+    ops = sorted({n.op_type for n in m.graph.node})
+    text = (readme or "") + " [opset %d, do_constant_folding=%s; ops: %s]" % (opset, fold, " ".join(ops))
+    write_case(name, m, ins, [out], text.strip())
+    for d in extra_dirs:
+        write_case(os.path.basename(d), m, ins, [out], text.strip(), root=os.path.dirname(d))
+        for i, v in enumerate(ins):
+            v.astype("<f4").tofile(os.path.join(d, "input_%d.bin" % i))
+        out.astype("<f4").tofile(os.path.join(d, "output_0.bin"))
+    size = os.path.getsize(os.path.join(MODELS, name, "model.json"))
+    assert size < 300_000, (name, size)
+    print("%-28s opset %2d  %6d B  %s" % (name, opset, size, " ".join(ops)))
+    return m
+
+
+def gen_cnn():
+    g = torch.Generator().manual_seed(1)
+    torch.manual_seed(1)
+    model = CNN()
+    randomize_bn(model, g)
+    x = torch.randn(1, 3, 16, 16, generator=g)
+    for opset in (7, 9, 11, 13, 17):
+        extra = [os.path.join(EXAMPLES, "cnn")] if opset == 13 else []
+        make_case("cnn_opset%d" % opset, model, [x], opset, readme="float CNN of examples/cnn.", extra_dirs=extra)
+
+
+# ---------------------------------------------------------------------------
+# binary layers (XNOR-Net / BWN, Rastegari et al. 2016)
+# ---------------------------------------------------------------------------
+
+SIGN_INPUTS = []   # values seen by BinActive during the PyTorch run, for the margin check
+
+
+def bin_active(x):
+    """BinActive: sign(x) in forward (Sec. 3.2)."""
+    if not torch.jit.is_tracing():
+        SIGN_INPUTS.append(x.detach().abs().min().item())
+    return torch.sign(x)
+
+
+def bin_weight(w):
+    """Binary weight B*alpha, alpha = mean |W| per output filter (Eq. 4 / 6)."""
+    dims = tuple(range(1, w.dim()))
+    return w.sign() * w.abs().mean(dim=dims, keepdim=True)
+
+
+class BinConv2d(nn.Conv2d):
+    """Conv whose weight is binarized in forward.  binact: sign the input (XNOR) or not
+    (BWN).  k: 'avgpool' or 'box' multiplies the output by K (Sec. 3.2, Fig. 2)."""
+
+    def __init__(self, *args, binact=True, k=None, **kw):
+        super().__init__(*args, **kw)
+        self.binact, self.k = binact, k
+        self.frozen = False   # True: weight already holds sign(W) * alpha (see freeze)
+        with torch.no_grad():   # keep |W| away from 0 so sign(W) is unambiguous
+            self.weight.copy_(torch.where(self.weight.abs() < 0.02, torch.full_like(self.weight, 0.05), self.weight))
+
+    def forward(self, x):
+        xb = bin_active(x) if self.binact else x
+        w = self.weight if self.frozen else bin_weight(self.weight)
+        y = F.conv2d(xb, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if self.k is None:
+            return y
+        A = x.abs().mean(dim=1, keepdim=True)                      # A = sum |I(:,:,i)| / c
+        kh, kw = self.kernel_size
+        if self.k == "avgpool":
+            K = F.avg_pool2d(A, (kh, kw), self.stride, self.padding, count_include_pad=True)
+        else:  # box filter k = 1/(w*h), K = A * k
+            box = torch.full((1, 1, kh, kw), 1.0 / (kh * kw))
+            K = F.conv2d(A, box, None, self.stride, self.padding)
+        return y * K
+
+
+class BinLinear(nn.Linear):
+    """Binary fully connected: sign(x) . (sign(W) * alpha_row)^T + b, times beta = mean|x| per row."""
+
+    frozen = False
+
+    def forward(self, x):
+        beta = x.abs().mean(dim=-1, keepdim=True)
+        w = self.weight if self.frozen else bin_weight(self.weight)
+        return F.linear(bin_active(x), w, self.bias) * beta
+
+
+def freeze(model):
+    """Deploy-time folding: store sign(W) * alpha in the weight itself, so the export
+    holds +-alpha constants.  (torch 1.13's do_constant_folding does not fold Sign, so
+    without this the chain Sign/Abs/ReduceMean/Mul stays in the graph either way.)"""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (BinConv2d, BinLinear)):
+                m.weight.copy_(bin_weight(m.weight))
+                m.frozen = True
+
+
+class Seq(nn.Sequential):
+    pass
+
+
+class BinActiveNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        return self.conv(bin_active(x))
+
+
+class BinBlock(nn.Module):
+    """The paper's block order: BNorm -> BinActiv -> BinConv -> ReLU -> Pool (Fig. 3)."""
+
+    def __init__(self, cin, cout, k=None, pool=True):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(cin)
+        self.conv = BinConv2d(cin, cout, 3, padding=1, bias=False, k=k)
+        self.pool = pool
+
+    def forward(self, x):
+        y = F.relu(self.conv(self.bn(x)))
+        return F.max_pool2d(y, 2) if self.pool else y
+
+
+class XnorNet(nn.Module):
+    """First and last layers float; two binary blocks in between (one with K)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.b1 = BinBlock(16, 32, k="avgpool")
+        self.b2 = BinBlock(32, 32)
+        self.bn = nn.BatchNorm1d(32 * 2 * 2)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)   # 8x8
+        x = self.b2(self.b1(x))                                  # 4x4 -> 2x2
+        return self.fc(self.bn(torch.flatten(x, 1)))
+
+
+class BinFC(nn.Module):
+    def __init__(self, fin, fout, bn=True):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(fin) if bn else None
+        self.fc = BinLinear(fin, fout)
+
+    def forward(self, x):
+        return self.fc(self.bn(x) if self.bn is not None else x)
+
+
+def bin_case(name, make_model, make_inputs, opset=13, fold=True, readme=""):
+    """Build with a seed; retry the next seed until every Sign input is >= SIGN_MARGIN away
+    from zero (no exact zero, no near-tie that float rounding could flip)."""
+    for seed in range(100):
+        g = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)
+        model = make_model()
+        randomize_bn(model, g)
+        model.eval()
+        if fold:
+            freeze(model)
+        inputs = make_inputs(g)
+        SIGN_INPUTS.clear()
+        with torch.no_grad():
+            model(*inputs)
+        if all(v >= SIGN_MARGIN for v in SIGN_INPUTS):
+            for p in model.parameters():
+                assert (p != 0).all()
+            return make_case(name, model, inputs, opset, fold, readme + " (seed %d)" % seed)
+    raise RuntimeError(name + ": no seed keeps sign inputs away from 0")
+
+
+def gen_bin():
+    img = lambda c, h: (lambda g: [torch.randn(1, c, h, h, generator=g)])  # noqa: E731
+    bin_case("bin_binactive", BinActiveNet, img(4, 5), readme="BinActive (Sign) followed by a float 1x1 conv.")
+    conv = lambda: BinConv2d(4, 6, 3, padding=1, bias=False)  # noqa: E731
+    bin_case("bin_conv_folded", conv, img(4, 6), fold=True,
+             readme="XNOR conv sign(x) * (sign(W) mean|W|): weight binarized before export, a +-alpha initializer per filter.")
+    bin_case("bin_conv_unfolded", conv, img(4, 6), fold=False,
+             readme="XNOR conv, weight binarization left as Sign/Abs/ReduceMean/Mul on the float weight.")
+    bin_case("bin_conv_k_avgpool", lambda: BinConv2d(4, 6, 3, padding=1, bias=False, k="avgpool"), img(4, 6),
+             readme="XNOR conv times K = avg_pool2d(mean_c |x|, 3, 1, 1, count_include_pad=True).")
+    bin_case("bin_conv_k_box", lambda: BinConv2d(4, 6, 3, stride=2, padding=1, bias=False, k="box"), img(4, 7),
+             readme="XNOR conv stride 2 times K = conv(mean_c |x|, 1/9 box filter), zero padding.")
+    bin_case("bin_block", lambda: BinBlock(8, 8), img(8, 8),
+             readme="Paper block: BatchNorm -> Sign -> binary conv 3x3 -> ReLU -> MaxPool 2.")
+    bin_case("bin_block_k", lambda: BinBlock(8, 8, k="avgpool", pool=False), img(8, 6),
+             readme="Paper block with K: BatchNorm -> Sign -> binary conv * K -> ReLU.")
+    bin_case("bin_bwn_conv", lambda: BinConv2d(4, 6, 3, padding=1, binact=False), img(4, 6),
+             readme="BWN conv: real input, weight sign(W) * mean|W| per filter, with bias.")
+    bin_case("bin_bwn_conv_unfolded", lambda: BinConv2d(4, 6, 3, stride=2, padding=1, binact=False), img(4, 6),
+             fold=False, readme="BWN conv stride 2, weight binarization chain not folded.")
+    vec = lambda n: (lambda g: [torch.randn(2, n, generator=g)])  # noqa: E731
+    bin_case("bin_fc_gemm", lambda: BinFC(16, 8), vec(16),
+             readme="Binary FC on 2-D input (Gemm): BN1d -> sign(x) . (sign(W) mean|W| per row)^T + b, times mean|x| per row.")
+    bin_case("bin_fc_matmul", lambda: BinFC(16, 8, bn=False), lambda g: [torch.randn(1, 3, 16, generator=g)],
+             readme="Binary FC on 3-D input (MatMul + Add), per-row weight scale and per-row mean|x| scale.")
+    bin_case("bin_fc_unfolded", lambda: BinFC(16, 8, bn=False), vec(16), fold=False,
+             readme="Binary FC with the weight binarization chain not folded.")
+    bin_case("bin_xnornet", XnorNet, img(3, 16),
+             readme="Small XNOR-Net: float conv+BN+ReLU+pool, binary block with K, binary block, BN1d, float FC.")
+    bin_case("bin_xnornet_unfolded", XnorNet, img(3, 16), fold=False,
+             readme="Small XNOR-Net exported without constant folding.")
+
+
+def main():
+    print("torch", torch.__version__, "onnx", onnx.__version__)
+    gen_cnn()
+    gen_bin()
+
+
+if __name__ == "__main__":
+    main()
