@@ -1,12 +1,126 @@
-/* STUB: replaced by the interpreter. */
-#include "interp.h"
-int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
-  (void)in, (void)out;
-  node_error(d, g, n, "interpreter not implemented yet");
-  return -1;
+/* interp.c - the reference interpreter's entry points: per-node dispatch and
+ * whole-graph runs. The kernels are in interp_elem.c, interp_nn.c and
+ * interp_data.c. */
+#include <string.h>
+
+#include "interp_impl.h"
+
+static Kernel *kernel_of(Op op) {
+  switch (op) {
+  case OP_Relu:
+  case OP_LeakyRelu:
+  case OP_Sigmoid:
+  case OP_Tanh:
+  case OP_Abs:
+  case OP_Sign: return interp_unary;
+  case OP_Add:
+  case OP_Sub:
+  case OP_Mul:
+  case OP_Div: return interp_binary;
+  case OP_PRelu: return interp_prelu;
+  case OP_Clip: return interp_clip;
+  case OP_BatchNormalization: return interp_batchnorm;
+  case OP_Softmax: return interp_softmax;
+  case OP_Conv: return interp_conv;
+  case OP_MaxPool: return interp_maxpool;
+  case OP_AveragePool: return interp_avgpool;
+  case OP_GlobalAveragePool: return interp_globalavgpool;
+  case OP_Gemm: return interp_gemm;
+  case OP_MatMul: return interp_matmul;
+  case OP_ReduceMean: return interp_reducemean;
+  case OP_Identity:
+  case OP_Flatten:
+  case OP_Reshape:
+  case OP_Squeeze:
+  case OP_Unsqueeze: return interp_copy;
+  case OP_Dropout: return interp_dropout;
+  case OP_Transpose: return interp_transpose;
+  case OP_Pad: return interp_pad;
+  case OP_Concat: return interp_concat;
+  case OP_Gather: return interp_gather;
+  case OP_Shape: return interp_shape;
+  case OP_Constant: return interp_constant;
+  default: return NULL;
+  }
 }
+
+int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  Kernel *k = n->op < OP__COUNT ? kernel_of(n->op) : NULL;
+  if (!k) {
+    node_error(d, g, n, "the interpreter does not support this op yet");
+    return -1;
+  }
+  if (n->nout < 1 || !out[0] || !node_out(g, n, 0)) {
+    node_error(d, g, n, "output 0 is missing");
+    return -1;
+  }
+  for (int i = 0; i < n->nin; i++) /* Shape reads no data, only the shape */
+    if (node_in(g, n, i) && !in[i] && n->op != OP_Shape) {
+      node_error(d, g, n, "input %d '%s' has no data", i, node_in(g, n, i)->name);
+      return -1;
+    }
+  return k(g, n, d, in, out);
+}
+
+/* Buffer for tensor t: numel elements of its dtype (at least one byte). */
+static void *tensor_buffer(Graph *g, const Tensor *t) {
+  int64_t cnt = tensor_numel(t);
+  if (cnt < 0)
+    xn_unreachable("tensor without a shape in interp_run");
+  return arena_array(g->arena, (size_t)cnt + 1, dtype_size(t->dtype));
+}
+
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs) {
-  (void)g, (void)inputs, (void)outputs;
-  diag_error(d, "interpreter not implemented yet");
-  return -1;
+  void **buf = arena_array(g->arena, (size_t)g->nt + 1, sizeof *buf);
+  for (int i = 0; i < g->nt; i++)
+    if (g->t[i].data && !g->t[i].is_input)
+      buf[i] = g->t[i].data;
+  for (int i = 0; i < g->ninputs; i++) {
+    Tensor *t = &g->t[g->inputs[i]];
+    if (t->dtype == DT_I64) {
+      diag_error(d, "graph input '%s' is int64; the interpreter takes float32 inputs only", t->name);
+      return -1;
+    }
+    buf[g->inputs[i]] = (void *)inputs[i];
+  }
+  int nmax = 1;
+  for (int i = 0; i < g->nn; i++)
+    if (g->n[i].nin > nmax)
+      nmax = g->n[i].nin;
+  void **in = arena_array(g->arena, (size_t)nmax, sizeof *in);
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    if (n->dead)
+      continue;
+    for (int j = 0; j < n->nin; j++) {
+      in[j] = n->in[j] >= 0 ? buf[n->in[j]] : NULL;
+      if (n->in[j] >= 0 && !in[j]) {
+        node_error(d, g, n, "input %d '%s' is not computed before this node", j, g->t[n->in[j]].name);
+        return -1;
+      }
+    }
+    for (int j = 0; j < n->nout; j++)
+      if (n->out[j] >= 0)
+        buf[n->out[j]] = tensor_buffer(g, &g->t[n->out[j]]);
+    void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
+    for (int j = 0; j < n->nout; j++)
+      out[j] = n->out[j] >= 0 ? buf[n->out[j]] : NULL;
+    if (interp_node(g, n, d, in, out))
+      return -1;
+  }
+  for (int i = 0; i < g->noutputs; i++) {
+    Tensor *t = &g->t[g->outputs[i]];
+    const void *src = buf[g->outputs[i]];
+    int64_t cnt = tensor_numel(t);
+    if (!src || cnt < 0) {
+      diag_error(d, "graph output '%s' was not computed", t->name);
+      return -1;
+    }
+    if (t->dtype == DT_I64) /* shape-like outputs are converted to float */
+      for (int64_t k = 0; k < cnt; k++)
+        outputs[i][k] = (float)((const int64_t *)src)[k];
+    else
+      memcpy(outputs[i], src, (size_t)cnt * sizeof(float));
+  }
+  return 0;
 }

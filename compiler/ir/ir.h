@@ -10,6 +10,8 @@
  * graph.c    building graphs, attributes, lookups
  * topo.c     topological order, structural checks (verifier)
  * params.c   normalized attributes of Conv/pool/Gemm-like ops
+ * print.c    the text IR (.xir) printer
+ * dot.c      Graphviz output
  */
 #ifndef XN_IR_H
 #define XN_IR_H
@@ -173,5 +175,53 @@ typedef struct Window {
  * window allows, rank mismatches, empty output) to d against the node; returns
  * 0 on success, -1 on error. */
 int window_params(Graph *g, const Node *n, Window *w, Diag *d);
+
+/* ---- print.c: text IR (syntax in docs/ir.md; frontends/text parses it) ---- */
+
+/* Appends the whole graph as text IR to out (sb_init'ed by the caller): every
+ * tensor that something refers to, the input and output lists and every live
+ * node, with locations. Constant data is written exactly (hex floats, decimal
+ * int64) unless elide_weights, which writes "<elided N floats>" (such a dump
+ * cannot be loaded again). Deterministic; allocates from g's arena. */
+void ir_print(Graph *g, StrBuf *out, int elide_weights);
+/* Appends s[0..n) as a double-quoted string with C-style escapes. */
+void ir_put_string(StrBuf *b, const char *s, size_t n);
+/* Appends f as an exact hex float ("-0x1.8p+1", "+inf", "+nan(0x1)"). */
+void ir_put_hexfloat(StrBuf *b, float f);
+/* "int", "float", "string", "ints", "floats", "tensor", "other" ("?" if invalid). */
+const char *attr_kind_name(AttrKind k);
+
+/* ---- dot.c ---- */
+
+/* Appends the graph as a Graphviz digraph to out: one box per live node
+ * (op, name, output shape; binary "xnor" ops coloured apart from float
+ * layers, connected binary ops grouped in a cluster), graph inputs and
+ * outputs as ellipses, constants listed in their consumer's label. */
+void ir_dot(Graph *g, StrBuf *out);
+
+/* The other ops' normalized attributes. Each reports to d against the node and
+ * returns 0, or -1 on error; none can fail once shape inference accepted n. */
+
+/* axis (negative counts from the end) as 0..rank-1 in *out; what names it in
+ * the message ("axis", "perm"...). */
+int norm_axis(Graph *g, const Node *n, Diag *d, const char *what, int64_t axis, int rank, int *out);
+/* Sets mask[a] = 1 for every axis in v[0..cnt) (rank rank); duplicates are errors. */
+int axes_mask(Graph *g, const Node *n, Diag *d, const int64_t *v, int64_t cnt, int rank, unsigned char *mask);
+
+/* ReduceMean: which axes of input 0 are reduced (axes attribute, or constant
+ * input 1 of opset 18; none = all unless noop_with_empty_axes), keepdims. */
+typedef struct Reduce {
+  int keepdims;                     /* reduced axes stay as extent 1 */
+  unsigned char axis[XN_MAX_RANK];  /* 1 for each reduced axis of input 0 */
+} Reduce;
+int reduce_params(Graph *g, const Node *n, Reduce *r, Diag *d);
+/* Pad: pads[0..2*rank) as [begin..., end...], from the attribute (opset < 11)
+ * or the constant int64 input 1; negative values crop. */
+int pad_params(Graph *g, const Node *n, int64_t *pads, Diag *d);
+/* Transpose: perm[i] = input axis of output axis i (default: reversed). */
+int transpose_perm(Graph *g, const Node *n, int *perm, Diag *d);
+/* Squeeze/Unsqueeze: the raw axes (attribute before opset 13, constant input 1
+ * from opset 13) in v[0..*cnt); *cnt = -1 when none are given. */
+int node_axes(Graph *g, const Node *n, const int64_t **v, int64_t *cnt, Diag *d);
 
 #endif

@@ -168,7 +168,7 @@ def run_node(node, a, ins, opset):
         return [y]
     if t == "MatMul": return [np.matmul(ins[0], ins[1])]
     if t == "Flatten":
-        ax = a.get("axis", 1) % (ins[0].ndim + 1) if a.get("axis", 1) < 0 else a.get("axis", 1)
+        ax = a.get("axis", 1) + ins[0].ndim if a.get("axis", 1) < 0 else a.get("axis", 1)
         return [ins[0].reshape(int(np.prod(ins[0].shape[:ax])), -1)]
     if t == "Reshape": return [_reshape(ins[0], ins[1])]
     if t == "Transpose": return [np.transpose(ins[0], a.get("perm"))]

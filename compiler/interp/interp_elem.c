@@ -1,0 +1,237 @@
+/* interp_elem.c - elementwise ops, broadcasting, BatchNormalization, Softmax.
+ * All float arithmetic is in float, in the natural element order. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "interp_impl.h"
+
+void dense_strides(int rank, const int64_t *dims, int64_t *st) {
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    st[i] = s;
+    s *= dims[i];
+  }
+}
+
+int64_t dims_prod(const int64_t *dims, int from, int to) {
+  int64_t p = 1;
+  for (int i = from; i < to; i++)
+    p *= dims[i];
+  return p;
+}
+
+void bcast_strides(const Tensor *t, int orank, const int64_t *odims, int64_t *st) {
+  int64_t ts[XN_MAX_RANK];
+  dense_strides(t->rank, t->dims, ts);
+  for (int i = 0; i < orank; i++) {
+    int j = i - (orank - t->rank); /* t's dim aligned with output dim i */
+    st[i] = j < 0 || t->dims[j] == 1 || odims[i] == 1 ? 0 : ts[j];
+  }
+}
+
+/* Advances the output index idx (extents dims) by one and the two input
+ * offsets by their strides (odometer order: last dim fastest). */
+static void step2(int rank, const int64_t *dims, int64_t *idx, const int64_t *sa, const int64_t *sb, int64_t *oa,
+                  int64_t *ob) {
+  for (int k = rank - 1; k >= 0; k--) {
+    *oa += sa[k];
+    *ob += sb[k];
+    if (++idx[k] < dims[k])
+      return;
+    *oa -= sa[k] * dims[k];
+    *ob -= sb[k] * dims[k];
+    idx[k] = 0;
+  }
+}
+
+static float sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x; }
+
+int interp_unary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *t = node_in(g, n, 0);
+  int64_t cnt = tensor_numel(t);
+  if (t->dtype == DT_I64) {
+    const int64_t *x = in[0];
+    int64_t *y = out[0];
+    for (int64_t i = 0; i < cnt; i++) {
+      int64_t v = x[i];
+      switch (n->op) {
+      case OP_Abs: y[i] = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break; /* wraps like C on INT64_MIN */
+      case OP_Sign: y[i] = v > 0 ? 1 : v < 0 ? -1 : 0; break;
+      case OP_Relu: y[i] = v < 0 ? 0 : v; break;
+      default: node_error(d, g, n, "int64 input is not supported"); return -1;
+      }
+    }
+    return 0;
+  }
+  const float *x = in[0];
+  float *y = out[0];
+  float alpha = attr_float(n, "alpha", 0.01f);
+  for (int64_t i = 0; i < cnt; i++) {
+    float v = x[i];
+    switch (n->op) {
+    case OP_Relu: y[i] = v < 0 ? 0.0f : v; break;
+    case OP_LeakyRelu: y[i] = v < 0 ? alpha * v : v; break;
+    case OP_Sigmoid: y[i] = 1.0f / (1.0f + expf(-v)); break;
+    case OP_Tanh: y[i] = tanhf(v); break;
+    case OP_Abs: y[i] = fabsf(v); break;
+    case OP_Sign: y[i] = sign_f(v); break; /* ONNX: Sign(0) = 0 */
+    default: xn_unreachable("not a unary op");
+    }
+  }
+  return 0;
+}
+
+/* int64 arithmetic wraps (as two's complement) instead of overflowing; Div
+ * truncates toward zero like C and reports division by zero. */
+static int binary_i64(Graph *g, const Node *n, Diag *d, int64_t a, int64_t b, int64_t *r) {
+  uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
+  switch (n->op) {
+  case OP_Add: *r = (int64_t)(ua + ub); return 0;
+  case OP_Sub: *r = (int64_t)(ua - ub); return 0;
+  case OP_Mul: *r = (int64_t)(ua * ub); return 0;
+  case OP_Div:
+    if (b == 0) {
+      node_error(d, g, n, "int64 division by zero");
+      return -1;
+    }
+    if (a == INT64_MIN && b == -1) {
+      node_error(d, g, n, "int64 division overflows");
+      return -1;
+    }
+    *r = a / b;
+    return 0;
+  default: xn_unreachable("not a binary op");
+  }
+}
+
+int interp_binary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *ta = node_in(g, n, 0), *tb = node_in(g, n, 1), *ty = node_out(g, n, 0);
+  int r = ty->rank;
+  int64_t sa[XN_MAX_RANK], sb[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, oa = 0, ob = 0;
+  bcast_strides(ta, r, ty->dims, sa);
+  bcast_strides(tb, r, ty->dims, sb);
+  int64_t cnt = tensor_numel(ty);
+  if (ty->dtype == DT_I64) {
+    const int64_t *a = in[0], *b = in[1];
+    int64_t *y = out[0];
+    for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sa, sb, &oa, &ob))
+      if (binary_i64(g, n, d, a[oa], b[ob], &y[i]))
+        return -1;
+    return 0;
+  }
+  const float *a = in[0], *b = in[1];
+  float *y = out[0];
+  for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sa, sb, &oa, &ob)) {
+    switch (n->op) {
+    case OP_Add: y[i] = a[oa] + b[ob]; break;
+    case OP_Sub: y[i] = a[oa] - b[ob]; break;
+    case OP_Mul: y[i] = a[oa] * b[ob]; break;
+    case OP_Div: y[i] = a[oa] / b[ob]; break;
+    default: xn_unreachable("not a binary op");
+    }
+  }
+  return 0;
+}
+
+/* PRelu: y = x < 0 ? slope * x : x, slope broadcast to x. */
+int interp_prelu(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *tx = node_in(g, n, 0), *ts = node_in(g, n, 1);
+  int r = tx->rank;
+  int64_t sx[XN_MAX_RANK], ss[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, ox = 0, os = 0;
+  dense_strides(r, tx->dims, sx);
+  bcast_strides(ts, r, tx->dims, ss);
+  const float *x = in[0], *s = in[1];
+  float *y = out[0];
+  int64_t cnt = tensor_numel(tx);
+  for (int64_t i = 0; i < cnt; i++, step2(r, tx->dims, idx, sx, ss, &ox, &os))
+    y[i] = x[ox] < 0 ? s[os] * x[ox] : x[ox];
+  return 0;
+}
+
+/* Clip: y = min(max(x, lo), hi). Bounds: attributes min/max before opset 11
+ * (defaults -FLT_MAX/FLT_MAX), optional scalar inputs 1 and 2 from opset 11
+ * (an omitted one does not clip). */
+int interp_clip(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *tx = node_in(g, n, 0);
+  float lo = -INFINITY, hi = INFINITY;
+  if (g->opset < 11) {
+    lo = attr_float(n, "min", -FLT_MAX);
+    hi = attr_float(n, "max", FLT_MAX);
+  } else {
+    if (n->nin > 1 && in[1])
+      lo = *(const float *)in[1];
+    if (n->nin > 2 && in[2])
+      hi = *(const float *)in[2];
+  }
+  const float *x = in[0];
+  float *y = out[0];
+  int64_t cnt = tensor_numel(tx);
+  for (int64_t i = 0; i < cnt; i++) {
+    float v = x[i] < lo ? lo : x[i];
+    y[i] = v > hi ? hi : v;
+  }
+  return 0;
+}
+
+/* BatchNormalization (inference), as ONNX's reference computes it:
+ * y = (x - mean) / sqrt(var + epsilon) * scale + B, per channel (dim 1).
+ * Outputs 1..4 (training only) are never consumed; they are zero-filled. */
+int interp_batchnorm(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *tx = node_in(g, n, 0);
+  const float *x = in[0], *scale = in[1], *bias = in[2], *mean = in[3], *var = in[4];
+  float *y = out[0];
+  float eps = attr_float(n, "epsilon", 1e-5f);
+  int64_t N = tx->dims[0], C = tx->dims[1], inner = dims_prod(tx->dims, 2, tx->rank);
+  for (int64_t b = 0; b < N; b++)
+    for (int64_t c = 0; c < C; c++) {
+      float den = sqrtf(var[c] + eps);
+      int64_t base = (b * C + c) * inner;
+      for (int64_t i = 0; i < inner; i++)
+        y[base + i] = (x[base + i] - mean[c]) / den * scale[c] + bias[c];
+    }
+  for (int k = 1; k < n->nout; k++)
+    if (out[k])
+      memset(out[k], 0, (size_t)tensor_numel(node_out(g, n, k)) * sizeof(float));
+  return 0;
+}
+
+/* Softmax over rows of len elements spaced inner apart. Before opset 13 the
+ * input is coerced to 2-D at axis (default 1) and each row is the flattened
+ * trailing block; from opset 13 the row is one axis (default -1).
+ * y = exp(x - max) / sum(exp(x - max)), the sum accumulated in float. */
+int interp_softmax(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *tx = node_in(g, n, 0);
+  int r = tx->rank, axis;
+  if (norm_axis(g, n, d, "axis", attr_int(n, "axis", g->opset < 13 ? 1 : -1), r, &axis))
+    return -1;
+  int64_t outer = dims_prod(tx->dims, 0, axis), len, inner;
+  if (g->opset < 13) {
+    len = dims_prod(tx->dims, axis, r);
+    inner = 1;
+  } else {
+    len = tx->dims[axis];
+    inner = dims_prod(tx->dims, axis + 1, r);
+  }
+  const float *x = in[0];
+  float *y = out[0];
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      int64_t base = o * len * inner + i;
+      float mx = -INFINITY, sum = 0;
+      for (int64_t j = 0; j < len; j++)
+        if (x[base + j * inner] > mx)
+          mx = x[base + j * inner];
+      for (int64_t j = 0; j < len; j++) {
+        float e = expf(x[base + j * inner] - mx);
+        y[base + j * inner] = e;
+        sum += e;
+      }
+      for (int64_t j = 0; j < len; j++)
+        y[base + j * inner] /= sum;
+    }
+  return 0;
+}

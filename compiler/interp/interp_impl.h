@@ -1,0 +1,36 @@
+/* interp_impl.h - private to the interpreter: one kernel per op family.
+ *
+ * interp_elem.c   elementwise ops, broadcasting, BatchNormalization, Softmax
+ * interp_nn.c     Conv, pools, Gemm, MatMul, ReduceMean
+ * interp_data.c   data movement: reshapes, Transpose, Pad, Concat, Gather,
+ *                 Shape, Constant
+ *
+ * Every kernel has the shape of interp_node(): it reads the node's input
+ * tensors' shapes (already inferred and checked), the data in in[] and writes
+ * out[]. It returns 0, or -1 after reporting a data-dependent error.
+ */
+#ifndef XN_INTERP_IMPL_H
+#define XN_INTERP_IMPL_H
+
+#include "interp.h"
+
+typedef int Kernel(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
+
+Kernel interp_unary, interp_binary, interp_prelu, interp_clip, interp_batchnorm, interp_softmax;
+Kernel interp_conv, interp_maxpool, interp_avgpool, interp_globalavgpool, interp_gemm, interp_matmul,
+    interp_reducemean;
+Kernel interp_copy, interp_dropout, interp_transpose, interp_pad, interp_concat, interp_gather, interp_shape,
+    interp_constant;
+
+/* Strides (in elements) of t's dims as seen from an output of rank orank and
+ * extents odims under numpy broadcasting (right-aligned): 0 where t has extent
+ * 1 or no dim at all. */
+void bcast_strides(const Tensor *t, int orank, const int64_t *odims, int64_t *st);
+
+/* Dense row-major strides of t. */
+void dense_strides(int rank, const int64_t *dims, int64_t *st);
+
+/* Product of dims[from..to). */
+int64_t dims_prod(const int64_t *dims, int from, int to);
+
+#endif

@@ -1,0 +1,24 @@
+/* shape_impl.h - private to shape inference.
+ *
+ * shape.c        the pass: supported-op check, the topological walk, folding
+ * shape_rules.c  one inference rule per op: checks inputs, sets outputs
+ */
+#ifndef XN_SHAPE_IMPL_H
+#define XN_SHAPE_IMPL_H
+
+#include "passes.h"
+
+typedef struct Infer {
+  Graph *g;
+  Diag *d;
+  int *uses; /* per tensor: live consumers, plus one if it is a graph output */
+} Infer;
+
+/* Infers node n's outputs (dtype and shape) from its inputs, whose shapes are
+ * known. Returns 0, or -1 after reporting to the Diag. */
+int infer_node(Infer *c, Node *n);
+
+/* A tensor whose data is known at compile time (not an overridable input). */
+int is_const(const Tensor *t);
+
+#endif

@@ -1,0 +1,708 @@
+/* shape_rules.c - one inference rule per op (ONNX semantics, opsets 7 to 17).
+ *
+ * A rule checks its inputs (dtypes, ranks, extents, attributes), reports each
+ * mismatch naming both sides, and sets the dtype and shape of every output.
+ * Output sizes are overflow-checked. Rules never read non-constant data.
+ */
+#include <string.h>
+
+#include "shape_impl.h"
+
+#define G (c->g)
+#define D (c->d)
+
+static int is_float(const Tensor *t) { return t->dtype == DT_F32 || t->dtype == DT_BIT; }
+
+static int need_float(Infer *c, const Node *n, int i) {
+  const Tensor *t = node_in(G, n, i);
+  if (t && !is_float(t)) {
+    node_error(D, G, n, "input %d '%s' is %s; expected float32", i, t->name, dtype_name(t->dtype));
+    return -1;
+  }
+  return 0;
+}
+
+/* Sets output i of n (when present) after checking rank and size. */
+static int set_out(Infer *c, const Node *n, int i, DType dt, int rank, const int64_t *dims) {
+  Tensor *t = node_out(G, n, i);
+  if (!t)
+    return 0;
+  if (rank > XN_MAX_RANK) {
+    node_error(D, G, n, "output '%s' would have rank %d; xnorcc supports up to %d", t->name, rank, XN_MAX_RANK);
+    return -1;
+  }
+  int64_t cnt = 1, bytes;
+  for (int k = 0; k < rank; k++)
+    if (dims[k] < 0 || !xn_mul_ok(cnt, dims[k], &cnt) || !xn_mul_ok(cnt, 8, &bytes)) {
+      node_error(D, G, n, "output '%s' would be too large", t->name);
+      return -1;
+    }
+  t->dtype = dt;
+  tensor_set_shape(t, rank, dims);
+  return 0;
+}
+
+static int same_shape_out(Infer *c, const Node *n, DType dt) {
+  const Tensor *x = node_in(G, n, 0);
+  return set_out(c, n, 0, dt, x->rank, x->dims);
+}
+
+/* Element count of a tensor (shapes are known and checked). */
+static int64_t numel(const Tensor *t) { return tensor_numel(t); }
+
+/* A dims list "2x3" for messages (also for lists that are not a tensor's shape). */
+static const char *dims_str(Graph *g, int rank, const int64_t *dims) {
+  Tensor t;
+  memset(&t, 0, sizeof t);
+  t.rank = rank;
+  for (int i = 0; i < rank && i < XN_MAX_RANK; i++)
+    t.dims[i] = dims[i];
+  return shape_str(g, &t);
+}
+
+/* Numpy multidirectional broadcasting of a and b into rank/dims. */
+static int broadcast2(Infer *c, const Node *n, int ia, int ib, int *rank, int64_t *dims) {
+  const Tensor *a = node_in(G, n, ia), *b = node_in(G, n, ib);
+  int r = a->rank > b->rank ? a->rank : b->rank;
+  for (int i = 0; i < r; i++) {
+    int ja = i - (r - a->rank), jb = i - (r - b->rank);
+    int64_t ea = ja >= 0 ? a->dims[ja] : 1, eb = jb >= 0 ? b->dims[jb] : 1;
+    if (ea != eb && ea != 1 && eb != 1) {
+      node_error(D, G, n, "cannot broadcast input %d '%s' of shape %s with input %d '%s' of shape %s (extents %lld "
+                 "and %lld in output dim %d)", ia, a->name, shape_str(G, a), ib, b->name, shape_str(G, b),
+                 (long long)ea, (long long)eb, i);
+      return -1;
+    }
+    dims[i] = ea == 1 ? eb : ea;
+  }
+  *rank = r;
+  return 0;
+}
+
+/* Unidirectional broadcasting: t (named what) must broadcast to rank/dims
+ * (named to_desc) without changing them. */
+static int broadcast_to(Infer *c, const Node *n, const char *what, const Tensor *t, int rank, const int64_t *dims,
+                        const char *to_desc) {
+  int ok = t->rank <= rank;
+  for (int i = 0; ok && i < t->rank; i++) {
+    int64_t e = t->dims[i], o = dims[i + rank - t->rank];
+    ok = e == 1 || e == o;
+  }
+  if (!ok)
+    node_error(D, G, n, "%s '%s' of shape %s cannot be broadcast to %s of shape %s", what, t->name, shape_str(G, t),
+               to_desc, dims_str(G, rank, dims));
+  return ok ? 0 : -1;
+}
+
+static int scalar_input(Infer *c, const Node *n, int i, const char *what, DType dt) {
+  const Tensor *t = node_in(G, n, i);
+  if (!t)
+    return 0;
+  if ((dt == DT_F32 ? !is_float(t) : t->dtype != dt) || numel(t) != 1) {
+    node_error(D, G, n, "%s '%s' must be a %s scalar, not %s of shape %s", what, t->name, dtype_name(dt),
+               dtype_name(t->dtype), shape_str(G, t));
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- the rules ---- */
+
+static int infer_conv(Infer *c, Node *n) {
+  Window w;
+  if (need_float(c, n, 0) || need_float(c, n, 1) || need_float(c, n, 2) || window_params(G, n, &w, D))
+    return -1;
+  const Tensor *x = node_in(G, n, 0), *wt = node_in(G, n, 1), *b = node_in(G, n, 2);
+  int64_t M = wt->dims[0], cin;
+  if (!xn_mul_ok(wt->dims[1], w.group, &cin) || cin != x->dims[1]) {
+    node_error(D, G, n, "weight has %lld input channels per group (group %lld) but input '%s' has %lld channels",
+               (long long)wt->dims[1], (long long)w.group, x->name, (long long)x->dims[1]);
+    return -1;
+  }
+  if (M % w.group) {
+    node_error(D, G, n, "weight '%s' has %lld filters, which group %lld does not divide", wt->name, (long long)M,
+               (long long)w.group);
+    return -1;
+  }
+  if (b && (b->rank != 1 || b->dims[0] != M)) {
+    node_error(D, G, n, "bias '%s' of shape %s does not match the %lld filters of weight '%s' of shape %s", b->name,
+               shape_str(G, b), (long long)M, wt->name, shape_str(G, wt));
+    return -1;
+  }
+  int64_t dims[4] = {x->dims[0], M, w.out[0], w.out[1]};
+  if (x->rank == 3)
+    dims[2] = w.out[1];
+  return set_out(c, n, 0, DT_F32, x->rank, dims);
+}
+
+static int infer_batchnorm(Infer *c, Node *n) {
+  static const char *names[5] = {"X", "scale", "B", "mean", "var"};
+  const Tensor *x = node_in(G, n, 0);
+  for (int i = 0; i < 5; i++)
+    if (need_float(c, n, i))
+      return -1;
+  if (x->rank < 2) {
+    node_error(D, G, n, "input '%s' of shape %s needs at least 2 dims (N, C, ...)", x->name, shape_str(G, x));
+    return -1;
+  }
+  if (attr_int(n, "training_mode", 0)) {
+    node_error(D, G, n, "training_mode=1 is not supported (inference only)");
+    return -1;
+  }
+  int spatial = G->opset < 9 && attr_int(n, "spatial", 1) == 0;
+  int64_t C = x->dims[1];
+  for (int i = 1; i < 5; i++) {
+    const Tensor *p = node_in(G, n, i);
+    if (numel(p) == C)
+      continue;
+    if (spatial)
+      node_error(D, G, n, "spatial=0 with per-element parameters is not supported: %s '%s' of shape %s has %lld "
+                 "elements but input '%s' has %lld channels", names[i], p->name, shape_str(G, p),
+                 (long long)numel(p), x->name, (long long)C);
+    else
+      node_error(D, G, n, "%s '%s' of shape %s has %lld elements but input '%s' of shape %s has %lld channels",
+                 names[i], p->name, shape_str(G, p), (long long)numel(p), x->name, shape_str(G, x), (long long)C);
+    return -1;
+  }
+  for (int i = 1; i < n->nout; i++) {
+    const Tensor *t = node_out(G, n, i);
+    if (t && c->uses[n->out[i]]) {
+      node_error(D, G, n, "output %d '%s' (training statistics) is used, which inference does not support", i,
+                 t->name);
+      return -1;
+    }
+    if (set_out(c, n, i, DT_F32, 1, &C))
+      return -1;
+  }
+  return same_shape_out(c, n, DT_F32);
+}
+
+static int infer_unary(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int int_ok = n->op == OP_Abs || n->op == OP_Sign || n->op == OP_Relu;
+  if (!(int_ok && x->dtype == DT_I64) && need_float(c, n, 0))
+    return -1;
+  return same_shape_out(c, n, x->dtype == DT_I64 ? DT_I64 : DT_F32);
+}
+
+static int infer_prelu(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0), *s = node_in(G, n, 1);
+  if (need_float(c, n, 0) || need_float(c, n, 1))
+    return -1;
+  const char *to = arena_printf(G->arena, "input '%s'", x->name);
+  if (broadcast_to(c, n, "slope", s, x->rank, x->dims, to))
+    return -1;
+  return same_shape_out(c, n, DT_F32);
+}
+
+static int infer_clip(Infer *c, Node *n) {
+  if (need_float(c, n, 0))
+    return -1;
+  if (G->opset < 11) {
+    for (int i = 1; i < n->nin; i++)
+      if (n->in[i] >= 0) {
+        node_error(D, G, n, "min and max as inputs need opset 11 (the model has opset %lld)", (long long)G->opset);
+        return -1;
+      }
+  } else {
+    if (node_attr(n, "min") || node_attr(n, "max")) {
+      node_error(D, G, n, "attributes 'min' and 'max' were replaced by inputs in opset 11 (the model has opset %lld)",
+                 (long long)G->opset);
+      return -1;
+    }
+    if (scalar_input(c, n, 1, "min", DT_F32) || scalar_input(c, n, 2, "max", DT_F32))
+      return -1;
+  }
+  return same_shape_out(c, n, DT_F32);
+}
+
+static int infer_pool(Infer *c, Node *n) {
+  Window w;
+  if (need_float(c, n, 0) || window_params(G, n, &w, D))
+    return -1;
+  const Tensor *x = node_in(G, n, 0);
+  int64_t dims[4] = {x->dims[0], x->dims[1], w.out[0], w.out[1]};
+  if (x->rank == 3)
+    dims[2] = w.out[1];
+  if (n->op == OP_MaxPool && n->nout > 1 && n->out[1] >= 0) {
+    const Tensor *t = node_out(G, n, 1);
+    if (c->uses[n->out[1]]) {
+      node_error(D, G, n, "the Indices output '%s' is not supported", t->name);
+      return -1;
+    }
+    if (set_out(c, n, 1, DT_I64, x->rank, dims))
+      return -1;
+  }
+  return set_out(c, n, 0, DT_F32, x->rank, dims);
+}
+
+static int infer_globalavgpool(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  if (need_float(c, n, 0))
+    return -1;
+  if (x->rank < 3) {
+    node_error(D, G, n, "input '%s' of shape %s needs at least 3 dims (N, C, spatial...)", x->name,
+               shape_str(G, x));
+    return -1;
+  }
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < x->rank; i++)
+    dims[i] = i < 2 ? x->dims[i] : 1;
+  return set_out(c, n, 0, DT_F32, x->rank, dims);
+}
+
+static int infer_gemm(Infer *c, Node *n) {
+  const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1), *cc = node_in(G, n, 2);
+  if (need_float(c, n, 0) || need_float(c, n, 1) || need_float(c, n, 2))
+    return -1;
+  if (a->rank != 2 || b->rank != 2) {
+    node_error(D, G, n, "A '%s' of shape %s and B '%s' of shape %s must both be 2-D", a->name, shape_str(G, a),
+               b->name, shape_str(G, b));
+    return -1;
+  }
+  if (!cc && G->opset < 11) {
+    node_error(D, G, n, "input C is required before opset 11 (the model has opset %lld)", (long long)G->opset);
+    return -1;
+  }
+  int ta = attr_int(n, "transA", 0) != 0, tb = attr_int(n, "transB", 0) != 0;
+  int64_t M = a->dims[ta], Ka = a->dims[!ta], Kb = b->dims[tb], N = b->dims[!tb];
+  if (Ka != Kb) {
+    node_error(D, G, n, "inner dimensions differ: A '%s' of shape %s (transA %d) has K = %lld but B '%s' of shape %s "
+               "(transB %d) has K = %lld", a->name, shape_str(G, a), ta, (long long)Ka, b->name, shape_str(G, b), tb,
+               (long long)Kb);
+    return -1;
+  }
+  int64_t dims[2] = {M, N};
+  if (cc && broadcast_to(c, n, "C", cc, 2, dims, "the product A'B'"))
+    return -1;
+  return set_out(c, n, 0, DT_F32, 2, dims);
+}
+
+static int infer_matmul(Infer *c, Node *n) {
+  const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
+  if (need_float(c, n, 0) || need_float(c, n, 1))
+    return -1;
+  if (a->rank < 1 || b->rank < 1) {
+    node_error(D, G, n, "A '%s' of shape %s and B '%s' of shape %s must have at least 1 dim each", a->name,
+               shape_str(G, a), b->name, shape_str(G, b));
+    return -1;
+  }
+  int64_t K = a->dims[a->rank - 1], Kb = b->dims[b->rank == 1 ? 0 : b->rank - 2];
+  if (K != Kb) {
+    node_error(D, G, n, "inner dimensions differ: A '%s' of shape %s has %lld columns but B '%s' of shape %s has %lld "
+               "rows", a->name, shape_str(G, a), (long long)K, b->name, shape_str(G, b), (long long)Kb);
+    return -1;
+  }
+  int ra = a->rank < 2 ? 0 : a->rank - 2, rb = b->rank < 2 ? 0 : b->rank - 2; /* batch ranks */
+  int br = ra > rb ? ra : rb, r = 0;
+  int64_t dims[XN_MAX_RANK + 2];
+  for (int i = 0; i < br; i++) {
+    int ia = i - (br - ra), ib = i - (br - rb);
+    int64_t ea = ia >= 0 ? a->dims[ia] : 1, eb = ib >= 0 ? b->dims[ib] : 1;
+    if (ea != eb && ea != 1 && eb != 1) {
+      node_error(D, G, n, "batch dims of A '%s' of shape %s and B '%s' of shape %s cannot be broadcast (%lld vs %lld)",
+                 a->name, shape_str(G, a), b->name, shape_str(G, b), (long long)ea, (long long)eb);
+      return -1;
+    }
+    dims[r++] = ea == 1 ? eb : ea;
+  }
+  if (a->rank >= 2)
+    dims[r++] = a->dims[a->rank - 2];
+  if (b->rank >= 2)
+    dims[r++] = b->dims[b->rank - 1];
+  return set_out(c, n, 0, DT_F32, r, dims);
+}
+
+static int infer_flatten(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int64_t axis = attr_int(n, "axis", 1);
+  if (axis < -(int64_t)x->rank || axis > x->rank) {
+    node_error(D, G, n, "axis %lld is out of range for input '%s' of shape %s (expected %d..%d)", (long long)axis,
+               x->name, shape_str(G, x), -x->rank, x->rank);
+    return -1;
+  }
+  if (axis < 0)
+    axis += x->rank;
+  int64_t dims[2] = {1, 1};
+  for (int i = 0; i < x->rank; i++)
+    dims[i >= axis] *= x->dims[i];
+  return set_out(c, n, 0, x->dtype, 2, dims);
+}
+
+/* The constant int64 vector at input i, or NULL after reporting. */
+static const int64_t *const_vec(Infer *c, const Node *n, int i, const char *what, int64_t *cnt) {
+  const Tensor *t = node_in(G, n, i);
+  if (!is_const(t)) {
+    node_error(D, G, n, "%s '%s' must be a constant", what, t->name);
+    return NULL;
+  }
+  if (t->dtype != DT_I64 || t->rank > 1) {
+    node_error(D, G, n, "%s '%s' must be a 1-D int64 tensor, not %s of shape %s", what, t->name,
+               dtype_name(t->dtype), shape_str(G, t));
+    return NULL;
+  }
+  *cnt = numel(t);
+  return t->data;
+}
+
+/* Reshape: 0 copies the input dim at the same index (unless allowzero), one
+ * -1 is inferred from the element count. */
+static int infer_reshape(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  if (!node_in(G, n, 1)) {
+    node_error(D, G, n, "input 1 (shape) is required");
+    return -1;
+  }
+  int64_t cnt;
+  const int64_t *s = const_vec(c, n, 1, "shape", &cnt);
+  if (!s)
+    return -1;
+  if (cnt > XN_MAX_RANK) {
+    node_error(D, G, n, "shape has %lld dims; xnorcc supports up to %d", (long long)cnt, XN_MAX_RANK);
+    return -1;
+  }
+  int allowzero = attr_int(n, "allowzero", 0) != 0, infer = -1;
+  int64_t dims[XN_MAX_RANK], prod = 1;
+  const char *want = dims_str(G, (int)cnt, s);
+  for (int i = 0; i < cnt; i++) {
+    dims[i] = s[i];
+    if (s[i] == 0 && !allowzero) {
+      if (i >= x->rank) {
+        node_error(D, G, n, "shape %s copies dim %d (a 0) but input '%s' of shape %s has rank %d", want, i, x->name,
+                   shape_str(G, x), x->rank);
+        return -1;
+      }
+      dims[i] = x->dims[i];
+    } else if (s[i] == -1) {
+      if (infer >= 0) {
+        node_error(D, G, n, "shape %s has more than one -1", want);
+        return -1;
+      }
+      infer = i;
+      continue;
+    } else if (s[i] < 0) {
+      node_error(D, G, n, "shape %s has the invalid extent %lld", want, (long long)s[i]);
+      return -1;
+    }
+    if (!xn_mul_ok(prod, dims[i], &prod)) {
+      node_error(D, G, n, "shape %s is too large", want);
+      return -1;
+    }
+  }
+  int64_t total = numel(x);
+  if (infer >= 0) {
+    if (prod == 0 || total % prod) {
+      node_error(D, G, n, "cannot reshape input '%s' of shape %s (%lld elements) to %s", x->name, shape_str(G, x),
+                 (long long)total, want);
+      return -1;
+    }
+    dims[infer] = total / prod;
+    prod = total;
+  }
+  if (prod != total) {
+    node_error(D, G, n, "shape %s has %lld elements but input '%s' of shape %s has %lld", want, (long long)prod,
+               x->name, shape_str(G, x), (long long)total);
+    return -1;
+  }
+  return set_out(c, n, 0, x->dtype, (int)cnt, dims);
+}
+
+static int infer_transpose(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int perm[XN_MAX_RANK];
+  if (transpose_perm(G, n, perm, D))
+    return -1;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < x->rank; i++)
+    dims[i] = x->dims[perm[i]];
+  return set_out(c, n, 0, x->dtype, x->rank, dims);
+}
+
+static int infer_binary(Infer *c, Node *n) {
+  const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
+  if (is_float(a) != is_float(b) || (!is_float(a) && a->dtype != b->dtype)) {
+    node_error(D, G, n, "input 0 '%s' is %s but input 1 '%s' is %s", a->name, dtype_name(a->dtype), b->name,
+               dtype_name(b->dtype));
+    return -1;
+  }
+  int r;
+  int64_t dims[XN_MAX_RANK];
+  if (broadcast2(c, n, 0, 1, &r, dims))
+    return -1;
+  return set_out(c, n, 0, is_float(a) ? DT_F32 : a->dtype, r, dims);
+}
+
+static int infer_reducemean(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  Reduce rd;
+  if (need_float(c, n, 0) || reduce_params(G, n, &rd, D))
+    return -1;
+  int r = 0;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < x->rank; i++)
+    if (!rd.axis[i])
+      dims[r++] = x->dims[i];
+    else if (rd.keepdims)
+      dims[r++] = 1;
+  return set_out(c, n, 0, DT_F32, r, dims);
+}
+
+static int infer_pad(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  if (x->dtype != DT_I64 && need_float(c, n, 0))
+    return -1;
+  int64_t pads[2 * XN_MAX_RANK], dims[XN_MAX_RANK];
+  if (pad_params(G, n, pads, D))
+    return -1;
+  if (G->opset >= 11 && scalar_input(c, n, 2, "constant_value", x->dtype == DT_I64 ? DT_I64 : DT_F32))
+    return -1;
+  for (int i = 0; i < x->rank; i++) {
+    int64_t pb = pads[i], pe = pads[x->rank + i];
+    if (!xn_add_ok(x->dims[i], pb, &dims[i]) || !xn_add_ok(dims[i], pe, &dims[i]) || dims[i] < 0) {
+      node_error(D, G, n, "pads %lld and %lld of dim %d do not fit input '%s' of shape %s", (long long)pb,
+                 (long long)pe, i, x->name, shape_str(G, x));
+      return -1;
+    }
+  }
+  return set_out(c, n, 0, x->dtype, x->rank, dims);
+}
+
+static int infer_concat(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  if (!node_attr(n, "axis")) {
+    node_error(D, G, n, "attribute 'axis' is required");
+    return -1;
+  }
+  if (x->rank < 1) {
+    node_error(D, G, n, "input 0 '%s' is a scalar; Concat needs at least 1 dim", x->name);
+    return -1;
+  }
+  int axis;
+  if (norm_axis(G, n, D, "axis", attr_int(n, "axis", 0), x->rank, &axis))
+    return -1;
+  int64_t dims[XN_MAX_RANK];
+  memcpy(dims, x->dims, sizeof dims);
+  for (int i = 1; i < n->nin; i++) {
+    const Tensor *t = node_in(G, n, i);
+    if (t->dtype != x->dtype && !(is_float(t) && is_float(x))) {
+      node_error(D, G, n, "input %d '%s' is %s but input 0 '%s' is %s", i, t->name, dtype_name(t->dtype), x->name,
+                 dtype_name(x->dtype));
+      return -1;
+    }
+    if (t->rank != x->rank) {
+      node_error(D, G, n, "input %d '%s' of shape %s has rank %d but input 0 '%s' of shape %s has rank %d", i,
+                 t->name, shape_str(G, t), t->rank, x->name, shape_str(G, x), x->rank);
+      return -1;
+    }
+    for (int k = 0; k < x->rank; k++)
+      if (k != axis && t->dims[k] != x->dims[k]) {
+        node_error(D, G, n, "input %d '%s' of shape %s does not match input 0 '%s' of shape %s in dim %d (%lld vs "
+                   "%lld); only the concat axis %d may differ", i, t->name, shape_str(G, t), x->name,
+                   shape_str(G, x), k, (long long)t->dims[k], (long long)x->dims[k], axis);
+        return -1;
+      }
+    if (!xn_add_ok(dims[axis], t->dims[axis], &dims[axis])) {
+      node_error(D, G, n, "the concatenated extent overflows");
+      return -1;
+    }
+  }
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : x->dtype, x->rank, dims);
+}
+
+static int infer_softmax(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int axis;
+  if (need_float(c, n, 0))
+    return -1;
+  if (x->rank < 1) {
+    node_error(D, G, n, "input '%s' is a scalar; Softmax needs at least 1 dim", x->name);
+    return -1;
+  }
+  if (norm_axis(G, n, D, "axis", attr_int(n, "axis", G->opset < 13 ? 1 : -1), x->rank, &axis))
+    return -1;
+  return same_shape_out(c, n, DT_F32);
+}
+
+static int infer_dropout(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0), *tm = node_in(G, n, 2);
+  if (tm) {
+    if (!is_const(tm) || numel(tm) != 1) {
+      node_error(D, G, n, "training_mode '%s' must be a constant scalar", tm->name);
+      return -1;
+    }
+    int on = tm->dtype == DT_I64 ? *(const int64_t *)tm->data != 0 : *(const float *)tm->data != 0;
+    if (on) {
+      node_error(D, G, n, "training_mode is true; only inference is supported");
+      return -1;
+    }
+  }
+  if (n->nout > 1 && n->out[1] >= 0) {
+    if (c->uses[n->out[1]]) {
+      node_error(D, G, n, "the mask output '%s' is used, which is not supported", node_out(G, n, 1)->name);
+      return -1;
+    }
+    if (set_out(c, n, 1, DT_F32, x->rank, x->dims))
+      return -1;
+  }
+  return same_shape_out(c, n, x->dtype);
+}
+
+static int infer_constant(Infer *c, Node *n) {
+  const Attr *a = node_attr(n, "value");
+  if (a && a->kind == AT_TENSOR && a->tensor >= 0 && a->tensor < G->nt && G->t[a->tensor].data &&
+      G->t[a->tensor].rank >= 0) {
+    const Tensor *v = &G->t[a->tensor];
+    return set_out(c, n, 0, v->dtype, v->rank, v->dims);
+  }
+  int64_t cnt;
+  if ((a = node_attr(n, "value_float")) && a->kind == AT_FLOAT)
+    return set_out(c, n, 0, DT_F32, 0, NULL);
+  if ((a = node_attr(n, "value_int")) && a->kind == AT_INT)
+    return set_out(c, n, 0, DT_I64, 0, NULL);
+  if ((a = node_attr(n, "value_floats")) && a->kind == AT_FLOATS)
+    return cnt = a->n, set_out(c, n, 0, DT_F32, 1, &cnt);
+  if ((a = node_attr(n, "value_ints")) && a->kind == AT_INTS)
+    return cnt = a->n, set_out(c, n, 0, DT_I64, 1, &cnt);
+  node_error(D, G, n, "needs a value, value_float(s) or value_int(s) attribute%s",
+             n->nattr ? arena_printf(G->arena, "; '%s' is not supported", n->attr[0].name) : "");
+  return -1;
+}
+
+static int infer_shape(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int64_t r = x->rank, start = attr_int(n, "start", 0), end = attr_int(n, "end", r);
+  if (start < 0)
+    start += r;
+  if (end < 0)
+    end += r;
+  start = start < 0 ? 0 : start > r ? r : start;
+  end = end < 0 ? 0 : end > r ? r : end;
+  int64_t len = end > start ? end - start : 0;
+  return set_out(c, n, 0, DT_I64, 1, &len);
+}
+
+static int infer_gather(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0), *ind = node_in(G, n, 1);
+  if (ind->dtype != DT_I64) {
+    node_error(D, G, n, "indices '%s' are %s; expected int64", ind->name, dtype_name(ind->dtype));
+    return -1;
+  }
+  if (x->rank < 1) {
+    node_error(D, G, n, "data '%s' is a scalar; Gather needs at least 1 dim", x->name);
+    return -1;
+  }
+  int axis;
+  if (norm_axis(G, n, D, "axis", attr_int(n, "axis", 0), x->rank, &axis))
+    return -1;
+  if (is_const(ind)) {
+    const int64_t *v = ind->data;
+    int64_t A = x->dims[axis];
+    for (int64_t j = 0; j < numel(ind); j++)
+      if (v[j] < -A || v[j] >= A) {
+        node_error(D, G, n, "index %lld (indices[%lld]) is out of range for axis %d of input '%s' of shape %s",
+                   (long long)v[j], (long long)j, axis, x->name, shape_str(G, x));
+        return -1;
+      }
+  }
+  int r = 0;
+  int64_t dims[2 * XN_MAX_RANK];
+  for (int i = 0; i < axis; i++)
+    dims[r++] = x->dims[i];
+  for (int i = 0; i < ind->rank; i++)
+    dims[r++] = ind->dims[i];
+  for (int i = axis + 1; i < x->rank; i++)
+    dims[r++] = x->dims[i];
+  return set_out(c, n, 0, x->dtype, r, dims);
+}
+
+static int infer_unsqueeze(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  const int64_t *v;
+  int64_t cnt;
+  if (node_axes(G, n, &v, &cnt, D))
+    return -1;
+  if (cnt < 1) {
+    node_error(D, G, n, "axes are required");
+    return -1;
+  }
+  if (x->rank + cnt > XN_MAX_RANK) {
+    node_error(D, G, n, "output would have rank %lld; xnorcc supports up to %d", (long long)(x->rank + cnt),
+               XN_MAX_RANK);
+    return -1;
+  }
+  int r = x->rank + (int)cnt, k = 0;
+  unsigned char mask[XN_MAX_RANK] = {0};
+  if (axes_mask(G, n, D, v, cnt, r, mask))
+    return -1;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < r; i++)
+    dims[i] = mask[i] ? 1 : x->dims[k++];
+  return set_out(c, n, 0, x->dtype, r, dims);
+}
+
+static int infer_squeeze(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  const int64_t *v;
+  int64_t cnt;
+  unsigned char mask[XN_MAX_RANK] = {0};
+  if (node_axes(G, n, &v, &cnt, D))
+    return -1;
+  if (cnt < 0) {
+    for (int i = 0; i < x->rank; i++)
+      mask[i] = x->dims[i] == 1;
+  } else if (axes_mask(G, n, D, v, cnt, x->rank, mask))
+    return -1;
+  int r = 0;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < x->rank; i++) {
+    if (!mask[i]) {
+      dims[r++] = x->dims[i];
+    } else if (x->dims[i] != 1) {
+      node_error(D, G, n, "cannot squeeze axis %d of input '%s' of shape %s: its extent is %lld, not 1", i, x->name,
+                 shape_str(G, x), (long long)x->dims[i]);
+      return -1;
+    }
+  }
+  return set_out(c, n, 0, x->dtype, r, dims);
+}
+
+static int infer_identity(Infer *c, Node *n) { return same_shape_out(c, n, node_in(G, n, 0)->dtype); }
+
+int infer_node(Infer *c, Node *n) {
+  switch (n->op) {
+  case OP_Conv: return infer_conv(c, n);
+  case OP_BatchNormalization: return infer_batchnorm(c, n);
+  case OP_Relu:
+  case OP_LeakyRelu:
+  case OP_Sigmoid:
+  case OP_Tanh:
+  case OP_Abs:
+  case OP_Sign: return infer_unary(c, n);
+  case OP_PRelu: return infer_prelu(c, n);
+  case OP_Clip: return infer_clip(c, n);
+  case OP_MaxPool:
+  case OP_AveragePool: return infer_pool(c, n);
+  case OP_GlobalAveragePool: return infer_globalavgpool(c, n);
+  case OP_Gemm: return infer_gemm(c, n);
+  case OP_MatMul: return infer_matmul(c, n);
+  case OP_Flatten: return infer_flatten(c, n);
+  case OP_Reshape: return infer_reshape(c, n);
+  case OP_Transpose: return infer_transpose(c, n);
+  case OP_Add:
+  case OP_Sub:
+  case OP_Mul:
+  case OP_Div: return infer_binary(c, n);
+  case OP_ReduceMean: return infer_reducemean(c, n);
+  case OP_Pad: return infer_pad(c, n);
+  case OP_Concat: return infer_concat(c, n);
+  case OP_Softmax: return infer_softmax(c, n);
+  case OP_Identity: return infer_identity(c, n);
+  case OP_Dropout: return infer_dropout(c, n);
+  case OP_Constant: return infer_constant(c, n);
+  case OP_Shape: return infer_shape(c, n);
+  case OP_Gather: return infer_gather(c, n);
+  case OP_Unsqueeze: return infer_unsqueeze(c, n);
+  case OP_Squeeze: return infer_squeeze(c, n);
+  default: node_error(D, G, n, "op is not supported yet"); return -1;
+  }
+}
