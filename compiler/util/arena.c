@@ -38,6 +38,8 @@ void arena_free(Arena *a) {
 
 void arena_set_oom(Arena *a, jmp_buf *env) { a->oom = env; }
 
+jmp_buf *arena_get_oom(Arena *a) { return a->oom; }
+
 static void out_of_memory(Arena *a) {
   if (a->oom)
     longjmp(*a->oom, 1);

@@ -36,6 +36,9 @@ void xn_free(void *p);
 void xn_alloc_fail_at(long n);
 /* Number of allocation calls since the last xn_alloc_fail_at(). */
 long xn_alloc_calls(void);
+/* Blocks obtained from xn_malloc/xn_realloc(NULL, n) and not yet given to
+ * xn_free: tests compare it before and after a compile to find leaks. */
+long xn_alloc_live(void);
 
 /* ---- arena.c ---- */
 
@@ -48,6 +51,9 @@ void arena_free(Arena *a);
 /* Where arena_alloc jumps (longjmp(*env, 1)) when memory runs out. Without a
  * handler, running out of memory aborts. */
 void arena_set_oom(Arena *a, jmp_buf *env);
+/* The handler arena_set_oom() installed last (NULL when none), so a caller that
+ * installs its own can restore and jump on to it. */
+jmp_buf *arena_get_oom(Arena *a);
 /* n zeroed bytes, aligned for any type. Never returns NULL (see arena_set_oom). */
 void *arena_alloc(Arena *a, size_t n);
 /* Like arena_alloc but returns NULL instead of jumping. */
