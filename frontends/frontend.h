@@ -1,6 +1,7 @@
 /* frontend.h - model loaders. Each fills an empty Graph from one input format.
  *
  * json/json.c   ONNX ModelProto in protobuf's JSON mapping (.json)
+ * text/         xnorcc's text IR (.xir), as ir_print() writes it
  * load.c        dispatch on the file name
  *
  * Loaders report problems to the Diag (never exit) and allocate from the
@@ -30,7 +31,13 @@ typedef struct LoadOptions {
  * data), nodes in file order, inputs and outputs; topo_sort() has not run. */
 int json_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
 
-/* Calls the loader that g->file's extension names (.json; other extensions are
+/* Loads text IR (.xir, syntax in docs/ir.md) from text[0..len) into the empty
+ * graph g, like json_load. Errors are reported as "FILE:LINE:COL: error: ..."
+ * with the source line and a caret, at most 20 of them. Node and tensor
+ * locations are the ones written after '@' (else "LINE:COL"). */
+int xir_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
+
+/* Calls the loader that g->file's extension names (.json, .xir; other extensions are
  * reported as unsupported) on text[0..len), which must be followed by a NUL.
  * Returns 0 on success, -1 on error. */
 int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);

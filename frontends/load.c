@@ -41,7 +41,9 @@ static char *read_file(Graph *g, const char *path, size_t *len, Diag *d) {
 int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
   if (ends_with(g->file, ".json"))
     return json_load(g, text, len, o, d);
-  diag_error(d, "unknown model format (expected a .json file)");
+  if (ends_with(g->file, ".xir"))
+    return xir_load(g, text, len, o, d);
+  diag_error(d, "unknown model format (expected a .json or .xir file)");
   return -1;
 }
 
