@@ -3,6 +3,7 @@
  * interp_data.c. */
 #include <string.h>
 
+#include "../passes/binary.h"
 #include "interp_impl.h"
 
 static Kernel *kernel_of(Op op) {
@@ -40,6 +41,9 @@ static Kernel *kernel_of(Op op) {
   case OP_Gather: return interp_gather;
   case OP_Shape: return interp_shape;
   case OP_Constant: return interp_constant;
+  case OP_BinActiv:
+  case OP_BinConv:
+  case OP_BinGemm: return interp_binary_node;
   default: return NULL;
   }
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "binary.h"
 #include "shape_impl.h"
 
 #define G (c->g)
@@ -703,6 +704,9 @@ int infer_node(Infer *c, Node *n) {
   case OP_Gather: return infer_gather(c, n);
   case OP_Unsqueeze: return infer_unsqueeze(c, n);
   case OP_Squeeze: return infer_squeeze(c, n);
+  case OP_BinActiv:
+  case OP_BinConv:
+  case OP_BinGemm: return infer_binary_node(G, n, D);
   default: node_error(D, G, n, "op is not supported yet"); return -1;
   }
 }

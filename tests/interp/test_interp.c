@@ -828,14 +828,14 @@ START_TEST(unsupported_all_reported) {
   BEGIN(13);
   int x = b_input(g, "x", 4, DIMS(1, 1, 2, 2));
   int y = b_value(g, "y"), z = b_value(g, "z"), w = b_value(g, "w");
-  b_node1(g, OP_BinActiv, "ba", x, y);
+  b_string(g, b_node1(g, OP_Pad, "ba", x, y), "mode", "edge");
   b_string(g, b_node1(g, OP_Pad, "pad", y, z), "mode", "reflect");
   b_node1(g, OP_Relu, "relu", z, w);
   graph_add_output(g, w);
   ck_assert_int_eq(b_lower(g, &d), -1);
   ck_assert_int_eq(d.nerrors, 2);
-  ck_assert_str_eq(d.text, "test.json: error: node 'ba' (BinActiv) at graph.node[0]: op BinActiv of domain 'xnor' "
-                           "is not supported yet\n"
+  ck_assert_str_eq(d.text, "test.json: error: node 'ba' (Pad) at graph.node[0]: Pad mode 'edge' is not "
+                           "supported (only 'constant')\n"
                            "test.json: error: node 'pad' (Pad) at graph.node[1]: Pad mode 'reflect' is not "
                            "supported (only 'constant')\n");
   END();
