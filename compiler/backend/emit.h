@@ -1,0 +1,79 @@
+/* emit.h - private to the C backend: the emission context shared by its files.
+ *
+ * emit_util.c   hex float literals, comment-safe names, index expressions
+ * plan.c        storage of every tensor: constant, caller buffer or arena offset
+ * emit_ops.c    one static function per layer
+ * emit_c.c      the whole .c and .h: weights, arena, NAME_run, main()
+ */
+#ifndef XN_EMIT_H
+#define XN_EMIT_H
+
+#include "backend.h"
+
+/* Where a tensor's values live in the generated code. */
+typedef enum Store {
+  ST_NONE,   /* not needed at run time (int64 shape data, unused tensors) */
+  ST_CONST,  /* static const float wI[] holding the tensor's data (I = root tensor) */
+  ST_INPUT,  /* the caller's input pointer inK */
+  ST_OUTPUT, /* the caller's output pointer outK */
+  ST_ARENA   /* NAME_arena.f + off */
+} Store;
+
+typedef struct Emit {
+  Graph *g;              /* the graph being emitted */
+  Diag *d;               /* where errors go */
+  const EmitOptions *o;  /* names and --main */
+  StrBuf *c;             /* the .c text */
+  int *emit;             /* per node: 1 if it has a function and a call */
+  int *alias;            /* per node: 1 if its output shares its input's buffer (no code) */
+  int *root;             /* per tensor: the tensor whose storage it uses (itself unless aliased) */
+  Store *store;          /* per tensor (meaningful for roots): kind of storage */
+  int *slot;             /* per root: input/output index for ST_INPUT/ST_OUTPUT */
+  int64_t *off;          /* per root: arena offset in floats for ST_ARENA */
+  int *used_const;       /* per root: a static const array must be emitted */
+  int64_t arena_floats;  /* size of the activation arena in floats */
+  int *out_copy_src;     /* per graph output: tensor to copy into outK at the end, or -1 */
+  int *in_used;          /* per graph input: referenced by the generated run() */
+  int *consumed;         /* per tensor: read by an emitted node */
+} Emit;
+
+/* ---- emit_util.c ---- */
+
+/* Appends f as an exact C99 hexadecimal float literal with suffix f (e.g.
+ * 0x1.8p+1f, -0x0p+0f, 0x1p-149f); infinities as HUGE_VALF, NaN as NAN (both
+ * from math.h). Independent of the locale and of the C library's printf. */
+void put_hexfloat(StrBuf *b, float f);
+/* Appends s so that it can sit inside a C block comment: every byte that is
+ * not printable ASCII, and '*', '\\' and '?', become \xNN. */
+void put_comment_text(StrBuf *b, const char *s);
+/* Appends "a * s" terms of an index expression (sum of var_k * stride_k over
+ * the nonzero strides), or "0" when every stride is 0. vars are C identifiers. */
+void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides);
+
+/* ---- plan.c ---- */
+
+/* Decides which nodes emit code, which alias their input, and where every
+ * tensor lives (liveness-based first-fit arena plan). Reports unsupported ops
+ * and tensor types to e->d; returns 0 or -1. */
+int plan_storage(Emit *e);
+/* Appends the C expression of tensor ti's buffer (e.g. "w5", "in0",
+ * "net_arena.f + 128"). */
+void put_buffer(Emit *e, StrBuf *b, int ti);
+/* Whether node n writes its output j (output 0 always; BinActiv's A output
+ * when something uses it). Valid after plan_storage(). */
+int op_writes_output(const Emit *e, const Node *n, int j);
+/* Whether input i of node n is read at run time (as a float array parameter),
+ * rather than folded into literals at compile time (shapes, axes, pads...). */
+int op_reads_input(const Node *n, int i);
+
+/* ---- emit_ops.c ---- */
+
+/* Whether the backend can emit op. */
+int op_supported(Op op);
+/* Emits the static function of node ni (name l<ni>_<op>) into e->c. Returns 0
+ * or -1 after reporting an unsupported attribute to e->d. */
+int emit_node_fn(Emit *e, int ni);
+/* Appends the name of node ni's function. */
+void put_fn_name(Emit *e, StrBuf *b, int ni);
+
+#endif

@@ -1,0 +1,1176 @@
+/* emit_ops.c - one static function per layer, every size a literal.
+ *
+ * Each function takes the float inputs that the op reads at run time as
+ * "const float *xI" (I = the node's input index) and writes "float *y".
+ * Attributes and constant int64 inputs (shapes, axes, pads) become literals.
+ * Loops follow the plain direct definition of each op, in the same order as
+ * the reference interpreter (e.g. Conv accumulates from the bias over input
+ * channel, kernel row, kernel column), so results agree to rounding.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "emit.h"
+
+int op_supported(Op op) {
+  switch (op) {
+  case OP_Conv: case OP_BatchNormalization: case OP_Relu: case OP_LeakyRelu: case OP_PRelu:
+  case OP_Clip: case OP_Sigmoid: case OP_Tanh: case OP_Abs: case OP_Sign: case OP_MaxPool:
+  case OP_AveragePool: case OP_GlobalAveragePool: case OP_Gemm: case OP_MatMul: case OP_Flatten:
+  case OP_Reshape: case OP_Transpose: case OP_Add: case OP_Sub: case OP_Mul: case OP_Div:
+  case OP_ReduceMean: case OP_Pad: case OP_Concat: case OP_Softmax: case OP_Identity:
+  case OP_Dropout: case OP_Constant: case OP_Squeeze: case OP_Unsqueeze:
+  case OP_BinActiv: case OP_BinConv: case OP_BinGemm:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+void put_fn_name(Emit *e, StrBuf *b, int ni) {
+  sb_printf(b, "l%d_", ni);
+  for (const char *s = op_info[e->g->n[ni].op].name; *s; s++)
+    sb_putc(b, (char)tolower((unsigned char)*s));
+}
+
+/* ---- small text helpers ---- */
+
+static void ind(StrBuf *b, int depth) {
+  for (int i = 0; i < depth; i++)
+    sb_puts(b, "  ");
+}
+
+/* "for (int v = 0; v < n; v++)" on its own line at depth. */
+static void loop(StrBuf *b, int depth, const char *v, int64_t n) {
+  ind(b, depth);
+  sb_printf(b, "for (int %s = 0; %s < %lld; %s++)\n", v, v, (long long)n, v);
+}
+
+/* "for (int v = 0; v < n; v++) {" on its own line at depth. */
+static void loop_open(StrBuf *b, int depth, const char *v, int64_t n) {
+  ind(b, depth);
+  sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n", v, v, (long long)n, v);
+}
+
+/* Appends "v" or "v * k". */
+static void put_mul(StrBuf *b, const char *v, int64_t k) {
+  if (k == 1)
+    sb_puts(b, v);
+  else
+    sb_printf(b, "%s * %lld", v, (long long)k);
+}
+
+/* Appends " + c", " - c" or nothing. */
+static void put_plus(StrBuf *b, int64_t c) {
+  if (c > 0)
+    sb_printf(b, " + %lld", (long long)c);
+  else if (c < 0)
+    sb_printf(b, " - %lld", -(long long)c);
+}
+
+static int64_t numel(const Tensor *t) { return tensor_numel(t); }
+
+/* Row-major strides of t's dims. */
+static void strides_of(const Tensor *t, int64_t *s) {
+  int64_t acc = 1;
+  for (int i = t->rank - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= t->dims[i];
+  }
+}
+
+/* Strides of t broadcast to an output of rank r (numpy rules: right aligned,
+ * extent-1 dims get stride 0). */
+static void bcast_strides(const Tensor *t, int r, int64_t *s) {
+  int64_t ts[XN_MAX_RANK];
+  strides_of(t, ts);
+  for (int i = 0; i < r; i++) {
+    int j = i - (r - t->rank);
+    s[i] = j < 0 || t->dims[j] == 1 ? 0 : ts[j];
+  }
+}
+
+static const char *const ivar[XN_MAX_RANK] = {"i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7"};
+
+/* ---- compile-time inputs ---- */
+
+/* Float value of constant scalar input i: 1 and *v when present, 0 when
+ * omitted, -1 after an error (computed at run time or not a scalar). */
+static int const_scalar(Emit *e, const Node *n, int i, float *v) {
+  Tensor *t = node_in(e->g, n, i);
+  if (!t)
+    return 0;
+  if (!t->data || numel(t) != 1) {
+    node_error(e->d, e->g, n, "input %d '%s' must be a constant scalar for the C backend", i, t->name);
+    return -1;
+  }
+  if (t->dtype == DT_I64)
+    *v = (float)*(const int64_t *)t->data;
+  else
+    *v = *(const float *)t->data;
+  return 1;
+}
+
+/* Int64 constant input i: its count (and *v), 0 when omitted, -1 on error. */
+static int const_ints(Emit *e, const Node *n, int i, const int64_t **v) {
+  Tensor *t = node_in(e->g, n, i);
+  if (!t)
+    return 0;
+  if (!t->data || t->dtype != DT_I64) {
+    node_error(e->d, e->g, n, "input %d '%s' must be a constant int64 tensor for the C backend", i,
+               t->name);
+    return -1;
+  }
+  *v = t->data;
+  return (int)numel(t);
+}
+
+/* ---- function frame ---- */
+
+static void fn_begin(Emit *e, int ni) {
+  Graph *g = e->g;
+  Node *n = &g->n[ni];
+  StrBuf *b = e->c;
+  sb_printf(b, "/* node %d: %s '", ni, op_info[n->op].name);
+  put_comment_text(b, n->name);
+  sb_puts(b, "' at ");
+  put_comment_text(b, n->loc);
+  sb_puts(b, "\n *   ");
+  int first = 1;
+  for (int i = 0; i < n->nin; i++)
+    if (op_reads_input(n, i)) {
+      sb_printf(b, "%sx%d %s", first ? "" : ", ", i, shape_str(g, node_in(g, n, i)));
+      first = 0;
+    }
+  sb_printf(b, " -> y %s */\nstatic void ", shape_str(g, node_out(g, n, 0)));
+  put_fn_name(e, b, ni);
+  sb_putc(b, '(');
+  for (int i = 0; i < n->nin; i++)
+    if (op_reads_input(n, i))
+      sb_printf(b, "const float *x%d, ", i);
+  sb_puts(b, "float *y");
+  for (int j = 1; j < n->nout; j++)
+    if (op_writes_output(e, n, j))
+      sb_printf(b, ", float *y%d", j);
+  sb_puts(b, ") {\n");
+}
+
+static void fn_end(Emit *e) { sb_puts(e->c, "}\n\n"); }
+
+/* ---- elementwise ---- */
+
+/* y[i] = f(v) with v = x0[i]; expr uses "v". */
+static void emit_map(Emit *e, const Node *n, const char *expr) {
+  StrBuf *b = e->c;
+  loop_open(b, 1, "i", numel(node_out(e->g, n, 0)));
+  ind(b, 2);
+  sb_puts(b, "float v = x0[i];\n");
+  ind(b, 2);
+  sb_printf(b, "y[i] = %s;\n", expr);
+  ind(b, 1);
+  sb_puts(b, "}\n");
+}
+
+static int emit_unary(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  StrBuf x;
+  sb_init(&x, e->g->arena);
+  switch (n->op) {
+  case OP_Relu: emit_map(e, n, "v > 0.0f ? v : 0.0f"); break;
+  case OP_Sigmoid: emit_map(e, n, "1.0f / (1.0f + expf(-v))"); break;
+  case OP_Tanh: emit_map(e, n, "tanhf(v)"); break;
+  case OP_Abs: emit_map(e, n, "fabsf(v)"); break;
+  case OP_Sign: emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)"); break;
+  case OP_LeakyRelu:
+    sb_puts(&x, "v < 0.0f ? v * ");
+    put_hexfloat(&x, attr_float(n, "alpha", 0.01f));
+    sb_puts(&x, " : v");
+    emit_map(e, n, x.s);
+    break;
+  case OP_Clip: {
+    float lo = 0, hi = 0;
+    int has_lo, has_hi;
+    if (e->g->opset < 11) {
+      has_lo = node_attr(n, "min") != NULL;
+      has_hi = node_attr(n, "max") != NULL;
+      lo = attr_float(n, "min", 0);
+      hi = attr_float(n, "max", 0);
+    } else {
+      has_lo = const_scalar(e, n, 1, &lo);
+      has_hi = const_scalar(e, n, 2, &hi);
+      if (has_lo < 0 || has_hi < 0)
+        return -1;
+    }
+    sb_puts(&x, "v");
+    if (has_lo) {
+      StrBuf t;
+      sb_init(&t, e->g->arena);
+      sb_puts(&t, "v < ");
+      put_hexfloat(&t, lo);
+      sb_puts(&t, " ? ");
+      put_hexfloat(&t, lo);
+      sb_puts(&t, " : v");
+      x = t;
+    }
+    if (has_hi) {
+      StrBuf t;
+      sb_init(&t, e->g->arena);
+      sb_puts(&t, "v > ");
+      put_hexfloat(&t, hi);
+      sb_puts(&t, " ? ");
+      put_hexfloat(&t, hi);
+      sb_printf(&t, " : (%s)", x.s);
+      x = t;
+    }
+    emit_map(e, n, x.s);
+    break;
+  }
+  default:
+    /* Identity, Dropout, Reshape, Flatten, Squeeze, Unsqueeze: a copy. */
+    loop(b, 1, "i", numel(node_out(e->g, n, 0)));
+    ind(b, 2);
+    sb_puts(b, "y[i] = x0[i];\n");
+  }
+  return 0;
+}
+
+/* Add, Sub, Mul, Div, PRelu with numpy broadcasting. */
+static int emit_binary(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Graph *g = e->g;
+  Tensor *a = node_in(g, n, 0), *c = node_in(g, n, 1), *y = node_out(g, n, 0);
+  int r = y->rank;
+  int64_t sa[XN_MAX_RANK], sc[XN_MAX_RANK], sy[XN_MAX_RANK];
+  bcast_strides(a, r, sa);
+  bcast_strides(c, r, sc);
+  strides_of(y, sy);
+  StrBuf ia, ic, iy;
+  sb_init(&ia, g->arena);
+  sb_init(&ic, g->arena);
+  sb_init(&iy, g->arena);
+  /* An operand with as many elements as y has y's layout (broadcasting only
+   * repeats extent-1 dims); one element is a scalar. Else index per dim. */
+  int fa = numel(a) == numel(y) || numel(a) == 1, fc = numel(c) == numel(y) || numel(c) == 1;
+  int depth = 2;
+  if (fa && fc) {
+    sb_puts(&iy, "i");
+    sb_puts(&ia, numel(a) == numel(y) ? "i" : "0");
+    sb_puts(&ic, numel(c) == numel(y) ? "i" : "0");
+    loop(b, 1, "i", numel(y));
+  } else {
+    for (int i = 0; i < r; i++)
+      loop(b, 1 + i, ivar[i], y->dims[i]);
+    put_index(&iy, r, ivar, sy);
+    put_index(&ia, r, ivar, sa);
+    put_index(&ic, r, ivar, sc);
+    depth = 1 + r;
+  }
+  ind(b, depth);
+  if (n->op == OP_PRelu) {
+    sb_printf(b, "{\n");
+    ind(b, depth + 1);
+    sb_printf(b, "float v = x0[%s];\n", ia.s);
+    ind(b, depth + 1);
+    sb_printf(b, "y[%s] = v < 0.0f ? v * x1[%s] : v;\n", iy.s, ic.s);
+    ind(b, depth);
+    sb_puts(b, "}\n");
+    return 0;
+  }
+  char opc = n->op == OP_Add ? '+' : n->op == OP_Sub ? '-' : n->op == OP_Mul ? '*' : '/';
+  sb_printf(b, "y[%s] = x0[%s] %c x1[%s];\n", iy.s, ia.s, opc, ic.s);
+  return 0;
+}
+
+/* ---- windows: Conv, MaxPool, AveragePool ---- */
+
+typedef struct Win {
+  Window w;
+  int64_t N, C, H, W;  /* input extents (H = 1 for 1-D) */
+  int64_t OH, OW;      /* output extents */
+  int64_t KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
+} Win;
+
+static int win_get(Emit *e, const Node *n, Win *v) {
+  Tensor *x = node_in(e->g, n, 0);
+  if (window_params(e->g, n, &v->w, e->d))
+    return -1;
+  if (x->rank != 3 && x->rank != 4) {
+    node_error(e->d, e->g, n, "the C backend supports 1-D and 2-D windows, input is %s",
+               shape_str(e->g, x));
+    return -1;
+  }
+  /* A 1-D window lives in the W slots (index 1), with H = 1 in index 0. */
+  const Window *w = &v->w;
+  int h = 0, q = 1;
+  v->N = x->dims[0];
+  v->C = x->dims[1];
+  v->H = w->in[h], v->W = w->in[q];
+  v->OH = w->out[h], v->OW = w->out[q];
+  v->KH = w->k[h], v->KW = w->k[q];
+  v->SH = w->s[h], v->SW = w->s[q];
+  v->DH = w->d[h], v->DW = w->d[q];
+  v->PT = w->pb[h], v->PL = w->pb[q];
+  v->PB = w->pe[h], v->PR = w->pe[q];
+  if (v->H * v->W * v->C * v->N != numel(x)) {
+    node_error(e->d, e->g, n, "window extents %lldx%lld do not match input %s", (long long)v->H,
+               (long long)v->W, shape_str(e->g, x));
+    return -1;
+  }
+  return 0;
+}
+
+/* "int ih = oh * S + kh * D - P;" and the bounds test against [lo, hi) when it
+ * can fail; returns whether a test was emitted. */
+static void win_coord(StrBuf *b, int depth, const char *iv, const char *ov, const char *kv, int64_t S,
+                      int64_t D, int64_t P, int64_t K, int64_t O, int64_t lo, int64_t hi) {
+  ind(b, depth);
+  sb_printf(b, "int %s = ", iv);
+  put_mul(b, ov, S);
+  sb_puts(b, " + ");
+  put_mul(b, kv, D);
+  put_plus(b, -P);
+  sb_puts(b, ";\n");
+  int need_lo = -P < lo, need_hi = (O - 1) * S + (K - 1) * D - P >= hi;
+  if (!need_lo && !need_hi)
+    return;
+  ind(b, depth);
+  sb_puts(b, "if (");
+  if (need_lo)
+    sb_printf(b, "%s < %lld", iv, (long long)lo);
+  if (need_lo && need_hi)
+    sb_puts(b, " || ");
+  if (need_hi)
+    sb_printf(b, "%s >= %lld", iv, (long long)hi);
+  sb_puts(b, ")\n");
+  ind(b, depth + 1);
+  sb_puts(b, "continue;\n");
+}
+
+/* Output positions [lo, hi) whose whole window lies inside [0, in). */
+static void interior(int64_t O, int64_t S, int64_t D, int64_t P, int64_t K, int64_t in, int64_t *lo,
+                     int64_t *hi) {
+  *lo = P > 0 ? (P + S - 1) / S : 0;
+  /* o * S - P + (K - 1) * D <= in - 1 */
+  int64_t top = in - 1 + P - (K - 1) * D;
+  *hi = top < 0 ? 0 : top / S + 1;
+  if (*hi > O)
+    *hi = O;
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+/* The taps of one Conv output: acc += x * w over c, kh, kw; bounds tests
+ * only when checked. */
+static void conv_taps(StrBuf *b, int depth, const Win *v, int64_t CG, int64_t MG, int64_t G, int checked) {
+  loop_open(b, depth, "c", CG);
+  ind(b, depth + 1);
+  sb_printf(b, "const float *xc = x0 + n * %lld + ", (long long)(v->C * v->H * v->W));
+  if (G > 1)
+    sb_printf(b, "(m / %lld * %lld + c)", (long long)MG, (long long)CG);
+  else
+    sb_puts(b, "c");
+  sb_printf(b, " * %lld;\n", (long long)(v->H * v->W));
+  ind(b, depth + 1);
+  sb_printf(b, "const float *wc = x1 + (m * %lld + c) * %lld;\n", (long long)CG, (long long)(v->KH * v->KW));
+  loop_open(b, depth + 1, "kh", v->KH);
+  if (checked)
+    win_coord(b, depth + 2, "ih", "oh", "kh", v->SH, v->DH, v->PT, v->KH, v->OH, 0, v->H);
+  else
+    win_coord(b, depth + 2, "ih", "oh", "kh", v->SH, v->DH, v->PT, 1, 1, INT64_MIN / 2, INT64_MAX / 2);
+  if (checked) {
+    loop_open(b, depth + 2, "kw", v->KW);
+    win_coord(b, depth + 3, "iw", "ow", "kw", v->SW, v->DW, v->PL, v->KW, v->OW, 0, v->W);
+    ind(b, depth + 3);
+    sb_printf(b, "acc += xc[ih * %lld + iw] * wc[kh * %lld + kw];\n", (long long)v->W, (long long)v->KW);
+    ind(b, depth + 2);
+    sb_puts(b, "}\n");
+  } else {
+    loop(b, depth + 2, "kw", v->KW);
+    ind(b, depth + 3);
+    sb_printf(b, "acc += xc[ih * %lld + ", (long long)v->W);
+    put_mul(b, "ow", v->SW);
+    sb_puts(b, " + ");
+    put_mul(b, "kw", v->DW);
+    put_plus(b, -v->PL);
+    sb_printf(b, "] * wc[kh * %lld + kw];\n", (long long)v->KW);
+  }
+  ind(b, depth + 1);
+  sb_puts(b, "}\n");
+  ind(b, depth);
+  sb_puts(b, "}\n");
+}
+
+/* Conv: y[n,m,oh,ow] = sum over c of m's group, kh, kw (in that order, from
+ * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
+ * whose window lies inside the input skip the bounds tests. */
+static int emit_conv(Emit *e, const Node *n) {
+  Win v;
+  if (win_get(e, n, &v))
+    return -1;
+  StrBuf *b = e->c;
+  Tensor *wt = node_in(e->g, n, 1), *y = node_out(e->g, n, 0);
+  int64_t M = wt->dims[0], G = v.w.group, CG = G ? v.C / G : 0, MG = G ? M / G : 0;
+  if (G < 1 || y->dims[1] != M || CG * G != v.C || MG * G != M || wt->dims[1] != CG ||
+      wt->dims[2] * (wt->rank == 4 ? wt->dims[3] : 1) != v.KH * v.KW) {
+    node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
+               shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
+    return -1;
+  }
+  int64_t h0, h1, w0, w1;
+  interior(v.OH, v.SH, v.DH, v.PT, v.KH, v.H, &h0, &h1);
+  interior(v.OW, v.SW, v.DW, v.PL, v.KW, v.W, &w0, &w1);
+  int all_inside = h0 == 0 && h1 == v.OH && w0 == 0 && w1 == v.OW;
+  int none_inside = h0 >= h1 || w0 >= w1;
+  loop(b, 1, "n", v.N);
+  loop(b, 2, "m", M);
+  loop(b, 3, "oh", v.OH);
+  loop_open(b, 4, "ow", v.OW);
+  ind(b, 5);
+  sb_puts(b, "float acc = 0.0f;\n");
+  if (all_inside) {
+    conv_taps(b, 5, &v, CG, MG, G, 0);
+  } else if (none_inside) {
+    conv_taps(b, 5, &v, CG, MG, G, 1);
+  } else {
+    ind(b, 5);
+    sb_printf(b, "if (oh >= %lld && oh < %lld && ow >= %lld && ow < %lld) {\n", (long long)h0, (long long)h1,
+              (long long)w0, (long long)w1);
+    conv_taps(b, 6, &v, CG, MG, G, 0);
+    ind(b, 5);
+    sb_puts(b, "} else {\n");
+    conv_taps(b, 6, &v, CG, MG, G, 1);
+    ind(b, 5);
+    sb_puts(b, "}\n");
+  }
+  ind(b, 5);
+  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = acc%s;\n", (long long)M, (long long)v.OH,
+            (long long)v.OW, node_in(e->g, n, 2) ? " + x2[m]" : "");
+  ind(b, 4);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+static int emit_pool(Emit *e, const Node *n) {
+  Win v;
+  if (win_get(e, n, &v))
+    return -1;
+  StrBuf *b = e->c;
+  int is_max = n->op == OP_MaxPool;
+  if (is_max && attr_int(n, "storage_order", 0) != 0) {
+    node_error(e->d, e->g, n, "storage_order=1 is not supported by the C backend");
+    return -1;
+  }
+  int cip = !is_max && v.w.count_include_pad;
+  loop(b, 1, "nc", v.N * v.C);
+  loop(b, 2, "oh", v.OH);
+  loop_open(b, 3, "ow", v.OW);
+  ind(b, 4);
+  sb_puts(b, is_max ? "float acc = -HUGE_VALF;\n" : "float acc = 0.0f;\n");
+  if (!is_max) {
+    ind(b, 4);
+    sb_puts(b, "int cnt = 0;\n");
+  }
+  /* With count_include_pad, cells in the padding count (but not cells past
+   * it, which ceil_mode can reach); they add nothing to the sum. */
+  int64_t loh = cip ? -v.PT : 0, hih = cip ? v.H + v.PB : v.H;
+  int64_t low = cip ? -v.PL : 0, hiw = cip ? v.W + v.PR : v.W;
+  loop_open(b, 4, "kh", v.KH);
+  win_coord(b, 5, "ih", "oh", "kh", v.SH, v.DH, v.PT, v.KH, v.OH, loh, hih);
+  loop_open(b, 5, "kw", v.KW);
+  win_coord(b, 6, "iw", "ow", "kw", v.SW, v.DW, v.PL, v.KW, v.OW, low, hiw);
+  const char *xv = "x0[nc * %lld + ih * %lld + iw]";
+  StrBuf xs;
+  sb_init(&xs, e->g->arena);
+  sb_printf(&xs, xv, (long long)(v.H * v.W), (long long)v.W);
+  ind(b, 6);
+  if (is_max) {
+    sb_printf(b, "float t = %s;\n", xs.s);
+    ind(b, 6);
+    sb_puts(b, "if (t > acc || (isnan(t) && !isnan(acc)))\n");
+    ind(b, 7);
+    sb_puts(b, "acc = t;\n");
+  } else if (cip && (v.PT || v.PL || v.PB || v.PR)) {
+    sb_puts(b, "cnt++;\n");
+    ind(b, 6);
+    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
+    ind(b, 7);
+    sb_printf(b, "acc += %s;\n", xs.s);
+  } else {
+    sb_puts(b, "cnt++;\n");
+    ind(b, 6);
+    sb_printf(b, "acc += %s;\n", xs.s);
+  }
+  ind(b, 5);
+  sb_puts(b, "}\n");
+  ind(b, 4);
+  sb_puts(b, "}\n");
+  ind(b, 4);
+  sb_printf(b, "y[(nc * %lld + oh) * %lld + ow] = %s;\n", (long long)v.OH, (long long)v.OW,
+            is_max ? "acc" : "acc / (float)cnt");
+  ind(b, 3);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+static int emit_global_avg(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0);
+  if (x->rank < 2) {
+    node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
+    return -1;
+  }
+  int64_t NC = x->dims[0] * x->dims[1], S = NC ? numel(x) / NC : 0;
+  loop_open(b, 1, "nc", NC);
+  ind(b, 2);
+  sb_puts(b, "float acc = 0.0f;\n");
+  loop(b, 2, "i", S);
+  ind(b, 3);
+  sb_printf(b, "acc += x0[nc * %lld + i];\n", (long long)S);
+  ind(b, 2);
+  sb_puts(b, "y[nc] = acc / ");
+  put_hexfloat(b, (float)S);
+  sb_puts(b, ";\n");
+  ind(b, 1);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1). */
+static int emit_batchnorm(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0);
+  if (x->rank < 2) {
+    node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
+    return -1;
+  }
+  if (attr_int(n, "training_mode", 0) != 0) {
+    node_error(e->d, e->g, n, "training_mode=1 is not supported by the C backend");
+    return -1;
+  }
+  int64_t C = x->dims[1], S = C ? numel(x) / x->dims[0] / C : 0;
+  for (int i = 1; i <= 4; i++)
+    if (numel(node_in(e->g, n, i)) != C) {
+      node_error(e->d, e->g, n, "input %d has %lld elements but the input has %lld channels", i,
+                 (long long)numel(node_in(e->g, n, i)), (long long)C);
+      return -1;
+    }
+  loop(b, 1, "n", x->dims[0]);
+  loop_open(b, 2, "c", C);
+  ind(b, 3);
+  sb_puts(b, "float den = sqrtf(x4[c] + ");
+  put_hexfloat(b, attr_float(n, "epsilon", 1e-5f));
+  sb_puts(b, ");\n");
+  loop(b, 3, "i", S);
+  ind(b, 4);
+  sb_printf(b, "y[(n * %lld + c) * %lld + i] = (x0[(n * %lld + c) * %lld + i] - x3[c]) / den * x1[c] + x2[c];\n",
+            (long long)C, (long long)S, (long long)C, (long long)S);
+  ind(b, 2);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* ---- linear algebra ---- */
+
+static int emit_gemm(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1), *C = node_in(e->g, n, 2);
+  Tensor *y = node_out(e->g, n, 0);
+  int ta = attr_int(n, "transA", 0) != 0, tb = attr_int(n, "transB", 0) != 0;
+  float alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
+  if (A->rank != 2 || B->rank != 2 || y->rank != 2 || (C && C->rank > 2)) {
+    node_error(e->d, e->g, n, "Gemm needs 2-D A and B, got %s and %s", shape_str(e->g, A),
+               shape_str(e->g, B));
+    return -1;
+  }
+  int64_t M = ta ? A->dims[1] : A->dims[0], K = ta ? A->dims[0] : A->dims[1];
+  int64_t N = tb ? B->dims[0] : B->dims[1];
+  loop(b, 1, "i", M);
+  loop_open(b, 2, "j", N);
+  ind(b, 3);
+  sb_puts(b, "float acc = 0.0f;\n");
+  loop(b, 3, "k", K);
+  ind(b, 4);
+  sb_printf(b, "acc += x0[%s * %lld + %s] * x1[%s * %lld + %s];\n", ta ? "k" : "i",
+            (long long)(ta ? M : K), ta ? "i" : "k", tb ? "j" : "k", (long long)(tb ? K : N),
+            tb ? "k" : "j");
+  ind(b, 3);
+  sb_printf(b, "y[i * %lld + j] = ", (long long)N);
+  if (alpha != 1.0f) {
+    put_hexfloat(b, alpha);
+    sb_puts(b, " * ");
+  }
+  sb_puts(b, "acc");
+  if (op_reads_input(n, 2)) {
+    int64_t cm = C->rank == 2 ? C->dims[0] : 1, cn = C->rank >= 1 ? C->dims[C->rank - 1] : 1;
+    sb_puts(b, " + ");
+    if (beta != 1.0f) {
+      put_hexfloat(b, beta);
+      sb_puts(b, " * ");
+    }
+    const char *v[2] = {"i", "j"};
+    int64_t s[2] = {cm == 1 ? 0 : cn, cn == 1 ? 0 : 1};
+    sb_puts(b, "x2[");
+    put_index(b, 2, v, s);
+    sb_puts(b, "]");
+  }
+  sb_puts(b, ";\n");
+  ind(b, 2);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+static int emit_matmul(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1);
+  if (A->rank < 1 || B->rank < 1) {
+    node_error(e->d, e->g, n, "MatMul operands must have rank >= 1, got %s and %s", shape_str(e->g, A),
+               shape_str(e->g, B));
+    return -1;
+  }
+  /* numpy: a 1-D A is [1,K], a 1-D B is [K,1]; batch dims broadcast. */
+  int64_t ad[XN_MAX_RANK + 1], bd[XN_MAX_RANK + 1];
+  int ra = A->rank, rb = B->rank;
+  if (ra == 1)
+    ad[0] = 1, ad[1] = A->dims[0], ra = 2;
+  else
+    memcpy(ad, A->dims, sizeof(int64_t) * (size_t)ra);
+  if (rb == 1)
+    bd[0] = B->dims[0], bd[1] = 1, rb = 2;
+  else
+    memcpy(bd, B->dims, sizeof(int64_t) * (size_t)rb);
+  int64_t M = ad[ra - 2], K = ad[ra - 1], N = bd[rb - 1];
+  int R = (ra > rb ? ra : rb) - 2;
+  if (R > 6) {
+    node_error(e->d, e->g, n, "too many batch dimensions");
+    return -1;
+  }
+  const char *vars[XN_MAX_RANK + 3];
+  int64_t sa[XN_MAX_RANK + 3], sb_[XN_MAX_RANK + 3], sy[XN_MAX_RANK + 3], bdims[XN_MAX_RANK];
+  int64_t acc_a = M * K, acc_b = K * N, acc_y = M * N;
+  for (int i = R - 1; i >= 0; i--) {
+    int ja = i - (R - (ra - 2)), jb = i - (R - (rb - 2));
+    int64_t ea = ja >= 0 ? ad[ja] : 1, eb = jb >= 0 ? bd[jb] : 1;
+    bdims[i] = ea > eb ? ea : eb;
+    sa[i] = ea == 1 ? 0 : acc_a;
+    sb_[i] = eb == 1 ? 0 : acc_b;
+    sy[i] = acc_y;
+    acc_a *= ea, acc_b *= eb, acc_y *= bdims[i];
+    vars[i] = ivar[i];
+  }
+  for (int i = 0; i < R; i++)
+    loop(b, 1 + i, vars[i], bdims[i]);
+  int d = 1 + R;
+  loop(b, d, "i", M);
+  loop_open(b, d + 1, "j", N);
+  ind(b, d + 2);
+  sb_puts(b, "float acc = 0.0f;\n");
+  loop(b, d + 2, "k", K);
+  ind(b, d + 3);
+  vars[R] = "i", vars[R + 1] = "k";
+  sa[R] = K, sa[R + 1] = 1;
+  sb_puts(b, "acc += x0[");
+  put_index(b, R + 2, vars, sa);
+  sb_puts(b, "] * x1[");
+  vars[R] = "k", vars[R + 1] = "j";
+  sb_[R] = N, sb_[R + 1] = 1;
+  put_index(b, R + 2, vars, sb_);
+  sb_puts(b, "];\n");
+  ind(b, d + 2);
+  sb_puts(b, "y[");
+  vars[R] = "i", vars[R + 1] = "j";
+  sy[R] = N, sy[R + 1] = 1;
+  put_index(b, R + 2, vars, sy);
+  sb_puts(b, "] = acc;\n");
+  ind(b, d + 1);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* ---- data movement ---- */
+
+static int emit_transpose(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
+  int r = x->rank;
+  int64_t perm[XN_MAX_RANK], sx[XN_MAX_RANK], sy[XN_MAX_RANK], sp[XN_MAX_RANK];
+  const int64_t *p;
+  int np = attr_ints(n, "perm", &p);
+  int seen[XN_MAX_RANK] = {0};
+  for (int i = 0; i < r; i++) {
+    perm[i] = np < 0 ? r - 1 - i : p[i];
+    if (np >= 0 && (np != r || p[i] < 0 || p[i] >= r || seen[p[i]]++)) {
+      node_error(e->d, e->g, n, "perm is not a permutation of %d axes", r);
+      return -1;
+    }
+  }
+  strides_of(x, sx);
+  strides_of(y, sy);
+  for (int i = 0; i < r; i++) {
+    sp[i] = sx[perm[i]];
+    loop(b, 1 + i, ivar[i], y->dims[i]);
+  }
+  ind(b, 1 + r);
+  sb_puts(b, "y[");
+  put_index(b, r, ivar, sy);
+  sb_puts(b, "] = x0[");
+  put_index(b, r, ivar, sp);
+  sb_puts(b, "];\n");
+  return 0;
+}
+
+static int emit_concat(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *y = node_out(e->g, n, 0);
+  int r = y->rank;
+  int64_t axis = attr_int(n, "axis", 0);
+  if (axis < 0)
+    axis += r;
+  if (axis < 0 || axis >= r) {
+    node_error(e->d, e->g, n, "axis %lld is out of range for rank %d", (long long)attr_int(n, "axis", 0), r);
+    return -1;
+  }
+  int64_t outer = 1, inner = 1;
+  for (int i = 0; i < axis; i++)
+    outer *= y->dims[i];
+  for (int i = (int)axis + 1; i < r; i++)
+    inner *= y->dims[i];
+  int64_t total = y->dims[axis] * inner, off = 0;
+  loop_open(b, 1, "o", outer);
+  for (int k = 0; k < n->nin; k++) {
+    Tensor *x = node_in(e->g, n, k);
+    if (!x)
+      continue;
+    int64_t len = x->dims[axis] * inner;
+    loop(b, 2, "i", len);
+    ind(b, 3);
+    sb_printf(b, "y[o * %lld + i", (long long)total);
+    put_plus(b, off);
+    sb_printf(b, "] = x%d[o * %lld + i];\n", k, (long long)len);
+    off += len;
+  }
+  ind(b, 1);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+static int emit_pad(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
+  int r = x->rank;
+  const char *mode = attr_string(n, "mode", "constant");
+  if (strcmp(mode, "constant")) {
+    node_error(e->d, e->g, n, "Pad mode '%s' is not supported by the C backend", mode);
+    return -1;
+  }
+  const int64_t *pads;
+  int np;
+  float value = 0;
+  if (e->g->opset < 11) {
+    np = attr_ints(n, e->g->opset < 2 ? "paddings" : "pads", &pads);
+    value = attr_float(n, "value", 0.0f);
+  } else {
+    np = const_ints(e, n, 1, &pads);
+    if (np < 0 || const_scalar(e, n, 2, &value) < 0)
+      return -1;
+    if (node_in(e->g, n, 3)) {
+      node_error(e->d, e->g, n, "the axes input of Pad is not supported by the C backend");
+      return -1;
+    }
+  }
+  if (np != 2 * r) {
+    node_error(e->d, e->g, n, "pads has %d values but the input %s needs %d", np < 0 ? 0 : np,
+               shape_str(e->g, x), 2 * r);
+    return -1;
+  }
+  int64_t sx[XN_MAX_RANK], sy[XN_MAX_RANK];
+  strides_of(x, sx);
+  strides_of(y, sy);
+  static const char *const jv[XN_MAX_RANK] = {"j0", "j1", "j2", "j3", "j4", "j5", "j6", "j7"};
+  for (int i = 0; i < r; i++)
+    loop(b, 1 + i, ivar[i], y->dims[i]);
+  ind(b, 1 + r);
+  sb_puts(b, "{\n");
+  int ntest = 0;
+  StrBuf test;
+  sb_init(&test, e->g->arena);
+  for (int i = 0; i < r; i++) {
+    ind(b, 2 + r);
+    sb_printf(b, "int %s = %s", jv[i], ivar[i]);
+    put_plus(b, -pads[i]);
+    sb_puts(b, ";\n");
+    if (pads[i] > 0)
+      sb_printf(&test, "%s%s >= 0", ntest++ ? " && " : "", jv[i]);
+    if (pads[r + i] > 0)
+      sb_printf(&test, "%s%s < %lld", ntest++ ? " && " : "", jv[i], (long long)x->dims[i]);
+  }
+  ind(b, 2 + r);
+  sb_puts(b, "y[");
+  put_index(b, r, ivar, sy);
+  sb_puts(b, "] = ");
+  if (ntest) {
+    sb_printf(b, "%s ? ", test.s);
+  }
+  sb_puts(b, "x0[");
+  put_index(b, r, jv, sx);
+  sb_puts(b, "]");
+  if (ntest) {
+    sb_puts(b, " : ");
+    put_hexfloat(b, value);
+  }
+  sb_puts(b, ";\n");
+  ind(b, 1 + r);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+static int emit_reducemean(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
+  int r = x->rank;
+  const int64_t *axes = NULL;
+  int na;
+  if (e->g->opset >= 18) {
+    na = const_ints(e, n, 1, &axes);
+    if (na < 0)
+      return -1;
+    if (na == 0 && attr_int(n, "noop_with_empty_axes", 0)) {
+      loop(b, 1, "i", numel(y));
+      ind(b, 2);
+      sb_puts(b, "y[i] = x0[i];\n");
+      return 0;
+    }
+  } else {
+    na = attr_ints(n, "axes", &axes);
+  }
+  int red[XN_MAX_RANK] = {0};
+  for (int i = 0; i < r; i++)
+    red[i] = na <= 0;
+  for (int i = 0; i < na; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + r : axes[i];
+    if (a < 0 || a >= r) {
+      node_error(e->d, e->g, n, "axis %lld is out of range for rank %d", (long long)axes[i], r);
+      return -1;
+    }
+    red[a] = 1;
+  }
+  int64_t sx[XN_MAX_RANK], sk[XN_MAX_RANK], sr[XN_MAX_RANK], cnt = 1, acc = 1;
+  strides_of(x, sx);
+  /* output position: kept dims in order, row-major over their extents */
+  for (int i = r - 1; i >= 0; i--) {
+    sk[i] = red[i] ? 0 : acc;
+    sr[i] = red[i] ? sx[i] : 0;
+    if (!red[i])
+      acc *= x->dims[i];
+    else
+      cnt *= x->dims[i];
+  }
+  static const char *const kv[XN_MAX_RANK] = {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"};
+  const char *ov[XN_MAX_RANK];
+  int64_t os[XN_MAX_RANK], ys[XN_MAX_RANK];
+  int d = 1, nk = 0;
+  for (int i = 0; i < r; i++)
+    if (!red[i]) {
+      loop(b, d++, ivar[i], x->dims[i]);
+      ov[nk] = ivar[i];
+      os[nk] = sx[i];
+      ys[nk++] = sk[i];
+    }
+  ind(b, d);
+  sb_puts(b, "{\n");
+  ind(b, d + 1);
+  sb_puts(b, "float acc = 0.0f;\n");
+  const char *rv[XN_MAX_RANK];
+  int64_t rs[XN_MAX_RANK];
+  int nr = 0;
+  for (int i = 0; i < r; i++)
+    if (red[i]) {
+      loop(b, d + 1 + nr, kv[i], x->dims[i]);
+      rv[nr] = kv[i];
+      rs[nr++] = sr[i];
+    }
+  for (int i = 0; i < nr; i++) {
+    ov[nk + i] = rv[i];
+    os[nk + i] = rs[i];
+  }
+  ind(b, d + 1 + nr);
+  sb_puts(b, "acc += x0[");
+  put_index(b, nk + nr, ov, os);
+  sb_puts(b, "];\n");
+  ind(b, d + 1);
+  sb_puts(b, "y[");
+  put_index(b, nk, ov, ys);
+  sb_puts(b, "] = acc / ");
+  put_hexfloat(b, (float)cnt);
+  sb_puts(b, ";\n");
+  ind(b, d);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* Softmax over one axis (opset >= 13) or over the flattened dims from axis on
+ * (opset < 13): y = exp(x - max) / sum(exp(x - max)). */
+static int emit_softmax(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0);
+  int r = x->rank, v13 = e->g->opset >= 13;
+  int64_t axis = attr_int(n, "axis", v13 ? -1 : 1);
+  if (axis < 0)
+    axis += r;
+  if (r == 0 || axis < 0 || axis >= r) {
+    node_error(e->d, e->g, n, "axis %lld is out of range for rank %d", (long long)attr_int(n, "axis", 0), r);
+    return -1;
+  }
+  int64_t outer = 1, len = 1, inner = 1;
+  for (int i = 0; i < r; i++) {
+    if (i < axis)
+      outer *= x->dims[i];
+    else if (i == axis || !v13)
+      len *= x->dims[i];
+    else
+      inner *= x->dims[i];
+  }
+  loop(b, 1, "o", outer);
+  loop_open(b, 2, "i", inner);
+  StrBuf k;
+  sb_init(&k, e->g->arena);
+  put_mul(&k, "k", inner);
+  ind(b, 3);
+  sb_printf(b, "const float *p = x0 + o * %lld + i;\n", (long long)(len * inner));
+  ind(b, 3);
+  sb_printf(b, "float *q = y + o * %lld + i;\n", (long long)(len * inner));
+  ind(b, 3);
+  sb_puts(b, "float mx = p[0], sum = 0.0f;\n");
+  loop(b, 3, "k", len);
+  ind(b, 4);
+  sb_printf(b, "if (p[%s] > mx)\n", k.s);
+  ind(b, 5);
+  sb_printf(b, "mx = p[%s];\n", k.s);
+  loop_open(b, 3, "k", len);
+  ind(b, 4);
+  sb_printf(b, "q[%s] = expf(p[%s] - mx);\n", k.s, k.s);
+  ind(b, 4);
+  sb_printf(b, "sum += q[%s];\n", k.s);
+  ind(b, 3);
+  sb_puts(b, "}\n");
+  loop(b, 3, "k", len);
+  ind(b, 4);
+  sb_printf(b, "q[%s] /= sum;\n", k.s);
+  ind(b, 2);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* ---- the xnor domain, as plain float loops with the interpreter's
+ * semantics (compiler/interp/binary.c): sign(x) = x < 0 ? -1 : +1; sums in
+ * double in ascending index order, rounded to float once at the end. ---- */
+
+/* BinActiv: y = sign(x); y1 = mean over axis 1 of |x| (when used). */
+static int emit_binactiv(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0);
+  loop(b, 1, "i", numel(x));
+  ind(b, 2);
+  sb_puts(b, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;\n");
+  if (!op_writes_output(e, n, 1))
+    return 0;
+  if (x->rank < 2) {
+    node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
+    return -1;
+  }
+  int64_t C = x->dims[1], inner = C ? numel(x) / x->dims[0] / C : 0;
+  loop(b, 1, "o", x->dims[0]);
+  loop_open(b, 2, "s", inner);
+  ind(b, 3);
+  sb_puts(b, "double sum = 0;\n");
+  loop(b, 3, "c", C);
+  ind(b, 4);
+  sb_printf(b, "sum += fabs((double)x0[(o * %lld + c) * %lld + s]);\n", (long long)C, (long long)inner);
+  ind(b, 3);
+  sb_printf(b, "y1[o * %lld + s] = (float)(sum / %lld.0);\n", (long long)inner, (long long)C);
+  ind(b, 2);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* alpha = mean |W| of filter m (Eq. 6), as "float alpha". */
+static void emit_alpha(StrBuf *b, int depth, int64_t fs) {
+  ind(b, depth);
+  sb_puts(b, "float alpha;\n");
+  ind(b, depth);
+  sb_puts(b, "double sa = 0;\n");
+  loop(b, depth, "j", fs);
+  ind(b, depth + 1);
+  sb_printf(b, "sa += fabs((double)x1[m * %lld + j]);\n", (long long)fs);
+  ind(b, depth);
+  sb_printf(b, "alpha = (float)(sa / %lld.0);\n", (long long)fs);
+}
+
+/* BinConv: y = alpha_m * sum_{c,kh,kw} xp * sign(w) * K + B, xp = pad_value
+ * outside the input, K = box mean of A over the window (A = 0 outside). */
+static int emit_binconv(Emit *e, const Node *n) {
+  Win v;
+  if (win_get(e, n, &v))
+    return -1;
+  StrBuf *b = e->c;
+  Tensor *wt = node_in(e->g, n, 1);
+  int64_t M = wt->dims[0], G = v.w.group, CG = G ? v.C / G : 0, MG = G ? M / G : 0;
+  if (G < 1 || CG * G != v.C || MG * G != M || wt->dims[1] != CG) {
+    node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
+               shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
+    return -1;
+  }
+  int64_t pv = attr_int(n, "pad_value", 0), fs = CG * v.KH * v.KW;
+  int has_a = node_in(e->g, n, 3) != NULL;
+  loop_open(b, 1, "m", M);
+  emit_alpha(b, 2, fs);
+  loop(b, 2, "n", v.N);
+  loop(b, 3, "oh", v.OH);
+  loop_open(b, 4, "ow", v.OW);
+  ind(b, 5);
+  sb_puts(b, "double s = 0, r;\n");
+  loop(b, 5, "c", CG);
+  loop(b, 6, "kh", v.KH);
+  loop_open(b, 7, "kw", v.KW);
+  ind(b, 8);
+  sb_puts(b, "int ih = ");
+  put_mul(b, "oh", v.SH);
+  sb_puts(b, " + ");
+  put_mul(b, "kh", v.DH);
+  put_plus(b, -v.PT);
+  sb_puts(b, ", iw = ");
+  put_mul(b, "ow", v.SW);
+  sb_puts(b, " + ");
+  put_mul(b, "kw", v.DW);
+  put_plus(b, -v.PL);
+  sb_puts(b, ";\n");
+  ind(b, 8);
+  sb_printf(b, "double xv = ih < 0 || ih >= %lld || iw < 0 || iw >= %lld ? %lld.0 : (double)x0[((n * %lld + ",
+            (long long)v.H, (long long)v.W, (long long)pv, (long long)v.C);
+  if (G > 1)
+    sb_printf(b, "m / %lld * %lld + ", (long long)MG, (long long)CG);
+  sb_printf(b, "c) * %lld + ih) * %lld + iw];\n", (long long)v.H, (long long)v.W);
+  ind(b, 8);
+  sb_printf(b, "s += xv * (x1[((m * %lld + c) * %lld + kh) * %lld + kw] < 0.0f ? -1.0 : 1.0);\n",
+            (long long)CG, (long long)v.KH, (long long)v.KW);
+  ind(b, 7);
+  sb_puts(b, "}\n");
+  ind(b, 5);
+  sb_puts(b, "r = (double)alpha * s;\n");
+  if (has_a) {
+    ind(b, 5);
+    sb_puts(b, "{\n");
+    ind(b, 6);
+    sb_puts(b, "double ks = 0;\n");
+    loop(b, 6, "kh", v.KH);
+    loop_open(b, 7, "kw", v.KW);
+    ind(b, 8);
+    sb_puts(b, "int ih = ");
+    put_mul(b, "oh", v.SH);
+    sb_puts(b, " + ");
+    put_mul(b, "kh", v.DH);
+    put_plus(b, -v.PT);
+    sb_puts(b, ", iw = ");
+    put_mul(b, "ow", v.SW);
+    sb_puts(b, " + ");
+    put_mul(b, "kw", v.DW);
+    put_plus(b, -v.PL);
+    sb_puts(b, ";\n");
+    ind(b, 8);
+    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
+    ind(b, 9);
+    sb_printf(b, "ks += (double)x3[(n * %lld + ih) * %lld + iw];\n", (long long)v.H, (long long)v.W);
+    ind(b, 7);
+    sb_puts(b, "}\n");
+    ind(b, 6);
+    sb_printf(b, "r *= ks / %lld.0;\n", (long long)(v.KH * v.KW));
+    ind(b, 5);
+    sb_puts(b, "}\n");
+  }
+  if (node_in(e->g, n, 2)) {
+    ind(b, 5);
+    sb_puts(b, "r += (double)x2[m];\n");
+  }
+  ind(b, 5);
+  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = (float)r;\n", (long long)M, (long long)v.OH,
+            (long long)v.OW);
+  ind(b, 4);
+  sb_puts(b, "}\n");
+  ind(b, 1);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+/* BinGemm: y[r,m] = alpha_m * sum_f x[r,f] * sign(w[m,f]) * A[r] + B[m]. */
+static int emit_bingemm(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  Tensor *x = node_in(e->g, n, 0), *wt = node_in(e->g, n, 1);
+  if (x->rank < 1 || wt->rank != 2) {
+    node_error(e->d, e->g, n, "BinGemm needs X of rank >= 1 and a 2-D W, got %s and %s", shape_str(e->g, x),
+               shape_str(e->g, wt));
+    return -1;
+  }
+  int64_t F = x->dims[x->rank - 1], M = wt->dims[0], R = F ? numel(x) / F : 0;
+  loop_open(b, 1, "m", M);
+  emit_alpha(b, 2, F);
+  loop_open(b, 2, "r", R);
+  ind(b, 3);
+  sb_puts(b, "double s = 0, v;\n");
+  loop(b, 3, "f", F);
+  ind(b, 4);
+  sb_printf(b, "s += (double)x0[r * %lld + f] * (x1[m * %lld + f] < 0.0f ? -1.0 : 1.0);\n", (long long)F,
+            (long long)F);
+  ind(b, 3);
+  sb_puts(b, "v = (double)alpha * s;\n");
+  if (node_in(e->g, n, 3)) {
+    ind(b, 3);
+    sb_puts(b, "v *= (double)x3[r];\n");
+  }
+  if (node_in(e->g, n, 2)) {
+    ind(b, 3);
+    sb_puts(b, "v += (double)x2[m];\n");
+  }
+  ind(b, 3);
+  sb_printf(b, "y[r * %lld + m] = (float)v;\n", (long long)M);
+  ind(b, 2);
+  sb_puts(b, "}\n");
+  ind(b, 1);
+  sb_puts(b, "}\n");
+  return 0;
+}
+
+int emit_node_fn(Emit *e, int ni) {
+  Node *n = &e->g->n[ni];
+  size_t mark = e->c->len;
+  fn_begin(e, ni);
+  int rc;
+  switch (n->op) {
+  case OP_Conv: rc = emit_conv(e, n); break;
+  case OP_MaxPool:
+  case OP_AveragePool: rc = emit_pool(e, n); break;
+  case OP_GlobalAveragePool: rc = emit_global_avg(e, n); break;
+  case OP_BatchNormalization: rc = emit_batchnorm(e, n); break;
+  case OP_Gemm: rc = emit_gemm(e, n); break;
+  case OP_MatMul: rc = emit_matmul(e, n); break;
+  case OP_Add:
+  case OP_Sub:
+  case OP_Mul:
+  case OP_Div:
+  case OP_PRelu: rc = emit_binary(e, n); break;
+  case OP_Transpose: rc = emit_transpose(e, n); break;
+  case OP_Concat: rc = emit_concat(e, n); break;
+  case OP_Pad: rc = emit_pad(e, n); break;
+  case OP_ReduceMean: rc = emit_reducemean(e, n); break;
+  case OP_Softmax: rc = emit_softmax(e, n); break;
+  case OP_BinActiv: rc = emit_binactiv(e, n); break;
+  case OP_BinConv: rc = emit_binconv(e, n); break;
+  case OP_BinGemm: rc = emit_bingemm(e, n); break;
+  default: rc = emit_unary(e, n); break;
+  }
+  if (rc) {
+    e->c->len = mark;
+    e->c->s[mark] = 0;
+    return -1;
+  }
+  fn_end(e);
+  return 0;
+}

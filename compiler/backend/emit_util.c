@@ -1,0 +1,82 @@
+/* emit_util.c - the small text helpers of the C backend. */
+#include <string.h>
+
+#include "emit.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* A float is (-1)^s * 1.f * 2^e (normal) or (-1)^s * 0.m * 2^-126 (subnormal);
+ * both are printed normalized as 0x1.<hex digits>p<e>, which C99 reads back
+ * exactly (6.4.4.2). */
+void put_hexfloat(StrBuf *b, float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  int neg = (int)(u >> 31);
+  uint32_t ex = (u >> 23) & 0xffu, m = u & 0x7fffffu;
+  if (ex == 0xffu) {
+    if (m)
+      sb_puts(b, "NAN");
+    else
+      sb_puts(b, neg ? "(-HUGE_VALF)" : "HUGE_VALF");
+    return;
+  }
+  if (neg)
+    sb_putc(b, '-');
+  if (ex == 0 && m == 0) {
+    sb_puts(b, "0x0p+0f");
+    return;
+  }
+  long e;
+  uint32_t frac; /* 24 fraction bits after the leading 1 */
+  if (ex == 0) {
+    int p = 22;
+    while (!(m >> p & 1u))
+      p--;
+    e = (long)p - 149;
+    frac = (m - (1u << p)) << (24 - p);
+  } else {
+    e = (long)ex - 127;
+    frac = m << 1;
+  }
+  char digits[7];
+  int nd = 0;
+  for (int i = 5; i >= 0; i--)
+    digits[nd++] = hexdig[(frac >> (4 * i)) & 0xfu];
+  while (nd > 0 && digits[nd - 1] == '0')
+    nd--;
+  sb_puts(b, "0x1");
+  if (nd) {
+    sb_putc(b, '.');
+    sb_putn(b, digits, (size_t)nd);
+  }
+  sb_printf(b, "p%c%ldf", e < 0 ? '-' : '+', e < 0 ? -e : e);
+}
+
+void put_comment_text(StrBuf *b, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c < 0x20 || c > 0x7e || c == '*' || c == '\\' || c == '?') {
+      char esc[5] = {'\\', 'x', hexdig[c >> 4], hexdig[c & 15], 0};
+      sb_puts(b, esc);
+    } else {
+      sb_putc(b, (char)c);
+    }
+  }
+}
+
+void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides) {
+  int any = 0;
+  for (int i = 0; i < n; i++) {
+    if (strides[i] == 0)
+      continue;
+    if (any)
+      sb_puts(b, " + ");
+    if (strides[i] == 1)
+      sb_puts(b, vars[i]);
+    else
+      sb_printf(b, "%s * %lld", vars[i], (long long)strides[i]);
+    any = 1;
+  }
+  if (!any)
+    sb_putc(b, '0');
+}
