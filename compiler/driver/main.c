@@ -26,7 +26,7 @@ static const char usage[] =
     "                                              run MODEL in the reference interpreter\n"
     "       xnorcc config [--cflags] [--libs]       flags to build generated code\n"
     "\n"
-    "MODEL is an ONNX model in protobuf's JSON mapping (.json).\n"
+    "MODEL is an ONNX model in protobuf's JSON mapping (.json) or xnorcc text IR (.xir).\n"
     "\n"
     "options:\n"
     "  -o FILE            write the C source to FILE and the header next to it\n"
@@ -34,16 +34,23 @@ static const char usage[] =
     "  --name NAME        prefix of the generated API (default: MODEL's stem)\n"
     "  --main             add a main(): ./prog in0.bin ... out0.bin ...\n"
     "  --dim NAME=VALUE   value of a symbolic dimension (repeatable)\n"
+    "  --emit=c|ir|dot    what to write: C (default), the text IR after lowering\n"
+    "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
+    "  --elide-weights    (ir) leave constant data out of the dump\n"
     "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy or .bin, in graph order\n"
     "  -h, --help         show this help\n"
     "  --version          show the version\n";
+
+enum { EMIT_C, EMIT_IR, EMIT_DOT };
 
 typedef struct Options {
   const char *model;      /* the model file */
   const char *out;        /* -o */
   const char *name;       /* --name */
   int with_main;          /* --main */
+  int emit;               /* --emit: EMIT_C, EMIT_IR or EMIT_DOT */
+  int elide;              /* --elide-weights */
   DimBinding dims[64];    /* --dim */
   int ndims;
   const char *inputs[64]; /* run: --input */
@@ -116,6 +123,13 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
         return fail("option '%s' needs a value", a);
     } else if (!strcmp(a, "--main")) {
       o->with_main = 1;
+    } else if (!is_run && is_opt(a, "--emit")) {
+      v = opt_value(argc, argv, &i, "--emit");
+      if (!v || (strcmp(v, "c") && strcmp(v, "ir") && strcmp(v, "dot")))
+        return fail("option --emit needs c, ir or dot, got '%s'", v ? v : "");
+      o->emit = !strcmp(v, "c") ? EMIT_C : !strcmp(v, "ir") ? EMIT_IR : EMIT_DOT;
+    } else if (!is_run && !strcmp(a, "--elide-weights")) {
+      o->elide = 1;
     } else if (is_opt(a, "--dim")) {
       if (!(v = opt_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
         return fail("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");
@@ -168,14 +182,12 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
-/* Writes both files through temporaries and renames them into place at the
- * end, so that an error never leaves a partial output. */
-static int write_outputs(const char *cpath, const StrBuf *c, const char *hpath, const StrBuf *h) {
-  const char *paths[2] = {hpath, cpath};
-  const StrBuf *bufs[2] = {h, c};
+/* Writes the n (at most 2) files through temporaries and renames them into
+ * place at the end, so that an error never leaves a partial output. */
+static int write_outputs(int n, const char *const *paths, const StrBuf *const *bufs) {
   char tmp[2][4096];
   int made = 0, ok = 1;
-  for (int i = 0; i < 2 && ok; i++) {
+  for (int i = 0; i < n && ok; i++) {
     snprintf(tmp[i], sizeof tmp[i], "%s.tmp%ld", paths[i], (long)getpid());
     FILE *f = fopen(tmp[i], "wb");
     if (!f) {
@@ -191,7 +203,7 @@ static int write_outputs(const char *cpath, const StrBuf *c, const char *hpath, 
     if (!ok)
       fprintf(stderr, "xnorcc: error: cannot write '%s'\n", paths[i]);
   }
-  for (int i = 0; ok && i < 2; i++)
+  for (int i = 0; ok && i < n; i++)
     if (rename(tmp[i], paths[i]) != 0) {
       fprintf(stderr, "xnorcc: error: cannot write '%s': %s\n", paths[i], strerror(errno));
       ok = 0;
@@ -202,7 +214,51 @@ static int write_outputs(const char *cpath, const StrBuf *c, const char *hpath, 
   return ok ? 0 : -1;
 }
 
+/* --emit=ir|dot: the lowered graph as text IR or Graphviz into one file. */
+static int cmd_dump(Options *o) {
+  char *name = default_name(o->model), *path = NULL;
+  const char *out = o->out;
+  if (!out && name) {
+    path = malloc(strlen(name) + 5);
+    if (path)
+      sprintf(path, "%s.%s", name, o->emit == EMIT_IR ? "xir" : "dot");
+    out = path;
+  }
+  Diag d;
+  diag_init(&d, o->model);
+  LoadOptions lo = {o->dims, o->ndims};
+  int rc = 1;
+  Graph *g = graph_new(o->model);
+  if (!g || !out) {
+    diag_error(&d, "out of memory");
+  } else if (pipeline_lower(g, NULL, 0, &lo, &d) == 0) {
+    jmp_buf oom;
+    StrBuf b;
+    if (setjmp(oom)) {
+      diag_error(&d, "out of memory");
+    } else {
+      arena_set_oom(g->arena, &oom);
+      sb_init(&b, g->arena);
+      if (o->emit == EMIT_IR)
+        ir_print(g, &b, o->elide);
+      else
+        ir_dot(g, &b);
+      const StrBuf *bufs[1] = {&b};
+      rc = write_outputs(1, &out, bufs) ? 1 : 0;
+    }
+    arena_set_oom(g->arena, NULL);
+  }
+  diag_print(&d, stderr);
+  diag_free(&d);
+  graph_free(g);
+  free(name);
+  free(path);
+  return rc;
+}
+
 static int cmd_compile(Options *o) {
+  if (o->emit != EMIT_C)
+    return cmd_dump(o);
   char *name = o->name ? NULL : default_name(o->model);
   const char *ident = o->name ? o->name : name;
   if (!ident || !valid_ident(ident)) {
@@ -238,8 +294,10 @@ static int cmd_compile(Options *o) {
     diag_error(&d, "out of memory");
   } else {
     StrBuf c, h;
+    const char *paths[2] = {hpath, cpath};
+    const StrBuf *bufs[2] = {&h, &c};
     if (pipeline_lower(g, NULL, 0, &lo, &d) == 0 && pipeline_emit(g, &eo, &d, &c, &h) == 0)
-      rc = write_outputs(cpath, &c, hpath, &h) ? 1 : 0;
+      rc = write_outputs(2, paths, bufs) ? 1 : 0;
   }
   diag_print(&d, stderr);
   diag_free(&d);
