@@ -1,0 +1,82 @@
+/* report.c - what --report prints: one line per compute layer, then the
+ * weight bytes.
+ *
+ *   'NAME' OP KIND[: REASON]          KIND is xnor, bwn or float
+ *   weights: E bytes emitted, F bytes as float32 (R x smaller)
+ *
+ * Weight bytes count the constant inputs (weights and biases) of the layers.
+ * A binary layer's weight is counted as the runtime packs it
+ * (xnrt_pack_weights / xnrt_pack_row): per filter, for each kernel tap, the
+ * channels of a group in 64-bit words, plus a float alpha per filter; its bias
+ * stays float. Every other constant input counts 4 bytes per element.
+ */
+#include "binary.h"
+
+/* Names may hold any bytes: C-style escapes for control bytes, and for quotes
+ * and backslashes when quotes is set (as node_desc() does). */
+static void put_escaped(StrBuf *b, const char *s, int quotes) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (quotes && (c == '\\' || c == '\''))
+      sb_printf(b, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      sb_printf(b, "\\x%02x", c);
+    else
+      sb_putc(b, (char)c);
+  }
+}
+
+static int is_layer(const Node *n) {
+  return !n->dead && (op_info[n->op].flags & OPF_LAYER || n->op == OP_BinConv || n->op == OP_BinGemm);
+}
+
+/* Bytes of the packed binary weight of BinConv/BinGemm n: M filters, each
+ * taps x ceil(Cg/64) words of 8 bytes, plus 4 bytes of alpha. */
+static int64_t packed_bytes(Graph *g, const Node *n) {
+  const Tensor *w = node_in(g, n, 1);
+  int64_t m = w->dims[0], cg = w->dims[1], taps = 1;
+  for (int i = 2; i < w->rank; i++)
+    taps *= w->dims[i];
+  return m * (taps * ((cg + 63) / 64) * 8 + 4);
+}
+
+void report_text(Graph *g, StrBuf *b) {
+  int64_t emitted = 0, f32 = 0;
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    if (!is_layer(n))
+      continue;
+    int binary = n->op == OP_BinConv || n->op == OP_BinGemm;
+    sb_putc(b, '\'');
+    put_escaped(b, n->name, 1);
+    sb_printf(b, "' %s %s", op_info[n->op].name, binary_layer_kind(g, n));
+    const char *why = binarize_reason(g, n);
+    if (why) {
+      sb_puts(b, ": ");
+      put_escaped(b, why, 0);
+    }
+    sb_putc(b, '\n');
+    for (int j = 0; j < n->nin; j++) {
+      const Tensor *t = node_in(g, n, j);
+      if (!t || !t->data || t->dtype != DT_F32)
+        continue;
+      int64_t bytes = 4 * tensor_numel(t);
+      f32 += bytes;
+      emitted += binary && j == 1 ? packed_bytes(g, n) : bytes;
+    }
+  }
+  sb_printf(b, "weights: %lld bytes emitted, %lld bytes as float32", (long long)emitted, (long long)f32);
+  if (emitted > 0 && f32 >= emitted)
+    sb_printf(b, " (%.1fx smaller)\n", (double)f32 / (double)emitted);
+  else if (emitted > 0)
+    sb_printf(b, " (%.1fx larger)\n", (double)emitted / (double)f32);
+  else
+    sb_puts(b, "\n");
+}
+
+void report_print(Graph *g, FILE *f) {
+  StrBuf b;
+  sb_init(&b, g->arena);
+  report_text(g, &b);
+  fputs(b.s, f);
+}
