@@ -1,6 +1,6 @@
 /* main.c - the xnorcc command line. The pipeline, in one screen:
  *
- *   g = graph_new(model); pipeline_lower(g, ...);   frontend, topo, shapes+folding
+ *   g = graph_new(model); pipeline_lower(g, ...);   frontend, topo, the passes
  *   pipeline_emit(g, ...);                          C backend
  *   write_atomically(out.c, out.h)                  no partial files on error
  *
@@ -37,6 +37,10 @@ static const char usage[] =
     "  --emit=c|ir|dot    what to write: C (default), the text IR after lowering\n"
     "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
     "  --elide-weights    (ir) leave constant data out of the dump\n"
+    "  --print-after=PASS print the IR (weights elided) to stderr after PASS:\n"
+    "                     shapes, canonicalize, binarize or dce\n"
+    "  --print-after-all  print the IR to stderr after every pass\n"
+    "  --time-passes      print the wall time of each pass to stderr\n"
     "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy or .bin, in graph order\n"
     "  -h, --help         show this help\n"
@@ -57,6 +61,7 @@ typedef struct Options {
   int ninputs;
   const char *outputs[64]; /* run: --output */
   int noutputs;
+  PassOptions passes;      /* --print-after, --print-after-all, --time-passes */
 } Options;
 
 static int fail(const char *fmt, const char *arg) {
@@ -130,6 +135,19 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->emit = !strcmp(v, "c") ? EMIT_C : !strcmp(v, "ir") ? EMIT_IR : EMIT_DOT;
     } else if (!is_run && !strcmp(a, "--elide-weights")) {
       o->elide = 1;
+    } else if (is_opt(a, "--print-after")) {
+      if (!(v = opt_value(argc, argv, &i, "--print-after")))
+        return fail("option '%s' needs a value", a);
+      if (pass_lookup(v) < 0) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "unknown pass '%s' in --print-after; the passes are: %s", v, pass_names());
+        return fail("%s", msg);
+      }
+      o->passes.print_after = v;
+    } else if (!strcmp(a, "--print-after-all")) {
+      o->passes.print_after_all = 1;
+    } else if (!strcmp(a, "--time-passes")) {
+      o->passes.time_passes = 1;
     } else if (is_opt(a, "--dim")) {
       if (!(v = opt_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
         return fail("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");
@@ -231,7 +249,7 @@ static int cmd_dump(Options *o) {
   Graph *g = graph_new(o->model);
   if (!g || !out) {
     diag_error(&d, "out of memory");
-  } else if (pipeline_lower(g, NULL, 0, &lo, &d) == 0) {
+  } else if (pipeline_lower_with(g, NULL, 0, &lo, &o->passes, &d) == 0) {
     jmp_buf oom;
     StrBuf b;
     if (setjmp(oom)) {
@@ -296,7 +314,7 @@ static int cmd_compile(Options *o) {
     StrBuf c, h;
     const char *paths[2] = {hpath, cpath};
     const StrBuf *bufs[2] = {&h, &c};
-    if (pipeline_lower(g, NULL, 0, &lo, &d) == 0 && pipeline_emit(g, &eo, &d, &c, &h) == 0)
+    if (pipeline_lower_with(g, NULL, 0, &lo, &o->passes, &d) == 0 && pipeline_emit(g, &eo, &d, &c, &h) == 0)
       rc = write_outputs(2, paths, bufs) ? 1 : 0;
   }
   diag_print(&d, stderr);
@@ -318,7 +336,7 @@ static int cmd_run(Options *o) {
     diag_error(&d, "out of memory");
     goto done;
   }
-  if (pipeline_lower(g, NULL, 0, &lo, &d))
+  if (pipeline_lower_with(g, NULL, 0, &lo, &o->passes, &d))
     goto done;
   if (o->ninputs != g->ninputs || o->noutputs != g->noutputs) {
     diag_error(&d, "the model has %d input(s) and %d output(s) but %d --input and %d --output were given",

@@ -2,6 +2,11 @@
 #include "pipeline.h"
 
 int pipeline_lower(Graph *g, const char *text, size_t len, const LoadOptions *lo, Diag *d) {
+  return pipeline_lower_with(g, text, len, lo, NULL, d);
+}
+
+int pipeline_lower_with(Graph *g, const char *text, size_t len, const LoadOptions *lo, const PassOptions *po,
+                        Diag *d) {
   jmp_buf oom;
   if (setjmp(oom)) {
     arena_set_oom(g->arena, NULL);
@@ -11,8 +16,8 @@ int pipeline_lower(Graph *g, const char *text, size_t len, const LoadOptions *lo
   arena_set_oom(g->arena, &oom);
   int rc = -1;
   int loaded = text ? frontend_load_text(g, text, len, lo, d) : frontend_load(g, lo, d);
-  if (loaded == 0 && d->nerrors == 0 && topo_sort(g, d) == 0 && infer_and_fold(g, d) == 0 &&
-      topo_sort(g, d) == 0 && graph_verify(g, d, 1) == 0)
+  if (loaded == 0 && d->nerrors == 0 && topo_sort(g, d) == 0 && run_passes(g, po, d) == 0 &&
+      graph_verify(g, d, 1) == 0)
     rc = d->nerrors ? -1 : 0;
   arena_set_oom(g->arena, NULL);
   return rc;

@@ -3,6 +3,11 @@
  * success, -1 after an error.
  *
  * shape.c   shape inference and constant folding, in one topological walk
+ * canon.c   canonicalization (Identity/Dropout, reshape chains, Sub/Div by a
+ *           constant) and dead-node elimination
+ * passman.c the pass manager: the passes of pipeline_lower in order, by name,
+ *           with --print-after, --time-passes and the verifier between passes
+ * (binary.h: pass_binarize and the other binary-layer passes)
  */
 #ifndef XN_PASSES_H
 #define XN_PASSES_H
@@ -16,5 +21,44 @@
  * interpreter and replaced by a constant (the node is marked dead). Reports all
  * unsupported ops at once before anything else. Returns 0 or -1. */
 int infer_and_fold(Graph *g, Diag *d);
+
+/* ---- canon.c ---- */
+
+/* Canonicalizes a shaped, sorted graph (docs/passes.md): removes Identity and
+ * inference Dropout, collapses chains of Reshape/Flatten into one Reshape and
+ * drops those that keep the shape, turns Sub by a float constant into Add of
+ * its negation and Div by a constant of exact powers of two into Mul by the
+ * reciprocal (bit-identical results), folds what became constant, removes
+ * dead nodes and sorts again. Graph outputs keep their tensors and names.
+ * Returns 0, or -1 after reporting to d. */
+int pass_canonicalize(Graph *g, Diag *d);
+/* Marks dead every live node none of whose outputs reaches a graph output
+ * (graph inputs stay) and sorts again when something died. Returns 0 or -1. */
+int pass_dce(Graph *g, Diag *d);
+
+/* ---- passman.c ---- */
+
+/* What the pass manager does around the passes. Zeroed = just run them. */
+typedef struct PassOptions {
+  const char *print_after; /* --print-after=PASS: IR text after that pass (NULL: none) */
+  int print_after_all;     /* --print-after-all: IR text after every pass */
+  int time_passes;         /* --time-passes: a table of wall times at the end */
+  int verify;              /* 1: graph_verify after every pass; 0: only in builds
+                              without NDEBUG, or when XNORCC_VERIFY=1 */
+  FILE *dump;              /* where IR text and timings go; NULL: stderr */
+} PassOptions;
+
+/* Shape inference and folding (infer_and_fold), then topo_sort. Returns 0 or -1. */
+int pass_shapes(Graph *g, Diag *d);
+/* Index of the pass named name in the pipeline, or -1. */
+int pass_lookup(const char *name);
+/* The pass names in order, ", "-separated, e.g. "shapes, canonicalize, ...". */
+const char *pass_names(void);
+/* Runs every pass in order on g (loaded and topologically sorted) with the
+ * options po (NULL: defaults): shapes, canonicalize, binarize, dce. Stops at
+ * the first pass that reports an error. An unknown po->print_after is the
+ * error "unknown pass 'X' in --print-after; the passes are: ..." before any
+ * pass runs; a verifier failure after a pass names that pass. Returns 0 or -1. */
+int run_passes(Graph *g, const PassOptions *po, Diag *d);
 
 #endif

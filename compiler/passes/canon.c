@@ -1,0 +1,308 @@
+/* canon.c - canonicalization and dead-node elimination (docs/passes.md).
+ *
+ * pass_canonicalize rewrites, in one walk over the nodes in topological order:
+ *
+ *   Identity(x), Dropout(x) (inference)          -> x
+ *   Reshape/Flatten(Reshape/Flatten(x))          -> Reshape(x, literal dims)
+ *   Reshape/Flatten(x) with the shape of x       -> x
+ *   Sub(x, c), c constant                        -> Add(x, -c)            exact
+ *   Div(x, c), c constant, every c[i] = +-2^k    -> Mul(x, 1/c)           exact
+ *
+ * then folds every node whose inputs have all become constant, re-sorts the
+ * graph and drops dead nodes. Removing a node whose output is a graph output
+ * renames instead: the producer of its input writes the graph output directly,
+ * so graph outputs keep their names; when that is impossible (the input is a
+ * graph input, a constant or itself a graph output) the node stays as a copy.
+ *
+ * Why Div only by powers of two: x / c and x * (1/c) are both correctly
+ * rounded, so they agree whenever 1/c is exact, which for floats means c is a
+ * power of two (with a finite, representable reciprocal). For any other c,
+ * 1/c is rounded and x * (1/c) can differ from x / c by one ulp; within the
+ * tests' float tolerance, but a value that later feeds a Sign (a binary
+ * layer's input) must not flip at 0, and a one-ulp change can move a
+ * threshold tie. So Div(x, 3) stays a Div.
+ *
+ * pass_dce marks dead every node none of whose outputs reaches a graph output.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "../interp/interp.h"
+#include "passes.h"
+
+/* Folded outputs larger than this stay computed at run time (as in shape.c). */
+#define FOLD_MAX_BYTES ((int64_t)64 << 20)
+
+/* A tensor whose data is known at compile time. */
+static int is_constant(const Graph *g, int t) { return t >= 0 && g->t[t].data && !g->t[t].is_input; }
+
+/* Whether tensor index t is one of the graph outputs. */
+static int is_graph_output(const Graph *g, int t) { return t >= 0 && g->t[t].is_output; }
+
+/* Replaces every use of tensor from by tensor to in the live nodes. */
+static void replace_uses(Graph *g, int from, int to) {
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead)
+      for (int j = 0; j < g->n[i].nin; j++)
+        if (g->n[i].in[j] == from)
+          g->n[i].in[j] = to;
+}
+
+/* The live node producing tensor t and its output slot (*slot), or -1. */
+static int producer_of(const Graph *g, int t, int *slot) {
+  if (t < 0)
+    return -1;
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead)
+      for (int j = 0; j < g->n[i].nout; j++)
+        if (g->n[i].out[j] == t) {
+          *slot = j;
+          return i;
+        }
+  return -1;
+}
+
+/* base, or base.1, base.2...: a tensor name not used yet, in the arena. */
+static const char *fresh_name(Graph *g, const char *base) {
+  const char *s = base;
+  for (int k = 1; graph_find_tensor(g, s) >= 0; k++)
+    s = arena_printf(g->arena, "%s.%d", base, k);
+  return s;
+}
+
+/* A new constant tensor named after base+suffix, declared at loc, with the
+ * given dtype, shape and data (which it keeps). Returns its index. */
+static int new_const(Graph *g, const char *base, const char *suffix, const char *loc, DType dt, int rank,
+                     const int64_t *dims, void *data) {
+  const char *name = fresh_name(g, arena_printf(g->arena, "%s%s", base, suffix));
+  int ti = graph_add_tensor(g, name, loc);
+  Tensor *t = &g->t[ti];
+  t->dtype = dt;
+  tensor_set_shape(t, rank, dims);
+  t->data = data;
+  return ti;
+}
+
+/* Removes node ni, whose output 0 carries its input 0 unchanged (same dtype
+ * and shape). Returns 1 when removed, 0 when it has to stay (see the header). */
+static int bypass(Graph *g, int ni) {
+  Node *n = &g->n[ni];
+  int x = n->in[0], y = n->out[0];
+  if (x < 0 || y < 0)
+    return 0;
+  if (!is_graph_output(g, y)) {
+    n->dead = 1;
+    replace_uses(g, y, x);
+    return 1;
+  }
+  int slot, p = producer_of(g, x, &slot);
+  if (p < 0 || is_graph_output(g, x) || g->t[x].is_input)
+    return 0;
+  /* Rename: p writes the graph output y; the other users of x read y. */
+  n->dead = 1;
+  g->n[p].out[slot] = y;
+  replace_uses(g, x, y);
+  g->t[y].producer = p;
+  g->t[x].producer = -1;
+  return 1;
+}
+
+/* Whether tensors a and b have the same rank and dims. */
+static int same_shape(const Tensor *a, const Tensor *b) {
+  if (a->rank != b->rank)
+    return 0;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i])
+      return 0;
+  return 1;
+}
+
+static int is_reshape(const Node *n) { return !n->dead && (n->op == OP_Reshape || n->op == OP_Flatten); }
+
+/* Reshape/Flatten node ni reading the output of another Reshape/Flatten:
+ * turns ni into a Reshape of that one's input to ni's literal output dims.
+ * (Literal dims, because 0 and -1 in a shape refer to the input, which
+ * changes.) Output dims of 0 are left alone: 0 means "copy" without allowzero.
+ * Returns 1 when rewritten. */
+static int collapse_reshape(Graph *g, int ni) {
+  int slot, p = producer_of(g, g->n[ni].in[0], &slot);
+  if (p < 0 || !is_reshape(&g->n[p]) || g->n[p].in[0] < 0)
+    return 0;
+  const Tensor *y = &g->t[g->n[ni].out[0]];
+  for (int i = 0; i < y->rank; i++)
+    if (y->dims[i] <= 0)
+      return 0;
+  int rank = y->rank;
+  int64_t dims[XN_MAX_RANK], one = rank;
+  memcpy(dims, y->dims, sizeof dims);
+  int64_t *lit = arena_array(g->arena, (size_t)rank + 1, sizeof *lit);
+  memcpy(lit, dims, (size_t)rank * sizeof *lit);
+  const char *base = g->t[g->n[ni].out[0]].name;
+  int src = g->n[p].in[0];
+  int st = new_const(g, base, ".shape", g->n[ni].loc, DT_I64, 1, &one, lit);
+  Node *n = &g->n[ni];
+  if (n->nin < 2)
+    n->in = arena_array(g->arena, 2, sizeof(int));
+  n->op = OP_Reshape;
+  n->nin = 2;
+  n->in[0] = src;
+  n->in[1] = st;
+  n->nattr = 0; /* Flatten's axis; allowzero is moot without 0 dims */
+  return 1;
+}
+
+/* Whether f is +-2^k with a reciprocal that is a finite float too. */
+static int exact_reciprocal(float f) {
+  int e;
+  if (!isfinite(f) || f == 0.0f || fabsf(frexpf(f, &e)) != 0.5f)
+    return 0;
+  float r = 1.0f / f;
+  return isfinite(r) && r != 0.0f && fabsf(frexpf(r, &e)) == 0.5f;
+}
+
+/* Sub(x, c) -> Add(x, -c) and Div(x, c) -> Mul(x, 1/c) (c exact powers of
+ * two) for a float constant c. Returns 1 when node ni was rewritten. */
+static int arith_by_const(Graph *g, int ni) {
+  Node *n = &g->n[ni];
+  int x = n->in[0], c = n->in[1];
+  if (x < 0 || !is_constant(g, c) || is_constant(g, x) || g->t[c].dtype != DT_F32 || g->t[x].dtype == DT_I64)
+    return 0;
+  const Tensor *ct = &g->t[c];
+  int64_t cnt = tensor_numel(ct);
+  const float *v = ct->data;
+  if (cnt < 0)
+    return 0;
+  if (n->op == OP_Div)
+    for (int64_t i = 0; i < cnt; i++)
+      if (!exact_reciprocal(v[i]))
+        return 0;
+  float *w = arena_array(g->arena, (size_t)cnt + 1, sizeof *w);
+  for (int64_t i = 0; i < cnt; i++)
+    w[i] = n->op == OP_Sub ? -v[i] : 1.0f / v[i];
+  int64_t dims[XN_MAX_RANK];
+  memcpy(dims, ct->dims, sizeof dims);
+  int rank = ct->rank;
+  Op op = n->op == OP_Sub ? OP_Add : OP_Mul;
+  int nc = new_const(g, ct->name, op == OP_Add ? ".neg" : ".recip", n->loc, DT_F32, rank, dims, w);
+  n = &g->n[ni];
+  n->op = op;
+  n->in[1] = nc;
+  return 1;
+}
+
+/* Evaluates live node ni whose inputs are all constant and makes its outputs
+ * constants (ni dies), as infer_and_fold() does. Returns 0 or -1. */
+static int fold(Graph *g, int ni, Diag *d) {
+  Node *n = &g->n[ni];
+  void **in = arena_array(g->arena, (size_t)n->nin + 1, sizeof *in);
+  void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
+  for (int j = 0; j < n->nout; j++) {
+    Tensor *t = node_out(g, n, j);
+    int64_t bytes;
+    if (t && (!xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes) || bytes > FOLD_MAX_BYTES))
+      return 0;
+  }
+  for (int j = 0; j < n->nin; j++)
+    in[j] = n->in[j] >= 0 ? g->t[n->in[j]].data : NULL;
+  for (int j = 0; j < n->nout; j++) {
+    Tensor *t = node_out(g, n, j);
+    out[j] = t ? arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype)) : NULL;
+  }
+  if (interp_node(g, n, d, in, out))
+    return -1;
+  for (int j = 0; j < n->nout; j++)
+    if (out[j])
+      node_out(g, n, j)->data = out[j];
+  n->dead = 1;
+  return 0;
+}
+
+/* Whether live node n has inputs, all of them constant. */
+static int all_inputs_const(const Graph *g, const Node *n) {
+  int any = 0;
+  for (int j = 0; j < n->nin; j++) {
+    if (n->in[j] < 0)
+      continue;
+    if (!is_constant(g, n->in[j]))
+      return 0;
+    any = 1;
+  }
+  return any;
+}
+
+int pass_canonicalize(Graph *g, Diag *d) {
+  int nn = g->nn, changed = 0;
+  for (int i = 0; i < nn; i++) {
+    Node *n = &g->n[i];
+    if (n->dead)
+      continue;
+    switch (n->op) {
+    case OP_Identity:
+    case OP_Dropout: /* shapes accepted it: inference mode, mask unused */
+      changed |= bypass(g, i);
+      break;
+    case OP_Reshape:
+    case OP_Flatten:
+      changed |= collapse_reshape(g, i);
+      if (n->in[0] >= 0 && same_shape(&g->t[n->in[0]], &g->t[n->out[0]]))
+        changed |= bypass(g, i);
+      break;
+    case OP_Sub:
+    case OP_Div:
+      changed |= arith_by_const(g, i);
+      break;
+    default:
+      break;
+    }
+  }
+  if (!changed)
+    return 0;
+  if (topo_sort(g, d))
+    return -1;
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead && all_inputs_const(g, &g->n[i]) && fold(g, i, d))
+      return -1;
+  if (pass_dce(g, d))
+    return -1;
+  return topo_sort(g, d);
+}
+
+int pass_dce(Graph *g, Diag *d) {
+  Arena *a = g->arena;
+  int *prod = arena_array(a, (size_t)g->nt + 1, sizeof *prod);      /* live producer per tensor */
+  unsigned char *seen = arena_array(a, (size_t)g->nt + 1, 1);       /* tensor needed */
+  unsigned char *keep = arena_array(a, (size_t)g->nn + 1, 1);       /* node needed */
+  int *stack = arena_array(a, (size_t)g->nt + 1, sizeof *stack), sp = 0;
+  for (int t = 0; t < g->nt; t++)
+    prod[t] = -1;
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead)
+      for (int j = 0; j < g->n[i].nout; j++)
+        if (g->n[i].out[j] >= 0)
+          prod[g->n[i].out[j]] = i;
+  for (int k = 0; k < g->noutputs; k++)
+    if (!seen[g->outputs[k]]) {
+      seen[g->outputs[k]] = 1;
+      stack[sp++] = g->outputs[k];
+    }
+  while (sp) {
+    int p = prod[stack[--sp]];
+    if (p < 0 || keep[p])
+      continue;
+    keep[p] = 1;
+    for (int j = 0; j < g->n[p].nin; j++) {
+      int t = g->n[p].in[j];
+      if (t >= 0 && !seen[t]) {
+        seen[t] = 1;
+        stack[sp++] = t;
+      }
+    }
+  }
+  int removed = 0;
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead && !keep[i]) {
+      g->n[i].dead = 1;
+      removed = 1;
+    }
+  return removed ? topo_sort(g, d) : 0;
+}

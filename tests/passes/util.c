@@ -1,0 +1,133 @@
+/* util.c - helpers of the pass tests (see pass_test.h). */
+#include <math.h>
+#include <string.h>
+
+#include "pass_test.h"
+
+int pt_tensor(Graph *g, const char *name, int rank, const int64_t *dims, float *data) {
+  int t = graph_add_tensor(g, name, arena_printf(g->arena, "test:%s", name));
+  g->t[t].dtype = DT_F32;
+  if (data)
+    tensor_set_shape(&g->t[t], rank, dims);
+  g->t[t].data = data;
+  return t;
+}
+
+int pt_input(Graph *g, const char *name, int rank, const int64_t *dims) {
+  int t = graph_add_tensor(g, name, arena_printf(g->arena, "test:%s", name));
+  g->t[t].dtype = DT_F32;
+  tensor_set_shape(&g->t[t], rank, dims);
+  graph_add_input(g, t);
+  return t;
+}
+
+int pt_ints(Graph *g, const char *name, int n, const int64_t *v) {
+  int t = graph_add_tensor(g, name, "test");
+  int64_t dims[1] = {n};
+  int64_t *data = arena_array(g->arena, (size_t)n + 1, sizeof *data);
+  memcpy(data, v, (size_t)n * sizeof *data);
+  g->t[t].dtype = DT_I64;
+  tensor_set_shape(&g->t[t], 1, dims);
+  g->t[t].data = data;
+  return t;
+}
+
+int pt_floats(Graph *g, const char *name, int n, const float *v) {
+  int64_t dims[1] = {n};
+  float *data = arena_array(g->arena, (size_t)(n ? n : 1), sizeof *data);
+  memcpy(data, v, (size_t)(n ? n : 1) * sizeof *data);
+  return pt_tensor(g, name, n ? 1 : 0, dims, data);
+}
+
+int pt_node(Graph *g, Op op, const char *name, int nin, const int *in, int nout, const int *out) {
+  int ni = graph_add_node(g, op, name, arena_printf(g->arena, "graph.node[%d]", g->nn), nin, nout);
+  for (int i = 0; i < nin; i++)
+    g->n[ni].in[i] = in[i];
+  for (int i = 0; i < nout; i++)
+    g->n[ni].out[i] = out[i];
+  return ni;
+}
+
+void pt_attr_int(Graph *g, int node, const char *name, int64_t v) {
+  node_add_attr(g, node, name, AT_INT, NULL)->i = v;
+}
+
+void pt_shape(Graph *g) {
+  Diag d;
+  diag_init(&d, "test.json");
+  ck_assert_msg(topo_sort(g, &d) == 0, "%s", d.text);
+  ck_assert_msg(pass_shapes(g, &d) == 0, "%s", d.text);
+  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  diag_free(&d);
+}
+
+static uint64_t next(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+
+/* Runs g on in; returns the outputs (arena arrays). */
+static float **run(Graph *g, const float **in) {
+  Diag d;
+  diag_init(&d, "test.json");
+  float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+  for (int i = 0; i < g->noutputs; i++)
+    out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
+  ck_assert_msg(interp_run(g, &d, in, out) == 0, "%s", d.text);
+  diag_free(&d);
+  return out;
+}
+
+double pt_check_pass(Graph *g, int (*pass)(Graph *, Diag *), uint64_t seed, int *exact) {
+  uint64_t s = seed | 1;
+  const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
+  for (int i = 0; i < g->ninputs; i++) {
+    int64_t n = tensor_numel(&g->t[g->inputs[i]]);
+    float *v = arena_array(g->arena, (size_t)n + 1, sizeof *v);
+    for (int64_t k = 0; k < n; k++)
+      v[k] = (float)((double)(next(&s) >> 11) / 9007199254740992.0 * 4.0 - 2.0);
+    in[i] = v;
+  }
+  int no = g->noutputs;
+  int64_t *cnt = arena_array(g->arena, (size_t)no + 1, sizeof *cnt);
+  for (int i = 0; i < no; i++)
+    cnt[i] = tensor_numel(&g->t[g->outputs[i]]);
+  float **before = run(g, in);
+  Diag d;
+  diag_init(&d, "test.json");
+  ck_assert_msg(pass(g, &d) == 0, "%s", d.text);
+  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  diag_free(&d);
+  ck_assert_int_eq(g->noutputs, no);
+  float **after = run(g, in);
+  double worst = 0;
+  *exact = 1;
+  for (int i = 0; i < no; i++)
+    for (int64_t k = 0; k < cnt[i]; k++) {
+      double a = after[i][k], b = before[i][k];
+      double e = fabs(a - b) / (1e-5 + 1e-5 * fabs(b));
+      if (memcmp(&after[i][k], &before[i][k], sizeof(float)))
+        *exact = 0;
+      if (e > worst || isnan(e))
+        worst = isnan(e) ? INFINITY : e;
+    }
+  return worst;
+}
+
+int pt_count(const Graph *g, Op op) {
+  int c = 0;
+  for (int i = 0; i < g->nn; i++)
+    c += !g->n[i].dead && g->n[i].op == op;
+  return c;
+}
+
+int pt_producer(const Graph *g, int t) {
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead)
+      for (int j = 0; j < g->n[i].nout; j++)
+        if (g->n[i].out[j] == t)
+          return i;
+  return -1;
+}
