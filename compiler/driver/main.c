@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../passes/binary.h"
 #include "npy.h"
 #include "pipeline.h"
 
@@ -33,6 +34,8 @@ static const char usage[] =
     "                     (FILE with .c replaced by .h); default: MODEL's stem + .c\n"
     "  --name NAME        prefix of the generated API (default: MODEL's stem)\n"
     "  --main             add a main(): ./prog in0.bin ... out0.bin ...\n"
+    "  --report           print each compute layer as xnor, bwn or float (and why),\n"
+    "                     then the weight bytes; C is written only with -o\n"
     "  --dim NAME=VALUE   value of a symbolic dimension (repeatable)\n"
     "  --emit=c|ir|dot    what to write: C (default), the text IR after lowering\n"
     "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
@@ -53,6 +56,7 @@ typedef struct Options {
   const char *out;        /* -o */
   const char *name;       /* --name */
   int with_main;          /* --main */
+  int report;             /* --report */
   int emit;               /* --emit: EMIT_C, EMIT_IR or EMIT_DOT */
   int elide;              /* --elide-weights */
   DimBinding dims[64];    /* --dim */
@@ -126,6 +130,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
     } else if (is_opt(a, "--name")) {
       if (!(o->name = opt_value(argc, argv, &i, "--name")))
         return fail("option '%s' needs a value", a);
+    } else if (!strcmp(a, "--report")) {
+      o->report = 1;
     } else if (!strcmp(a, "--main")) {
       o->with_main = 1;
     } else if (!is_run && is_opt(a, "--emit")) {
@@ -274,6 +280,24 @@ static int cmd_dump(Options *o) {
   return rc;
 }
 
+/* --report: the layer report on stdout. Returns 0, or 1 when out of memory. */
+static int print_report(Graph *g, Diag *d) {
+  jmp_buf oom;
+  StrBuf b;
+  int rc = 0;
+  if (setjmp(oom)) {
+    diag_error(d, "out of memory");
+    rc = 1;
+  } else {
+    arena_set_oom(g->arena, &oom);
+    sb_init(&b, g->arena);
+    report_text(g, &b);
+    fputs(b.s, stdout);
+  }
+  arena_set_oom(g->arena, NULL);
+  return rc;
+}
+
 static int cmd_compile(Options *o) {
   if (o->emit != EMIT_C)
     return cmd_dump(o);
@@ -314,8 +338,12 @@ static int cmd_compile(Options *o) {
     StrBuf c, h;
     const char *paths[2] = {hpath, cpath};
     const StrBuf *bufs[2] = {&h, &c};
-    if (pipeline_lower_with(g, NULL, 0, &lo, &o->passes, &d) == 0 && pipeline_emit(g, &eo, &d, &c, &h) == 0)
-      rc = write_outputs(2, paths, bufs) ? 1 : 0;
+    if (pipeline_lower_with(g, NULL, 0, &lo, &o->passes, &d) == 0) {
+      if (o->report)
+        rc = print_report(g, &d);
+      if ((!o->report || o->out) && pipeline_emit(g, &eo, &d, &c, &h) == 0)
+        rc = write_outputs(2, paths, bufs) ? 1 : 0;
+    }
   }
   diag_print(&d, stderr);
   diag_free(&d);
