@@ -1,0 +1,31 @@
+/* The paper's layer (XNOR-Net Sec. 4.1 / Fig. 4): c=256 input channels,
+ * 14x14 input, 256 filters of 3x3, stride 1, pad 1 (pad value 0, exact).
+ * bench/paper_layer.c implements it through the runtime with literal sizes,
+ * as generated code does; the lead may replace it with xnorcc's output. */
+#ifndef PAPER_LAYER_H
+#define PAPER_LAYER_H
+
+#include <stdint.h>
+
+#define PL_C 256
+#define PL_H 14
+#define PL_W 14
+#define PL_M 256
+#define PL_K 3
+
+/* Packed weights of the layer: [256][3][3][4] words (xnrt_pack_weights). */
+extern uint64_t paper_layer_weights[PL_M * PL_K * PL_K * 4];
+
+/* Full layer: pack x (float CHW [256][14][14]) and convolve: y int32 [256][14][14]. */
+void paper_layer(const float *x, int32_t *y);
+
+/* Packing of x alone into the layer's internal packed-input buffer. */
+void paper_layer_pack(const float *x);
+
+/* Convolution alone, from the already packed input. */
+void paper_layer_conv(int32_t *y);
+
+/* ISA path the layer was compiled for. */
+const char *paper_layer_isa(void);
+
+#endif

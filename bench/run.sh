@@ -1,0 +1,17 @@
+#!/bin/sh
+# Build the speed benchmark (Release, -O2 -march=native, separate build dir)
+# and run it single-threaded.  Usage: bench/run.sh [--quick]
+# Build dir: $XNORCC_BENCH_BUILD, default build-bench/ at the repository root.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${XNORCC_BENCH_BUILD:-$root/build-bench}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DXNORCC_BENCH=ON \
+  -DCMAKE_C_FLAGS="-march=native" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
+cmake --build "$build" --target xnorcc_bench xnorcc_bench_avx2 xnorcc_bench_portable -j 2 >/dev/null
+export OMP_NUM_THREADS=1
+"$build/bench/xnorcc_bench" "$@"
+echo
+echo "Paper layer on the other ISA paths (same paper_layer.c, -O2 -march=native plus):"
+echo "  -mavx2 -mpopcnt -mno-avx512f, and -DXNRT_FORCE_PORTABLE"
+"$build/bench/xnorcc_bench_avx2"
+"$build/bench/xnorcc_bench_portable"
