@@ -284,7 +284,7 @@ static int cmd_dump(Options *o) {
 static int print_report(Graph *g, Diag *d) {
   jmp_buf oom;
   StrBuf b;
-  int rc = 0;
+  volatile int rc = 0;
   if (setjmp(oom)) {
     diag_error(d, "out of memory");
     rc = 1;

@@ -5,6 +5,7 @@
 
 static long fail_at;  /* call number that fails, 0 = none */
 static long calls;    /* calls since the last reset */
+static long live;     /* blocks allocated and not yet freed (never reset) */
 
 static int should_fail(void) {
   calls++;
@@ -14,16 +15,26 @@ static int should_fail(void) {
 void *xn_malloc(size_t n) {
   if (should_fail())
     return NULL;
-  return malloc(n ? n : 1);
+  void *p = malloc(n ? n : 1);
+  if (p)
+    live++;
+  return p;
 }
 
 void *xn_realloc(void *p, size_t n) {
   if (should_fail())
     return NULL;
-  return realloc(p, n ? n : 1);
+  void *q = realloc(p, n ? n : 1);
+  if (q && !p)
+    live++;
+  return q;
 }
 
-void xn_free(void *p) { free(p); }
+void xn_free(void *p) {
+  if (p)
+    live--;
+  free(p);
+}
 
 void xn_alloc_fail_at(long n) {
   fail_at = n;
@@ -31,3 +42,5 @@ void xn_alloc_fail_at(long n) {
 }
 
 long xn_alloc_calls(void) { return calls; }
+
+long xn_alloc_live(void) { return live; }

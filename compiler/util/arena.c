@@ -17,6 +17,10 @@ struct Arena {
 
 enum { BLOCK_MIN = 64 * 1024, ALIGN = 16 };
 
+static size_t block_min = BLOCK_MIN; /* arena_test_block_size() */
+
+void arena_test_block_size(size_t n) { block_min = n ? n : BLOCK_MIN; }
+
 Arena *arena_new(void) {
   Arena *a = xn_malloc(sizeof *a);
   if (!a)
@@ -60,7 +64,7 @@ void *arena_try_alloc(Arena *a, size_t n) {
     return NULL;
   Block *b = a->head;
   if (!b || b->cap - b->used < need) {
-    size_t cap = need > BLOCK_MIN ? need : BLOCK_MIN;
+    size_t cap = need > block_min ? need : block_min;
     if (cap > SIZE_MAX - sizeof(Block))
       return NULL;
     b = xn_malloc(sizeof(Block) + cap);
@@ -69,7 +73,7 @@ void *arena_try_alloc(Arena *a, size_t n) {
     b->cap = cap;
     b->used = 0;
     /* A big one-off block goes behind the head so the head keeps filling. */
-    if (a->head && cap > BLOCK_MIN) {
+    if (a->head && cap > block_min) {
       b->next = a->head->next;
       a->head->next = b;
     } else {

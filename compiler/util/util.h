@@ -54,6 +54,10 @@ void arena_set_oom(Arena *a, jmp_buf *env);
 /* The handler arena_set_oom() installed last (NULL when none), so a caller that
  * installs its own can restore and jump on to it. */
 jmp_buf *arena_get_oom(Arena *a);
+/* Test hook: arenas allocate blocks of at least n bytes from now on (0 = the
+ * default, 64 KiB). A tiny size makes nearly every arena_alloc call an
+ * xn_malloc call, so that xn_alloc_fail_at() can fail each of them. */
+void arena_test_block_size(size_t n);
 /* n zeroed bytes, aligned for any type. Never returns NULL (see arena_set_oom). */
 void *arena_alloc(Arena *a, size_t n);
 /* Like arena_alloc but returns NULL instead of jumping. */
