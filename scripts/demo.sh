@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 >/dev/null
+cmake --build build -j2 --target xnorcc showbin xnorcc_rt >/dev/null
 out=build/demo
 mkdir -p "$out"
 build/compiler/xnorcc examples/cnn/model.json -o "$out/cnn.c" --main
