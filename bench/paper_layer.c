@@ -1,8 +1,12 @@
-/* The paper's layer through the runtime, called the way generated code calls
- * it: literal sizes, static arena for the packed input and the scratch. */
+/* The paper layer: xnorcc's generated code (paper_net.c, built from
+ * gen_paper_model's output), and the same layer through the runtime written
+ * by hand: literal sizes, static arena for the packed input and the scratch. */
 #include "paper_layer.h"
 
+#include "paper_net.h"
 #include "xnorcc_rt.h"
+
+void paper_layer(const float *x, float *y) { paper_net_run(x, y); }
 
 #define PL_OH XNRT_CONV_OUT(PL_H, PL_K, 1, 1, 1, 1)
 #define PL_OW XNRT_CONV_OUT(PL_W, PL_K, 1, 1, 1, 1)
@@ -21,7 +25,7 @@ void paper_layer_conv(int32_t *y)
                  PL_K, PL_OH, PL_OW, 1, 1, 1, 1, 1, 1, 1, 0);
 }
 
-void paper_layer(const float *x, int32_t *y)
+void paper_layer_hand(const float *x, int32_t *y)
 {
     paper_layer_pack(x);
     paper_layer_conv(y);

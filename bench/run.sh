@@ -1,6 +1,8 @@
 #!/bin/sh
 # Build the speed benchmark (Release, -O2 -march=native, separate build dir)
 # and run it single-threaded.  Usage: bench/run.sh [--quick]
+# The build also runs the xnorcc it builds on the paper layer (gen_paper_model
+# -> paper_layer.xir -> paper_net.c), the code the benchmark times.
 # Build dir: $XNORCC_BENCH_BUILD, default build-bench/ at the repository root.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +13,7 @@ cmake --build "$build" --target xnorcc_bench xnorcc_bench_avx2 xnorcc_bench_port
 export OMP_NUM_THREADS=1
 "$build/bench/xnorcc_bench" "$@"
 echo
-echo "Paper layer on the other ISA paths (same paper_layer.c, -O2 -march=native plus):"
+echo "Paper layer on the other ISA paths (same paper_layer.c and xnorcc's paper_net.c, -O2 -march=native plus):"
 echo "  -mavx2 -mpopcnt -mno-avx512f, and -DXNRT_FORCE_PORTABLE"
 "$build/bench/xnorcc_bench_avx2"
 "$build/bench/xnorcc_bench_portable"

@@ -3,6 +3,7 @@
  * emit_util.c   hex float literals, comment-safe names, index expressions
  * plan.c        storage of every tensor: constant, caller buffer or arena offset
  * emit_ops.c    one static function per layer
+ * emit_binary.c BinConv/BinGemm on the runtime's XNOR-popcount kernels
  * emit_c.c      the whole .c and .h: weights, arena, NAME_run, main()
  */
 #ifndef XN_EMIT_H
@@ -18,6 +19,13 @@ typedef enum Store {
   ST_OUTPUT, /* the caller's output pointer outK */
   ST_ARENA   /* NAME_arena.f + off */
 } Store;
+
+/* How a BinConv/BinGemm is compiled (emit_binary.c). */
+typedef enum BinPath {
+  BP_FLOAT, /* plain float loops with the interpreter's semantics (weight not constant...) */
+  BP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
+  BP_BWN    /* real input, packed weights (xnrt_bwn_conv2d, xnrt_bwn_gemm) */
+} BinPath;
 
 typedef struct Emit {
   Graph *g;              /* the graph being emitted */
@@ -35,7 +43,19 @@ typedef struct Emit {
   int *out_copy_src;     /* per graph output: tensor to copy into outK at the end, or -1 */
   int *in_used;          /* per graph input: referenced by the generated run() */
   int *consumed;         /* per tensor: read by an emitted node */
+  BinPath *bin;          /* per node: how a BinConv/BinGemm is compiled */
+  int *in0;              /* per node: tensor read as input 0 (a fused BinActiv's X), or -1 */
+  int *no_y;             /* per node: a BinActiv whose Y is never materialized (fused) */
+  int64_t work_bytes;    /* size of the binary layers' work union (NAME_work), 0 if none */
 } Emit;
+
+/* Extents of a Conv-like window, 1-D windows in the W slots with H = 1. */
+typedef struct Win {
+  Window w;
+  int64_t N, C, H, W;  /* input extents (H = 1 for 1-D) */
+  int64_t OH, OW;      /* output extents */
+  int64_t KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
+} Win;
 
 /* ---- emit_util.c ---- */
 
@@ -63,8 +83,12 @@ void put_buffer(Emit *e, StrBuf *b, int ti);
  * when something uses it). Valid after plan_storage(). */
 int op_writes_output(const Emit *e, const Node *n, int j);
 /* Whether input i of node n is read at run time (as a float array parameter),
- * rather than folded into literals at compile time (shapes, axes, pads...). */
-int op_reads_input(const Node *n, int i);
+ * rather than folded into literals at compile time (shapes, axes, pads...,
+ * and the bit-packed weights of a binary layer). */
+int op_reads_input(const Emit *e, const Node *n, int i);
+/* The tensor whose buffer node n reads as input i: n->in[i], except input 0
+ * of a binary layer fused with its BinActiv (then the BinActiv's X). */
+int read_tensor(const Emit *e, const Node *n, int i);
 
 /* ---- emit_ops.c ---- */
 
@@ -75,5 +99,22 @@ int op_supported(Op op);
 int emit_node_fn(Emit *e, int ni);
 /* Appends the name of node ni's function. */
 void put_fn_name(Emit *e, StrBuf *b, int ni);
+/* Fills v from the Conv-like node n; -1 after reporting to e->d. */
+int win_get(Emit *e, const Node *n, Win *v);
+
+/* ---- emit_binary.c ---- */
+
+/* Chooses e->bin for every emitted BinConv/BinGemm and fuses BinActivs whose
+ * Y only feeds packed layers (sets e->in0, e->no_y). Called by plan_storage
+ * once e->emit is known. */
+void bin_plan(Emit *e);
+/* Bytes of the work union of the binary layers (packed inputs, scratch,
+ * int32 accumulators, K maps), as laid out by emit_bin_data(). */
+int64_t bin_work_bytes(Emit *e);
+/* Emits the packed weights (static const uint64_t wbN[]), the per-filter
+ * alphas (static const float waN[]) and the work union NAME_work. */
+void emit_bin_data(Emit *e);
+/* Emits the body of the packed BinConv/BinGemm node n. Returns 0 or -1. */
+int emit_bin_body(Emit *e, const Node *n);
 
 #endif

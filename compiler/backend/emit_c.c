@@ -67,7 +67,11 @@ static void emit_header(Emit *e, StrBuf *h) {
   for (int k = 0; k < g->noutputs; k++)
     sb_printf(h, "#define %s_OUT%d_SIZE %lld\n", nm, k, (long long)tensor_numel(&g->t[g->outputs[k]]));
   sb_printf(h, "#define %s_ARENA_FLOATS %lld\n", nm, (long long)e->arena_floats);
-  sb_printf(h, "#define %s_ARENA_BYTES %lld\n\n", nm, (long long)e->arena_floats * 4);
+  sb_printf(h, "#define %s_ARENA_BYTES %lld\n", nm, (long long)e->arena_floats * 4);
+  if (e->work_bytes)
+    sb_printf(h, "#define %s_WORK_BYTES %lld    /* binary layers' packed data and scratch */\n", nm,
+              (long long)e->work_bytes);
+  sb_putc(h, '\n');
   sb_printf(h, "int %s_run(", nm);
   put_params(h, g);
   sb_puts(h, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
@@ -108,16 +112,18 @@ static void emit_run(Emit *e) {
     sb_puts(&body, "  ");
     put_fn_name(e, &body, i);
     sb_putc(&body, '(');
+    int first = 1;
     for (int j = 0; j < n->nin; j++)
-      if (op_reads_input(n, j)) {
-        put_buffer(e, &body, n->in[j]);
-        sb_puts(&body, ", ");
+      if (op_reads_input(e, n, j)) {
+        sb_puts(&body, first ? "" : ", ");
+        put_buffer(e, &body, read_tensor(e, n, j));
+        first = 0;
       }
-    put_buffer(e, &body, n->out[0]);
-    for (int j = 1; j < n->nout; j++)
+    for (int j = 0; j < n->nout; j++)
       if (op_writes_output(e, n, j)) {
-        sb_puts(&body, ", ");
+        sb_puts(&body, first ? "" : ", ");
         put_buffer(e, &body, n->out[j]);
+        first = 0;
       }
     sb_puts(&body, ");\n");
   }
@@ -236,6 +242,7 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
     }
   if (plan_storage(&e))
     return -1;
+  e.work_bytes = bin_work_bytes(&e);
   int nlayers = 0;
   for (int i = 0; i < g->nn; i++)
     nlayers += e.emit[i];
@@ -245,15 +252,24 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   sb_printf(c, "' (graph '");
   put_comment_text(c, g->name);
   sb_printf(c, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, nlayers);
+  int has_bin = 0;
+  for (int i = 0; i < g->nn; i++)
+    has_bin |= e.emit[i] && e.bin[i] != BP_FLOAT;
   sb_puts(c, "#include <math.h>\n");
+  if (has_bin)
+    sb_puts(c, "\n#include \"xnorcc_rt.h\"\n");
   if (o->with_main)
     sb_puts(c, "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n");
   sb_printf(c, "\n#include \"%s\"\n\n", o->header);
+  /* gcc does not contract a*b+c into fma under -std=c99; clang does unless
+   * told not to, which would make -march=native change the results. */
+  sb_puts(c, "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n\n");
   if (e.arena_floats)
     sb_printf(c, "/* activations; offsets from a liveness plan */\n"
                  "static union {\n  float f[%s_ARENA_FLOATS];\n  long double align_;\n} %s_arena;\n\n",
               o->name, o->name);
   emit_weights(&e);
+  emit_bin_data(&e);
   int errors = d->nerrors;
   for (int i = 0; i < g->nn; i++)
     if (e.emit[i])

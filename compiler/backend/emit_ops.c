@@ -138,20 +138,41 @@ static void fn_begin(Emit *e, int ni) {
   sb_puts(b, "\n *   ");
   int first = 1;
   for (int i = 0; i < n->nin; i++)
-    if (op_reads_input(n, i)) {
+    if (op_reads_input(e, n, i)) {
       sb_printf(b, "%sx%d %s", first ? "" : ", ", i, shape_str(g, node_in(g, n, i)));
+      if (i == 0 && e->in0[ni] >= 0)
+        sb_puts(b, " (packed from the BinActiv's input)");
       first = 0;
     }
-  sb_printf(b, " -> y %s */\nstatic void ", shape_str(g, node_out(g, n, 0)));
+  sb_puts(b, " ->");
+  first = 1;
+  for (int j = 0; j < n->nout; j++)
+    if (op_writes_output(e, n, j)) {
+      sb_printf(b, "%s y", first ? "" : ",");
+      if (j)
+        sb_printf(b, "%d", j);
+      sb_printf(b, " %s", shape_str(g, node_out(g, n, j)));
+      first = 0;
+    }
+  sb_puts(b, " */\nstatic ");
+  if (e->bin[ni] != BP_FLOAT)
+    sb_printf(b, "%s_NOINLINE ", e->o->name); /* see emit_bin_data() */
+  sb_puts(b, "void ");
   put_fn_name(e, b, ni);
   sb_putc(b, '(');
+  first = 1;
   for (int i = 0; i < n->nin; i++)
-    if (op_reads_input(n, i))
-      sb_printf(b, "const float *x%d, ", i);
-  sb_puts(b, "float *y");
-  for (int j = 1; j < n->nout; j++)
-    if (op_writes_output(e, n, j))
-      sb_printf(b, ", float *y%d", j);
+    if (op_reads_input(e, n, i)) {
+      sb_printf(b, "%sconst float *x%d", first ? "" : ", ", i);
+      first = 0;
+    }
+  for (int j = 0; j < n->nout; j++)
+    if (op_writes_output(e, n, j)) {
+      sb_printf(b, "%sfloat *y", first ? "" : ", ");
+      if (j)
+        sb_printf(b, "%d", j);
+      first = 0;
+    }
   sb_puts(b, ") {\n");
 }
 
@@ -283,14 +304,7 @@ static int emit_binary(Emit *e, const Node *n) {
 
 /* ---- windows: Conv, MaxPool, AveragePool ---- */
 
-typedef struct Win {
-  Window w;
-  int64_t N, C, H, W;  /* input extents (H = 1 for 1-D) */
-  int64_t OH, OW;      /* output extents */
-  int64_t KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
-} Win;
-
-static int win_get(Emit *e, const Node *n, Win *v) {
+int win_get(Emit *e, const Node *n, Win *v) {
   Tensor *x = node_in(e->g, n, 0);
   if (window_params(e->g, n, &v->w, e->d))
     return -1;
@@ -600,7 +614,7 @@ static int emit_gemm(Emit *e, const Node *n) {
     sb_puts(b, " * ");
   }
   sb_puts(b, "acc");
-  if (op_reads_input(n, 2)) {
+  if (op_reads_input(e, n, 2)) {
     int64_t cm = C->rank == 2 ? C->dims[0] : 1, cn = C->rank >= 1 ? C->dims[C->rank - 1] : 1;
     sb_puts(b, " + ");
     if (beta != 1.0f) {
@@ -962,15 +976,19 @@ static int emit_softmax(Emit *e, const Node *n) {
 
 /* ---- the xnor domain, as plain float loops with the interpreter's
  * semantics (compiler/interp/binary.c): sign(x) = x < 0 ? -1 : +1; sums in
- * double in ascending index order, rounded to float once at the end. ---- */
+ * double in ascending index order, rounded to float once at the end. BinActiv
+ * always; BinConv/BinGemm only when their weight is not a constant
+ * (otherwise emit_binary.c compiles them onto the runtime's kernels). ---- */
 
 /* BinActiv: y = sign(x); y1 = mean over axis 1 of |x| (when used). */
 static int emit_binactiv(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
-  loop(b, 1, "i", numel(x));
-  ind(b, 2);
-  sb_puts(b, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;\n");
+  if (op_writes_output(e, n, 0)) {
+    loop(b, 1, "i", numel(x));
+    ind(b, 2);
+    sb_puts(b, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;\n");
+  }
   if (!op_writes_output(e, n, 1))
     return 0;
   if (x->rank < 2) {
@@ -1162,8 +1180,8 @@ int emit_node_fn(Emit *e, int ni) {
   case OP_ReduceMean: rc = emit_reducemean(e, n); break;
   case OP_Softmax: rc = emit_softmax(e, n); break;
   case OP_BinActiv: rc = emit_binactiv(e, n); break;
-  case OP_BinConv: rc = emit_binconv(e, n); break;
-  case OP_BinGemm: rc = emit_bingemm(e, n); break;
+  case OP_BinConv: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_binconv(e, n); break;
+  case OP_BinGemm: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_bingemm(e, n); break;
   default: rc = emit_unary(e, n); break;
   }
   if (rc) {

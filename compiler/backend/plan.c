@@ -19,9 +19,11 @@
 
 #define ALIGN_FLOATS 16 /* 64 bytes */
 
-int op_reads_input(const Node *n, int i) {
+int op_reads_input(const Emit *e, const Node *n, int i) {
   if (i < 0 || i >= n->nin || n->in[i] < 0)
     return 0;
+  if (e->bin && e->bin[n - e->g->n] != BP_FLOAT && i == 1)
+    return 0; /* bit-packed at compile time */
   switch (n->op) {
   case OP_Conv:
     return i <= 2;
@@ -46,11 +48,16 @@ int op_reads_input(const Node *n, int i) {
   }
 }
 
+int read_tensor(const Emit *e, const Node *n, int i) {
+  int ni = (int)(n - e->g->n);
+  return i == 0 && e->in0 && e->in0[ni] >= 0 ? e->in0[ni] : n->in[i];
+}
+
 int op_writes_output(const Emit *e, const Node *n, int j) {
   if (j < 0 || j >= n->nout || n->out[j] < 0)
     return 0;
   if (j == 0)
-    return 1;
+    return !(e->no_y && e->no_y[n - e->g->n]);
   const Tensor *t = &e->g->t[n->out[j]];
   return n->op == OP_BinActiv && j == 1 && (e->consumed[n->out[j]] || t->is_output);
 }
@@ -102,6 +109,11 @@ int plan_storage(Emit *e) {
   e->out_copy_src = arena_array(a, (size_t)g->noutputs + 1, sizeof(int));
   e->in_used = arena_array(a, (size_t)g->ninputs + 1, sizeof(int));
   int *consumed = e->consumed = arena_array(a, (size_t)nt + 1, sizeof(int));
+  e->bin = arena_array(a, (size_t)nn + 1, sizeof(BinPath));
+  e->in0 = arena_array(a, (size_t)nn + 1, sizeof(int));
+  e->no_y = arena_array(a, (size_t)nn + 1, sizeof(int));
+  for (int i = 0; i < nn; i++)
+    e->in0[i] = -1;
   int64_t *start = arena_array(a, (size_t)nt + 1, sizeof(int64_t));
   int64_t *end = arena_array(a, (size_t)nt + 1, sizeof(int64_t));
 
@@ -122,12 +134,13 @@ int plan_storage(Emit *e) {
     for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
       if (g->n[i].in[j] >= 0)
         consumed[g->n[i].in[j]] = 1;
+  bin_plan(e);
   for (int i = 0; i < nn; i++) {
     Node *n = &g->n[i];
     if (!e->emit[i])
       continue;
     for (int j = 0; j < n->nin; j++)
-      if (op_reads_input(n, j))
+      if (op_reads_input(e, n, j))
         check_float_tensor(e, n, &g->t[n->in[j]], "input", j);
     if (n->nout < 1 || n->out[0] < 0) {
       node_error(e->d, g, n, "output 0 is omitted");
@@ -206,8 +219,8 @@ int plan_storage(Emit *e) {
       if (op_writes_output(e, n, j) && e->store[n->out[j]] == ST_ARENA)
         start[n->out[j]] = end[n->out[j]] = i;
     for (int j = 0; j < n->nin; j++)
-      if (op_reads_input(n, j)) {
-        int r = e->root[n->in[j]];
+      if (op_reads_input(e, n, j)) {
+        int r = e->root[read_tensor(e, n, j)];
         if (e->store[r] == ST_ARENA && end[r] < i)
           end[r] = i;
         if (e->store[r] == ST_CONST)

@@ -342,7 +342,8 @@ START_TEST(binarized_models) {
     const char *ccs[2] = {"cc", "clang"};
     for (int k = 0; k < 2; k++) {
       snprintf(cmd, sizeof cmd, "command -v %s >/dev/null || exit 0; cd '%s' && %s -std=c99 -O2 -Wall -Wextra "
-               "-Werror -pedantic net.c -o net -lm && ./net in0.bin", ccs[k], dir, ccs[k]);
+               "-Werror -pedantic -I'%s/runtime/include' net.c -o net -lm && ./net in0.bin", ccs[k], dir, ccs[k],
+               XN_SOURCE_DIR);
       for (int j = 0; j < g->noutputs; j++)
         snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " out%d.bin", j);
       ck_assert_int_eq(system(cmd), 0);

@@ -8,8 +8,13 @@
 #   2. xnorcc model.json --main compiles to net.c/net.h, twice (and once more
 #      under another locale): the bytes must be identical;
 #   3. net.c is built with gcc and clang (-std=c99 -Wall -Wextra -Werror
-#      -pedantic -O2; also gcc -std=c11 -O0) and run on the inputs;
-#   4. every output of both programs is compared with the interpreter's, and
+#      -pedantic -O2; also gcc -std=c11 -O0) and run on the inputs; when net.c
+#      uses the runtime (binary layers: it includes xnorcc_rt.h) it is also
+#      built, with both compilers, with -march=native (AVX-512 path on this
+#      machine), with -march=native -O0, and with -mavx2 -mno-avx512f (AVX2
+#      path), and every build must give the same bytes as the portable one
+#      (except where the runtime's BWN gemm sums floats in another order);
+#   4. every output of every program is compared with the interpreter's, and
 #      the programs' and the interpreter's with output_K.npy
 #      (|a - b| <= 1e-5 + 1e-5 |b|).
 # Messages name the case; the exit status is 1 when anything failed.
@@ -37,6 +42,9 @@ if locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
 fi
 CFLAGS="-std=c99 -Wall -Wextra -Werror -pedantic -O2"
 RTFLAGS=$("$XNORCC" config --cflags --libs) || RTFLAGS="-lm"
+RTCFLAGS=$("$XNORCC" config --cflags) || RTCFLAGS=""
+# ISA variants of a program using the runtime: name and extra flags.
+ISAS="native:-march=native native_O0:-march=native@-O0 avx2:-mavx2@-mpopcnt@-mno-avx512f"
 failed=0
 ncases=0
 
@@ -100,7 +108,8 @@ for dir in "$@"; do
     cmp -s "$w/$f" "$w/locale/$f" || fail "$f differs under LC_ALL=$LOCALE2"
   done
 
-  gcc -std=c11 -Wall -Wextra -Werror -pedantic -O0 -c "$w/net.c" -o "$w/net_c11.o" 2>"$w/c11.err" ||
+  # shellcheck disable=SC2086
+  gcc -std=c11 -Wall -Wextra -Werror -pedantic -O0 $RTCFLAGS -c "$w/net.c" -o "$w/net_c11.o" 2>"$w/c11.err" ||
     fail "gcc -std=c11 -O0 rejects net.c: $(head -c 2000 "$w/c11.err")"
   for cc in gcc clang; do
     if ! command -v $cc >/dev/null 2>&1; then
@@ -124,6 +133,34 @@ for dir in "$@"; do
       "$CMP" compare "golden: FAIL: $case: output $k: $cc vs interpreter" "$w/${cc}_$k.bin" "$w/interp_$k.bin" || failed=1
       "$CMP" compare "golden: FAIL: $case: output $k: $cc vs expected" "$w/${cc}_$k.bin" "$dir/output_$k.npy" || failed=1
       k=$((k + 1))
+    done
+    # The runtime's other ISA paths: same outputs, bit for bit.
+    grep -q '#include "xnorcc_rt.h"' "$w/net.c" || continue
+    same_bits=1
+    grep -q 'xnrt_bwn_gemm(' "$w/net.c" && same_bits=0
+    for isa in $ISAS; do
+      v=${isa%%:*} flags=$(echo "${isa#*:}" | tr '@' ' ')
+      # shellcheck disable=SC2086
+      if ! $cc $CFLAGS $flags "$w/net.c" -o "$w/net_${cc}_$v" $RTFLAGS 2>"$w/${cc}_$v.err"; then
+        fail "$cc $CFLAGS $flags rejects net.c: $(head -c 2000 "$w/${cc}_$v.err")"
+        continue
+      fi
+      outs="" k=0
+      while [ $k -lt $nout ]; do outs="$outs $w/${cc}_${v}_$k.bin"; k=$((k + 1)); done
+      # shellcheck disable=SC2086
+      if ! "$w/net_${cc}_$v" $progin $outs 2>"$w/run_${cc}_$v.err"; then
+        fail "net built by $cc $flags failed: $(head -c 2000 "$w/run_${cc}_$v.err")"
+        continue
+      fi
+      k=0
+      while [ $k -lt $nout ]; do
+        if [ $same_bits = 1 ] && ! cmp -s "$w/${cc}_${v}_$k.bin" "$w/${cc}_$k.bin"; then
+          fail "output $k: $cc $flags differs from the portable build"
+        fi
+        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs interpreter" "$w/${cc}_${v}_$k.bin" "$w/interp_$k.bin" || failed=1
+        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs expected" "$w/${cc}_${v}_$k.bin" "$dir/output_$k.npy" || failed=1
+        k=$((k + 1))
+      done
     done
   done
   k=0

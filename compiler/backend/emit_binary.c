@@ -1,0 +1,456 @@
+/* emit_binary.c - BinConv and BinGemm on the runtime's XNOR-popcount kernels.
+ *
+ * A BinConv/BinGemm whose weight is a constant is compiled onto xnorcc_rt.h
+ * (docs/runtime.md) instead of float loops:
+ *
+ *   weights  bit-packed by xnorcc in the runtime's layout (xnrt_pack_weights,
+ *            xnrt_pack_row): static const uint64_t wbN[], 1 bit per weight,
+ *            plus alpha_m = mean |W_m| per filter (Eq. 6) in waN[];
+ *   xnor     input known to be +-1 (binary_layer_kind: it comes from a
+ *            BinActiv): packed per image (xnrt_pack_chw / xnrt_pack_row),
+ *            then xnrt_bconv2d (with the node's pad_value) or xnrt_bgemm give
+ *            exact int32 sums S;
+ *   bwn      real input: xnrt_bwn_conv2d / xnrt_bwn_gemm give float sums S
+ *            (zero padding; pad_value +-1 adds pad_value * the sum of the
+ *            weights' signs over the padded taps);
+ *   output   Y = (float)(((alpha * S) * K) + B) in double, the interpreter's
+ *            arithmetic (compiler/interp/binary.c); K (Eq. 11) is the mean of
+ *            zero-padded A over each window, summed in the interpreter's order.
+ *            Without K and B, alpha * (float)S in float is the same value:
+ *            the product of two floats is exact in double, so one rounding.
+ *
+ * A BinActiv whose Y only feeds packed xnor layers (as their input X) is not
+ * materialized: those layers pack the BinActiv's X, whose sign bits are the
+ * same, and the BinActiv computes only A (or nothing).
+ *
+ * Work buffers (packed input, conv scratch, int32 sums, K) of every layer are
+ * one struct per layer in a static union NAME_work: layers run one at a time.
+ * Its size is also computed here (NAME_WORK_BYTES in the header) and the
+ * generated file checks the two agree when it is compiled.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../passes/binary.h"
+#include "emit.h"
+
+/* Geometry of a packed layer. */
+typedef struct BinLayer {
+  int conv;                 /* BinConv (else BinGemm) */
+  Win v;                    /* BinConv window */
+  int64_t M, G, CG, MG, CW; /* filters, groups, channels and filters per group, words per tap */
+  int64_t pv;               /* pad_value */
+  int64_t R, F, FW;         /* BinGemm: rows, features, words per row */
+  int64_t xp, scr, k, acc;  /* work: packed input words, scratch words, K doubles, int32 sums */
+} BinLayer;
+
+static int64_t words(int64_t c) { return (c + 63) / 64; }
+
+/* Fills L for node n; -1 when the layer cannot take the packed path (the
+ * float path then reports what is wrong). */
+static int bin_geom(Emit *e, const Node *n, BinPath path, BinLayer *L) {
+  Graph *g = e->g;
+  Tensor *x = node_in(g, n, 0), *w = node_in(g, n, 1), *y = node_out(g, n, 0);
+  memset(L, 0, sizeof *L);
+  if (!x || !w || !y || !w->data || w->dtype != DT_F32 || x->rank < 1 || tensor_numel(x) <= 0 ||
+      tensor_numel(w) <= 0 || tensor_numel(y) <= 0)
+    return -1;
+  if (n->op == OP_BinGemm) {
+    if (w->rank != 2 || w->dims[1] != x->dims[x->rank - 1])
+      return -1;
+    L->F = w->dims[1], L->M = w->dims[0], L->R = tensor_numel(x) / L->F, L->FW = words(L->F);
+    if (L->R * L->M != tensor_numel(y))
+      return -1;
+    if (path == BP_XNOR)
+      L->xp = L->R * L->FW, L->acc = L->R * L->M;
+    return 0;
+  }
+  Diag quiet;
+  diag_init(&quiet, g->file);
+  Emit e2 = *e;
+  e2.d = &quiet;
+  int bad = win_get(&e2, n, &L->v);
+  diag_free(&quiet);
+  if (bad)
+    return -1;
+  const Win *v = &L->v;
+  L->conv = 1;
+  L->M = w->dims[0], L->G = v->w.group;
+  if (L->G < 1 || v->C % L->G || L->M % L->G || w->dims[1] != v->C / L->G ||
+      tensor_numel(w) != L->M * (v->C / L->G) * v->KH * v->KW ||
+      tensor_numel(y) != v->N * L->M * v->OH * v->OW)
+    return -1;
+  L->CG = v->C / L->G, L->MG = L->M / L->G, L->CW = words(L->CG);
+  L->pv = attr_int(n, "pad_value", 0);
+  if (L->pv < -1 || L->pv > 1)
+    return -1;
+  int64_t P = v->OH * v->OW;
+  if (path == BP_XNOR) {
+    L->xp = L->G * L->CW * v->H * v->W;
+    L->scr = (P + 7) / 8 * (9 * v->KH * v->KW * L->CW + 9);
+    L->acc = L->M * P;
+  }
+  if (node_in(g, n, 3))
+    L->k = P;
+  return 0;
+}
+
+void bin_plan(Emit *e) {
+  Graph *g = e->g;
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    BinLayer L;
+    if (!e->emit[i] || (n->op != OP_BinConv && n->op != OP_BinGemm))
+      continue;
+    BinPath p = strcmp(binary_layer_kind(g, n), "xnor") ? BP_BWN : BP_XNOR;
+    if (bin_geom(e, n, p, &L) == 0)
+      e->bin[i] = p;
+  }
+  /* BinActiv fusion: every reader of Y is a packed xnor layer reading it as X. */
+  for (int b = 0; b < g->nn; b++) {
+    Node *a = &g->n[b];
+    if (!e->emit[b] || a->op != OP_BinActiv || a->nout < 1 || a->out[0] < 0 || g->t[a->out[0]].is_output)
+      continue;
+    int y = a->out[0], ok = 1, any = 0;
+    for (int i = 0; i < g->nn && ok; i++)
+      for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
+        if (g->n[i].in[j] == y) {
+          if (j == 0 && e->bin[i] == BP_XNOR)
+            any = 1;
+          else
+            ok = 0;
+        }
+    if (!ok || !any)
+      continue;
+    for (int i = 0; i < g->nn; i++)
+      if (e->emit[i] && g->n[i].nin > 0 && g->n[i].in[0] == y)
+        e->in0[i] = a->in[0];
+    e->no_y[b] = 1;
+    if (!op_writes_output(e, a, 1))
+      e->emit[b] = 0;
+  }
+}
+
+/* Bytes of node ni's struct in NAME_work: uint64 arrays, then doubles, then
+ * int32, padded to 8 bytes. */
+static int64_t layer_work_bytes(const BinLayer *L) {
+  int64_t b = 8 * (L->xp + L->scr + L->k) + 4 * L->acc;
+  return (b + 7) / 8 * 8;
+}
+
+int64_t bin_work_bytes(Emit *e) {
+  int64_t max = 0;
+  for (int i = 0; i < e->g->nn; i++) {
+    BinLayer L;
+    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
+      continue;
+    int64_t b = layer_work_bytes(&L);
+    if (b > max)
+      max = b;
+  }
+  return max;
+}
+
+/* alpha_m = mean |W_m| (Eq. 6), summed in double in memory order and rounded
+ * once, as the interpreter does. */
+static float alpha_of(const float *w, int64_t fs) {
+  double s = 0;
+  for (int64_t j = 0; j < fs; j++)
+    s += fabs((double)w[j]);
+  return (float)(s / (double)fs);
+}
+
+static void put_words(StrBuf *c, const uint64_t *u, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    sb_printf(c, "%s0x%016llxu%s", i % 4 ? " " : "\n  ", (unsigned long long)u[i], i + 1 < n ? "," : "");
+  sb_puts(c, "\n};\n");
+}
+
+static void put_comment_name(StrBuf *c, const char *what, const Node *n) {
+  sb_printf(c, "/* %s of node %s '", what, op_info[n->op].name);
+  put_comment_text(c, n->name);
+  sb_puts(c, "' */\n");
+}
+
+void emit_bin_data(Emit *e) {
+  Graph *g = e->g;
+  StrBuf *c = e->c;
+  const char *nm = e->o->name;
+  int any_work = 0, any = 0;
+  for (int i = 0; i < g->nn; i++) {
+    Node *n = &g->n[i];
+    BinLayer L;
+    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, n, e->bin[i], &L))
+      continue;
+    if (!any++)
+      /* The kernels are always_inline with literal sizes; inlining every
+       * layer into NAME_run as well makes one huge function that clang -O2
+       * takes minutes to optimize. A call per layer costs nothing. */
+      sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
+                   "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
+    const float *w = node_in(g, n, 1)->data;
+    int64_t M = L.M, fs = L.conv ? L.CG * L.v.KH * L.v.KW : L.F;
+    int64_t T = L.conv ? L.v.KH * L.v.KW : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
+    int64_t nw = M * T * CW;
+    uint64_t *u = arena_array(g->arena, (size_t)nw + 1, sizeof *u);
+    /* Conv: u[((m*KH + kh)*KW + kw)*CW + c/64] bit c%64 = W[m][c][kh][kw] < 0
+     * (xnrt_pack_weights); BinGemm: row m, bit f = W[m][f] < 0 (xnrt_pack_row). */
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t t = 0; t < T; t++)
+        for (int64_t ch = 0; ch < C; ch++)
+          if (w[(m * C + ch) * T + t] < 0.0f)
+            u[(m * T + t) * CW + ch / 64] |= (uint64_t)1 << (ch % 64);
+    put_comment_name(c, "bit-packed weights", n);
+    if (L.conv)
+      sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,
+                (long long)L.CG, (long long)L.v.KH, (long long)L.v.KW);
+    else
+      sb_printf(c, "static const uint64_t wb%d[%lld * XNRT_WORDS(%lld)] = {", i, (long long)M, (long long)L.F);
+    put_words(c, u, nw);
+    put_comment_name(c, "alpha (mean |W| per filter, Eq. 6)", n);
+    sb_printf(c, "static const float wa%d[%lld] = {", i, (long long)M);
+    for (int64_t m = 0; m < M; m++) {
+      sb_puts(c, m % 6 ? " " : "\n  ");
+      put_hexfloat(c, alpha_of(w + m * fs, fs));
+      if (m + 1 < M)
+        sb_putc(c, ',');
+    }
+    sb_puts(c, "\n};\n");
+    if (e->bin[i] == BP_BWN && L.conv && L.pv && (L.v.PT || L.v.PL || L.v.PB || L.v.PR)) {
+      /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
+      put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
+      sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
+      for (int64_t m = 0; m < M; m++)
+        for (int64_t t = 0; t < T; t++) {
+          int64_t s = 0;
+          for (int64_t ch = 0; ch < C; ch++)
+            s += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
+          sb_printf(c, "%s%lld%s", (m * T + t) % 12 ? " " : "\n  ", (long long)s, m * T + t + 1 < M * T ? "," : "");
+        }
+      sb_puts(c, "\n};\n");
+    }
+    sb_putc(c, '\n');
+    any_work |= layer_work_bytes(&L) > 0;
+  }
+  if (!any_work)
+    return;
+  sb_puts(c, "/* work buffers of the binary layers, one struct per layer (they run one at a time) */\n");
+  sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
+               "#else\n#define %s_WORK_ALIGN\n#endif\nstatic union {\n", nm, nm);
+  for (int i = 0; i < g->nn; i++) {
+    BinLayer L;
+    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &g->n[i], e->bin[i], &L) ||
+        !layer_work_bytes(&L))
+      continue;
+    const Win *v = &L.v;
+    sb_puts(c, "  struct {\n");
+    if (L.xp && L.conv)
+      sb_printf(c, "    uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld)];\n", (long long)v->C, (long long)L.G,
+                (long long)v->H, (long long)v->W);
+    else if (L.xp)
+      sb_printf(c, "    uint64_t xp[%lld * XNRT_WORDS(%lld)];\n", (long long)L.R, (long long)L.F);
+    if (L.scr)
+      sb_printf(c, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld)];\n", (long long)L.CG,
+                (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW);
+    if (L.k)
+      sb_printf(c, "    double k[%lld];\n", (long long)L.k);
+    if (L.acc)
+      sb_printf(c, "    int32_t acc[%lld];\n", (long long)L.acc);
+    sb_printf(c, "  } l%d;\n", i);
+  }
+  sb_printf(c, "} %s_work %s_WORK_ALIGN;\n", nm, nm);
+  sb_printf(c, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
+  sb_printf(c, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+}
+
+static void ind(StrBuf *b, int depth) {
+  for (int i = 0; i < depth; i++)
+    sb_puts(b, "  ");
+}
+
+/* "int iv = ov * S + kv * D - P;" */
+static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D, int64_t P) {
+  sb_printf(b, "int %s = %s * %lld + %s * %lld - %lld;", iv, ov, (long long)S, kv, (long long)D, (long long)P);
+}
+
+/* K (Eq. 11) of image n into k[]: the sum of A over the taps inside the
+ * input, in the interpreter's order (kernel row, then column), over kh*kw. */
+static void emit_kmap(StrBuf *b, const Win *v) {
+  sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator */\n");
+  sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n", (long long)v->OH,
+            (long long)v->OW);
+  sb_puts(b, "        double ks = 0;\n");
+  sb_printf(b, "        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->KH);
+  coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
+  sb_printf(b, "\n          for (int kw = 0; kw < %lld; kw++) {\n            ", (long long)v->KW);
+  coord(b, "iw", "ow", "kw", v->SW, v->DW, v->PL);
+  sb_printf(b, "\n            if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v->H, (long long)v->W);
+  sb_printf(b, "              ks += (double)x3[n * %lld + ih * %lld + iw];\n", (long long)(v->H * v->W),
+            (long long)v->W);
+  sb_puts(b, "          }\n        }\n");
+  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", (long long)v->OW, (long long)(v->KH * v->KW));
+}
+
+/* The output transform of one value: S is the C expression of the sum, yi
+ * the output index expression, mi the filter, ri the row of A (BinGemm) or
+ * NULL, pk the index into k[] or NULL. */
+static void emit_out(StrBuf *b, int depth, int ni, const char *S, int exact_float, const char *yi, const char *mi,
+                     const char *ri, const char *pk, int has_b) {
+  ind(b, depth);
+  if (exact_float && !ri && !pk && !has_b) {
+    sb_printf(b, "y[%s] = wa%d[%s] * (float)%s;\n", yi, ni, mi, S);
+    return;
+  }
+  sb_printf(b, "double v = (double)wa%d[%s] * (double)%s;\n", ni, mi, S);
+  if (pk) {
+    ind(b, depth);
+    sb_printf(b, "v *= k[%s];\n", pk);
+  }
+  if (ri) {
+    ind(b, depth);
+    sb_printf(b, "v *= (double)x3[%s];\n", ri);
+  }
+  if (has_b) {
+    ind(b, depth);
+    sb_printf(b, "v += (double)x2[%s];\n", mi);
+  }
+  ind(b, depth);
+  sb_printf(b, "y[%s] = (float)v;\n", yi);
+}
+
+/* "for (int v = 0; v < n; v++) {body}" at depth 2 + d, split at the last
+ * multiple of 16 so that gcc -O2 (which vectorizes only loops needing no
+ * epilogue) vectorizes the main part with full-width vectors. body is
+ * indented for depth 3 + d. */
+static void split_loop(StrBuf *b, int d, const char *v, int64_t n, const char *body) {
+  int64_t n16 = n / 16 * 16;
+  if (n16 > 0 && n16 < n) {
+    ind(b, 2 + d);
+    sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n%s", v, v, (long long)n16, v, body);
+    ind(b, 2 + d);
+    sb_printf(b, "}\n");
+    ind(b, 2 + d);
+    sb_printf(b, "for (int %s = %lld; %s < %lld; %s++) {\n%s", v, (long long)n16, v, (long long)n, v, body);
+  } else {
+    ind(b, 2 + d);
+    sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n%s", v, v, (long long)n, v, body);
+  }
+  ind(b, 2 + d);
+  sb_printf(b, "}\n");
+}
+
+static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
+  StrBuf *b = e->c;
+  const Win *v = &L->v;
+  const char *nm = e->o->name;
+  int xnor = e->bin[ni] == BP_XNOR, has_a = L->k > 0, has_b = node_in(e->g, n, 2) != NULL;
+  int64_t P = v->OH * v->OW, MP = L->M * P, CHW = v->C * v->H * v->W;
+  int corr = !xnor && L->pv && (v->PT || v->PL || v->PB || v->PR);
+  /* |S| <= CG*KH*KW: below 2^24 it is exact as a float. */
+  int exact_float = L->CG * v->KH * v->KW < (1 << 24);
+  sb_printf(b, "  /* %s layer: %s, pad_value %lld */\n", xnor ? "xnor" : "bwn",
+            xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)" : "real input, packed weights (xnrt_bwn_conv2d)",
+            (long long)L->pv);
+  if (xnor)
+    sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp, *scratch = %s_work.l%d.scratch;\n  int32_t *acc = %s_work.l%d.acc;\n",
+              nm, ni, nm, ni, nm, ni);
+  if (has_a)
+    sb_printf(b, "  double *k = %s_work.l%d.k;\n", nm, ni);
+  sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v->N);
+  if (xnor) {
+    sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)CHW, (long long)v->C,
+              (long long)v->H, (long long)v->W, (long long)L->G);
+    sb_printf(b, "    xnrt_bconv2d(xp, wb%d, acc, scratch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+                 "%lld, %lld, %lld, %lld, %lld, %lld);\n",
+              ni, (long long)v->C, (long long)v->H, (long long)v->W, (long long)L->M, (long long)v->KH,
+              (long long)v->KW, (long long)v->OH, (long long)v->OW, (long long)v->SH, (long long)v->SW,
+              (long long)v->DH, (long long)v->DW, (long long)v->PT, (long long)v->PL, (long long)L->G,
+              (long long)L->pv);
+  } else {
+    sb_printf(b, "    xnrt_bwn_conv2d(x0 + n * %lld, wb%d, y + n * %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+                 "%lld, %lld, %lld, %lld, %lld, %lld, %lld);\n",
+              (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->H, (long long)v->W, (long long)L->M,
+              (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW, (long long)v->SH,
+              (long long)v->SW, (long long)v->DH, (long long)v->DW, (long long)v->PT, (long long)v->PL,
+              (long long)L->G);
+  }
+  if (has_a)
+    emit_kmap(b, v);
+  char yi[96], S[128];
+  if (corr) {
+    /* bwn with pad_value +-1: xnrt_bwn_conv2d pads with zeros; add
+     * pad_value * sum of sign(W) over the padded taps. */
+    snprintf(yi, sizeof yi, "n * %lld + (m * %lld + oh) * %lld + ow", (long long)MP, (long long)v->OH,
+             (long long)v->OW);
+    sb_printf(b, "    for (int m = 0; m < %lld; m++)\n      for (int oh = 0; oh < %lld; oh++)\n"
+                 "        for (int ow = 0; ow < %lld; ow++) {\n          int cr = 0;\n          double s;\n",
+              (long long)L->M, (long long)v->OH, (long long)v->OW);
+    sb_printf(b, "          for (int kh = 0; kh < %lld; kh++) {\n            ", (long long)v->KH);
+    coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
+    sb_printf(b, "\n            for (int kw = 0; kw < %lld; kw++) {\n              ", (long long)v->KW);
+    coord(b, "iw", "ow", "kw", v->SW, v->DW, v->PL);
+    sb_printf(b, "\n              if (ih < 0 || ih >= %lld || iw < 0 || iw >= %lld)\n", (long long)v->H,
+              (long long)v->W);
+    sb_printf(b, "                cr += ws%d[(m * %lld + kh) * %lld + kw];\n            }\n          }\n", ni,
+              (long long)v->KH, (long long)v->KW);
+    sb_printf(b, "          s = (double)y[%s] %c (double)cr;\n", yi, L->pv > 0 ? '+' : '-');
+    snprintf(S, sizeof S, "s");
+    char pk[48];
+    snprintf(pk, sizeof pk, "oh * %lld + ow", (long long)v->OW);
+    sb_puts(b, "          {\n");
+    emit_out(b, 6, ni, S, 0, yi, "m", NULL, has_a ? pk : NULL, has_b);
+    sb_puts(b, "          }\n        }\n");
+  } else {
+    snprintf(yi, sizeof yi, "n * %lld + m * %lld + p", (long long)MP, (long long)P);
+    if (xnor)
+      snprintf(S, sizeof S, "acc[m * %lld + p]", (long long)P);
+    else
+      snprintf(S, sizeof S, "y[%s]", yi);
+    StrBuf body;
+    sb_init(&body, e->g->arena);
+    emit_out(&body, 4, ni, S, !xnor || exact_float, yi, "m", NULL, has_a ? "p" : NULL, has_b);
+    sb_printf(b, "    for (int m = 0; m < %lld; m++) {\n", (long long)L->M);
+    split_loop(b, 1, "p", P, body.s);
+    sb_puts(b, "    }\n");
+  }
+  sb_puts(b, "  }\n");
+  return 0;
+}
+
+static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
+  StrBuf *b = e->c;
+  const char *nm = e->o->name;
+  int xnor = e->bin[ni] == BP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
+  sb_printf(b, "  /* %s layer: %s */\n", xnor ? "xnor" : "bwn",
+            xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)" : "real input, packed weights (xnrt_bwn_gemm)");
+  if (xnor) {
+    sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp;\n  int32_t *acc = %s_work.l%d.acc;\n", nm, ni, nm, ni);
+    sb_printf(b, "  for (int r = 0; r < %lld; r++)\n    xnrt_pack_row(x0 + r * %lld, %lld, xp + r * %lld);\n",
+              (long long)L->R, (long long)L->F, (long long)L->F, (long long)L->FW);
+    sb_printf(b, "  xnrt_bgemm(xp, %lld, wb%d, %lld, %lld, %lld, %lld, acc, %lld, 1);\n", (long long)L->FW, ni,
+              (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
+  } else {
+    sb_printf(b, "  xnrt_bwn_gemm(x0, %lld, wb%d, %lld, %lld, %lld, %lld, y, %lld, 1);\n", (long long)L->F, ni,
+              (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
+  }
+  char yi[64];
+  snprintf(yi, sizeof yi, "r * %lld + m", (long long)L->M);
+  char S[80];
+  snprintf(S, sizeof S, "%s[%s]", xnor ? "acc" : "y", yi);
+  StrBuf body;
+  sb_init(&body, e->g->arena);
+  emit_out(&body, 3, ni, S, !xnor || L->F < (1 << 24), yi, "m", has_a ? "r" : NULL, NULL, has_b);
+  sb_printf(b, "  for (int r = 0; r < %lld; r++) {\n", (long long)L->R);
+  split_loop(b, 0, "m", L->M, body.s);
+  sb_puts(b, "  }\n");
+  return 0;
+}
+
+int emit_bin_body(Emit *e, const Node *n) {
+  int ni = (int)(n - e->g->n);
+  BinLayer L;
+  if (bin_geom(e, n, e->bin[ni], &L))
+    xn_unreachable("packed binary layer without geometry");
+  return L.conv ? emit_conv_body(e, n, ni, &L) : emit_gemm_body(e, n, ni, &L);
+}
