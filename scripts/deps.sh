@@ -4,7 +4,7 @@
 #   scripts/deps.sh bench    also the benchmark baselines (oneDNN, OpenBLAS)
 #   scripts/deps.sh models   also PyTorch and ONNX, to regenerate test models
 set -eu
-pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev"
+pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales"
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs="$pkgs libdnnl-dev libopenblas-dev" ;;
@@ -16,9 +16,18 @@ missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "deps.sh: installing:$missing"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+if [ -n "$missing" ]; then
+  echo "deps.sh: installing:$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+# Two non-C locales for the byte-identical-output tests (tests/names): about a
+# second each with localedef; skipped quietly when that is not possible.
+for loc in de_DE fr_FR; do
+  locale -a 2>/dev/null | grep -qi "^$loc\.utf-\?8\$" && continue
+  [ -f "/usr/share/i18n/locales/$loc" ] && command -v localedef >/dev/null || continue
+  echo "deps.sh: generating locale $loc.UTF-8"
+  $SUDO localedef -i "$loc" -c -f UTF-8 "$loc.UTF-8" 2>/dev/null || true
+done

@@ -41,7 +41,7 @@ static const char usage[] =
     "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
     "  --elide-weights    (ir) leave constant data out of the dump\n"
     "  --print-after=PASS print the IR (weights elided) to stderr after PASS:\n"
-    "                     shapes, canonicalize, binarize or dce\n"
+    "                     shapes, canonicalize, binarize, fuse or dce\n"
     "  --print-after-all  print the IR to stderr after every pass\n"
     "  --time-passes      print the wall time of each pass to stderr\n"
     "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
@@ -449,7 +449,11 @@ int main(int argc, char **argv) {
     return cmd_config(argc, argv);
   int is_run = argc > 1 && !strcmp(argv[1], "run");
   int rc = parse_args(&o, argc, argv, is_run ? 2 : 1, is_run);
-  if (rc)
-    return rc == 1 ? 0 : rc;
-  return is_run ? cmd_run(&o) : cmd_compile(&o);
+  if (!rc)
+    rc = is_run ? cmd_run(&o) : cmd_compile(&o);
+  else if (rc == 1)
+    rc = 0;
+  for (int i = 0; i < o.ndims; i++)
+    free((char *)o.dims[i].name);
+  return rc;
 }
