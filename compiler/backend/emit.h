@@ -4,6 +4,7 @@
  * plan.c        storage of every tensor: constant, caller buffer or arena offset
  * emit_ops.c    one static function per layer
  * emit_binary.c BinConv/BinGemm on the runtime's XNOR-popcount kernels
+ * emit_block.c  the fused ops BinThreshold and XnorBlock (docs/fusion.md)
  * emit_c.c      the whole .c and .h: weights, arena, NAME_run, main()
  */
 #ifndef XN_EMIT_H
@@ -116,5 +117,15 @@ int64_t bin_work_bytes(Emit *e);
 void emit_bin_data(Emit *e);
 /* Emits the body of the packed BinConv/BinGemm node n. Returns 0 or -1. */
 int emit_bin_body(Emit *e, const Node *n);
+
+/* ---- emit_block.c ---- */
+
+/* A BinThreshold read only by XnorBlocks (as X, not a graph output) is not
+ * emitted: its readers pack its input through its thresholds (sets e->in0,
+ * clears e->emit). Called by plan_storage after bin_plan. */
+void block_plan(Emit *e);
+/* Emits the body of BinThreshold or XnorBlock node n (weights, thresholds
+ * and work buffers as static arrays of its function). Returns 0 or -1. */
+int emit_fused_body(Emit *e, const Node *n);
 
 #endif

@@ -43,6 +43,8 @@ int op_reads_input(const Emit *e, const Node *n, int i) {
   case OP_BinConv:
   case OP_BinGemm:
     return i <= 3;
+  case OP_XnorBlock: /* W, thresholds and scales become literals */
+    return i == 0 || i == 4;
   default:
     return i == 0;
   }
@@ -88,7 +90,7 @@ static int check_float_tensor(Emit *e, const Node *n, const Tensor *t, const cha
                what, k, t->name, shape_str(e->g, t), INT_MAX);
     return -1;
   }
-  if (t->dtype == DT_F32 || (t->dtype == DT_BIT && t->data))
+  if (t->dtype == DT_F32 || t->dtype == DT_BIT) /* bit: +-1 floats */
     return 0;
   node_error(e->d, e->g, n, "%s %d '%s' has type %s; the C backend computes on float32 only", what, k,
              t->name, dtype_name(t->dtype));
@@ -135,6 +137,7 @@ int plan_storage(Emit *e) {
       if (g->n[i].in[j] >= 0)
         consumed[g->n[i].in[j]] = 1;
   bin_plan(e);
+  block_plan(e);
   for (int i = 0; i < nn; i++) {
     Node *n = &g->n[i];
     if (!e->emit[i])
@@ -164,7 +167,7 @@ int plan_storage(Emit *e) {
   }
   for (int k = 0; k < g->noutputs; k++) {
     Tensor *t = &g->t[g->outputs[k]];
-    if ((t->dtype != DT_F32 && !(t->dtype == DT_BIT && t->data)) || tensor_numel(t) < 0 ||
+    if ((t->dtype != DT_F32 && t->dtype != DT_BIT) || tensor_numel(t) < 0 ||
         tensor_numel(t) > INT_MAX)
       diag_error(e->d, "graph output %d '%s' (%s, %s) must be float32 with a known shape for the C backend",
                  k, t->name, dtype_name(t->dtype), shape_str(g, t));

@@ -43,7 +43,9 @@ static Kernel *kernel_of(Op op) {
   case OP_Constant: return interp_constant;
   case OP_BinActiv:
   case OP_BinConv:
-  case OP_BinGemm: return interp_binary_node;
+  case OP_BinGemm:
+  case OP_BinThreshold:
+  case OP_XnorBlock: return interp_binary_node;
   default: return NULL;
   }
 }

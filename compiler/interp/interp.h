@@ -20,4 +20,10 @@ int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
  * tensor_numel). Intermediates live in the graph arena. Returns 0 or -1. */
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs);
 
+/* One value of BatchNormalization (inference) as interp_batchnorm computes
+ * it: (x - mean) / den * scale + bias, den = sqrtf(var + epsilon). The fuse
+ * pass evaluates BN through this same function, so that its thresholds see
+ * exactly the interpreter's arithmetic (whatever the compiler contracts). */
+float interp_bn_value(float x, float mean, float den, float scale, float bias);
+
 #endif

@@ -176,6 +176,10 @@ int interp_clip(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   return 0;
 }
 
+float interp_bn_value(float x, float mean, float den, float scale, float bias) {
+  return (x - mean) / den * scale + bias;
+}
+
 /* BatchNormalization (inference), as ONNX's reference computes it:
  * y = (x - mean) / sqrt(var + epsilon) * scale + B, per channel (dim 1).
  * Outputs 1..4 (training only) are never consumed; they are zero-filled. */
@@ -191,7 +195,7 @@ int interp_batchnorm(Graph *g, const Node *n, Diag *d, void *const *in, void **o
       float den = sqrtf(var[c] + eps);
       int64_t base = (b * C + c) * inner;
       for (int64_t i = 0; i < inner; i++)
-        y[base + i] = (x[base + i] - mean[c]) / den * scale[c] + bias[c];
+        y[base + i] = interp_bn_value(x[base + i], mean[c], den, scale[c], bias[c]);
     }
   for (int k = 1; k < n->nout; k++)
     if (out[k])

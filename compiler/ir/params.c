@@ -8,7 +8,7 @@
 
 #include "ir.h"
 
-static int is_conv(Op op) { return op == OP_Conv || op == OP_BinConv; }
+static int is_conv(Op op) { return op == OP_Conv || op == OP_BinConv || op == OP_XnorBlock; }
 
 /* Reads an ints attribute of exactly want entries into v (left alone when the
  * attribute is absent). Returns -1 after reporting a length mismatch. */

@@ -628,6 +628,8 @@ int pass_binarize(Graph *g, Diag *d) {
 /* ---- report support ---- */
 
 const char *binary_layer_kind(Graph *g, const Node *n) {
+  if (n->op == OP_XnorBlock) /* fuse.c makes blocks of binary inputs only */
+    return "xnor";
   if (n->op != OP_BinConv && n->op != OP_BinGemm)
     return "float";
   int src = binary_source(g, n->in[0]);

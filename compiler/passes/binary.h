@@ -5,6 +5,10 @@
  * ../interp/binary.c  their reference semantics in plain float loops
  * binarize.c      the pass that rewrites exported XNOR/BWN patterns into them
  * report.c        --report: one line per layer (xnor, bwn or float, and why)
+ * fuse_shape.c    checks and output shapes of the fused ops BinThreshold, XnorBlock
+ * ../interp/fused.c  their reference semantics
+ * fuse.c          the pass that fuses BatchNorm/sign/conv/pool chains into them
+ *                 (docs/fusion.md)
  */
 #ifndef XN_BINARY_H
 #define XN_BINARY_H
@@ -45,6 +49,50 @@ const char *binarize_reason(Graph *g, const Node *n);
 
 /* "xnor", "bwn" or "float": the kind of the live layer n. */
 const char *binary_layer_kind(Graph *g, const Node *n);
+
+/* ---- fuse_shape.c ---- */
+
+/* Checks node n (BinThreshold or XnorBlock; inputs' shapes known) and sets the
+ * dtype (BIT for binary outputs, F32 otherwise) and shape of its output.
+ * Returns 0, or -1 after reporting to d. */
+int infer_fused_node(Graph *g, Node *n, Diag *d);
+
+/* The max-pool an XnorBlock applies after its conv (attributes pool_kernel,
+ * pool_strides, pool_pads, pool_dilations; floor rounding). */
+typedef struct XnorPool {
+  int on;                  /* 0: no pool (no pool_kernel attribute) */
+  int64_t k[2], s[2], d[2]; /* kernel, strides, dilations */
+  int64_t pb[2], pe[2];    /* pads at the beginning / end */
+  int64_t in[2], out[2];   /* conv output extents, pooled extents */
+} XnorPool;
+/* Fills p for XnorBlock n whose conv output has spatial extents in[2]
+ * (p->on = 0 without a pool). Returns 0, or -1 after reporting a bad window. */
+int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPool *p);
+
+/* ---- ../interp/fused.c ---- */
+
+/* Evaluates BinThreshold or XnorBlock node n with the calling convention of
+ * interp_node() (int64 inputs as int64_t data, BIT outputs as float +-1).
+ * Returns 0, or -1 after reporting to d. */
+int interp_fused_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
+
+/* ---- fuse.c ---- */
+
+/* Fuses, on a shaped graph after pass_binarize (docs/fusion.md):
+ *   per-channel float chain (BatchNormalization, Mul/Add by a per-channel
+ *   constant, Relu) -> BinActiv            -> BinThreshold (per-channel thresholds)
+ *   BinConv on a binary input -> chain [-> MaxPool] [-> chain] -> BinActiv [-> MaxPool]
+ *                                          -> XnorBlock with integer thresholds (bit output)
+ *   BinConv [-> Relu] [-> MaxPool]         -> XnorBlock with float output
+ * Thresholds are found by evaluating the replaced float operations exactly
+ * as the interpreter does (binary search over ordered floats / integers), so
+ * every binary tensor stays bit-identical. A chain with a NaN or infinite
+ * parameter is left alone. Returns 0 or -1. */
+int pass_fuse(Graph *g, Diag *d);
+
+/* The "fused" attribute of a BinThreshold/XnorBlock (the ops it replaced,
+ * comma-separated), or NULL. */
+const char *fused_ops(const Node *n);
 
 /* ---- report.c ---- */
 

@@ -18,6 +18,7 @@ static const Pass passes[] = {
     {"shapes", pass_shapes},             /* shape inference + constant folding */
     {"canonicalize", pass_canonicalize}, /* canon.c */
     {"binarize", pass_binarize},         /* binarize.c: XNOR/BWN layers -> xnor ops */
+    {"fuse", pass_fuse},                 /* fuse.c: B-A-C-P blocks, thresholds */
     {"dce", pass_dce},                   /* canon.c: what binarize left unused */
 };
 #define NPASSES ((int)(sizeof passes / sizeof passes[0]))
@@ -31,7 +32,18 @@ int pass_lookup(const char *name) {
   return -1;
 }
 
-const char *pass_names(void) { return "shapes, canonicalize, binarize, dce"; }
+const char *pass_names(void) { return "shapes, canonicalize, binarize, fuse, dce"; }
+
+/* Run the fuse pass? The option, else XNORCC_FUSE (0 off, anything else
+ * on), else on. */
+static int want_fuse(const PassOptions *po) {
+  const char *e = getenv("XNORCC_FUSE");
+  if (po && po->fuse)
+    return po->fuse > 0;
+  if (e && *e)
+    return strcmp(e, "0") != 0;
+  return 1;
+}
 
 /* Verify after every pass? The option, else XNORCC_VERIFY (0 or 1), else
  * whether assertions are on. */
@@ -87,12 +99,13 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
     return -1;
   }
   FILE *f = po->dump ? po->dump : stderr;
-  int verify = want_verify(po), rc = 0, ran = 0;
+  int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
   double ms[NPASSES];
   for (int i = 0; i < NPASSES && rc == 0; i++) {
     int errors = d->nerrors;
     double t0 = now_ms();
-    rc = passes[i].run(g, d) || d->nerrors > errors ? -1 : 0;
+    if (passes[i].run != pass_fuse || fuse)
+      rc = passes[i].run(g, d) || d->nerrors > errors ? -1 : 0;
     ms[ran++] = now_ms() - t0;
     if (rc == 0 && verify && graph_verify(g, d, 1)) {
       diag_error(d, "internal error: the IR is broken after pass '%s'", passes[i].name);

@@ -9,7 +9,13 @@
  * (xnrt_pack_weights / xnrt_pack_row): per filter, for each kernel tap, the
  * channels of a group in 64-bit words, plus a float alpha per filter; its bias
  * stays float. Every other constant input counts 4 bytes per element.
+ *
+ * Fused ops (pass fuse, docs/fusion.md) say what they absorbed:
+ *   'NAME' XnorBlock xnor: absorbed BinConv,Relu,MaxPool,... (OUTPUT)
+ *   'NAME' BinThreshold xnor: absorbed BatchNormalization,BinActiv (...)
  */
+#include <string.h>
+
 #include "binary.h"
 
 /* Names may hold any bytes: C-style escapes for control bytes, and for quotes
@@ -27,7 +33,21 @@ static void put_escaped(StrBuf *b, const char *s, int quotes) {
 }
 
 static int is_layer(const Node *n) {
-  return !n->dead && (op_info[n->op].flags & OPF_LAYER || n->op == OP_BinConv || n->op == OP_BinGemm);
+  return !n->dead && (op_info[n->op].flags & OPF_LAYER || n->op == OP_BinConv || n->op == OP_BinGemm ||
+                      n->op == OP_BinThreshold);
+}
+
+/* What a fused op absorbed and how its output is computed; NULL otherwise. */
+static const char *absorbed(Graph *g, const Node *n) {
+  const char *list = fused_ops(n);
+  if (!list)
+    return NULL;
+  const char *how = "float thresholds on the input, bit output";
+  if (n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit"))
+    how = "integer thresholds on the popcount, bit output";
+  else if (n->op == OP_XnorBlock)
+    how = node_in(g, n, 4) ? "float output, K from A" : "float output";
+  return arena_printf(g->arena, "absorbed %s (%s)", list, how);
 }
 
 /* Bytes of the packed binary weight of BinConv/BinGemm n: M filters, each
@@ -46,11 +66,13 @@ void report_text(Graph *g, StrBuf *b) {
     const Node *n = &g->n[i];
     if (!is_layer(n))
       continue;
-    int binary = n->op == OP_BinConv || n->op == OP_BinGemm;
+    int binary = n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorBlock;
+    const char *why = absorbed(g, n);
     sb_putc(b, '\'');
     put_escaped(b, n->name, 1);
-    sb_printf(b, "' %s %s", op_info[n->op].name, binary_layer_kind(g, n));
-    const char *why = binarize_reason(g, n);
+    sb_printf(b, "' %s %s", op_info[n->op].name, why ? "xnor" : binary_layer_kind(g, n));
+    if (!why)
+      why = binarize_reason(g, n);
     if (why) {
       sb_puts(b, ": ");
       put_escaped(b, why, 0);
@@ -59,6 +81,9 @@ void report_text(Graph *g, StrBuf *b) {
     for (int j = 0; j < n->nin; j++) {
       const Tensor *t = node_in(g, n, j);
       if (!t || !t->data || t->dtype != DT_F32)
+        continue;
+      /* BN parameters were not counted either; an XnorBlock's float scale is alpha */
+      if (n->op == OP_BinThreshold || (n->op == OP_XnorBlock && j == 2))
         continue;
       int64_t bytes = 4 * tensor_numel(t);
       f32 += bytes;

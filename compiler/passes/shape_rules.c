@@ -706,7 +706,9 @@ int infer_node(Infer *c, Node *n) {
   case OP_Squeeze: return infer_squeeze(c, n);
   case OP_BinActiv:
   case OP_BinConv:
-  case OP_BinGemm: return infer_binary_node(G, n, D);
+  case OP_BinGemm:
+  case OP_BinThreshold:
+  case OP_XnorBlock: return infer_binary_node(G, n, D);
   default: node_error(D, G, n, "op is not supported yet"); return -1;
   }
 }

@@ -11,6 +11,7 @@
 #include "xnorcc_rt/bgemm.h"
 #include "xnorcc_rt/bconv.h"
 #include "xnorcc_rt/bwn.h"
+#include "xnorcc_rt/threshold.h"
 
 #define XNRT_VERSION "0.1.0"
 

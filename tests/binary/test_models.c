@@ -100,7 +100,9 @@ START_TEST(test_bin_model) {
 }
 END_TEST
 
-/* The same through pipeline_lower, which is what the command line runs. */
+/* The same through pipeline_lower_with, which is what the command line runs
+ * (without the fuse pass: these are binarize's results; tests/fuse checks
+ * the fused pipeline). */
 START_TEST(test_bin_model_pipeline) {
   const char *name = cases[_i];
   char dir[1024], model[1100], inpath[1100];
@@ -111,7 +113,9 @@ START_TEST(test_bin_model_pipeline) {
   Diag d;
   diag_init(&d, model);
   LoadOptions lo = {NULL, 0};
-  ck_assert_msg(pipeline_lower(g, NULL, 0, &lo, &d) == 0, "%s", d.text);
+  PassOptions po = {0};
+  po.fuse = -1;
+  ck_assert_msg(pipeline_lower_with(g, NULL, 0, &lo, &po, &d) == 0, "%s", d.text);
   ck_assert_str_eq(layer_kinds(g), read_expect(name));
   const Tensor *it = &g->t[g->inputs[0]];
   float *in = tensor_read(g->arena, inpath, it->rank, it->dims, tensor_numel(it), &d);

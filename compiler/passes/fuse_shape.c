@@ -1,0 +1,179 @@
+/* fuse_shape.c - checks and output shapes of the fused xnor ops
+ * (semantics in docs/fusion.md).
+ *
+ *   BinThreshold  X, Lo, Hi                 -> Y  bit, shape of X
+ *   XnorBlock     X, W, P, [Q], [A], [R]    -> Y  N x M x OH x OW (after the
+ *                 optional pool), bit when output="bit", float32 otherwise
+ */
+#include <string.h>
+
+#include "binary.h"
+
+/* Input i: present (or optional), known shape, of the given dtype class
+ * (want_int: int64, else float32/bit). */
+static const Tensor *input(Graph *g, const Node *n, int i, const char *what, int required, int want_int,
+                           Diag *d, int *err) {
+  const Tensor *t = node_in(g, n, i);
+  if (*err)
+    return NULL;
+  if (!t) {
+    if (required) {
+      node_error(d, g, n, "input %d (%s) is required", i, what);
+      *err = 1;
+    }
+    return NULL;
+  }
+  if (t->rank < 0) {
+    node_error(d, g, n, "input %d (%s) '%s' has no known shape", i, what, t->name);
+    *err = 1;
+    return NULL;
+  }
+  if ((t->dtype == DT_I64) != want_int) {
+    node_error(d, g, n, "input %d (%s) '%s' is %s; expected %s", i, what, t->name, dtype_name(t->dtype),
+               want_int ? "int64" : "float32");
+    *err = 1;
+    return NULL;
+  }
+  return t;
+}
+
+/* t must be a 1-D tensor of c values, one per channel. */
+static int per_channel(Graph *g, const Node *n, const Tensor *t, int64_t c, const char *what, Diag *d) {
+  if (t && (t->rank != 1 || t->dims[0] != c)) {
+    node_error(d, g, n, "%s '%s' has shape %s; expected %lld (one value per channel)", what, t->name,
+               shape_str(g, t), (long long)c);
+    return -1;
+  }
+  return 0;
+}
+
+static void set_out(Graph *g, const Node *n, DType dt, int rank, const int64_t *dims) {
+  Tensor *t = node_out(g, n, 0);
+  if (!t)
+    return;
+  t->dtype = dt;
+  tensor_set_shape(t, rank, dims);
+}
+
+static int infer_threshold(Graph *g, Node *n, Diag *d) {
+  int err = 0;
+  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *lo = input(g, n, 1, "Lo", 1, 0, d, &err);
+  const Tensor *hi = input(g, n, 2, "Hi", 1, 0, d, &err);
+  if (err)
+    return -1;
+  if (x->rank < 2) {
+    node_error(d, g, n, "input '%s' has shape %s; expected rank 2 or more (channels on axis 1)", x->name,
+               shape_str(g, x));
+    return -1;
+  }
+  if (per_channel(g, n, lo, x->dims[1], "Lo", d) || per_channel(g, n, hi, x->dims[1], "Hi", d))
+    return -1;
+  set_out(g, n, DT_BIT, x->rank, x->dims);
+  return 0;
+}
+
+int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPool *p) {
+  const int64_t *k = NULL, *s = NULL, *pd = NULL, *dl = NULL;
+  int nk = attr_ints(n, "pool_kernel", &k);
+  memset(p, 0, sizeof *p);
+  if (nk < 0)
+    return 0;
+  int ns = attr_ints(n, "pool_strides", &s), np = attr_ints(n, "pool_pads", &pd),
+      nd = attr_ints(n, "pool_dilations", &dl);
+  if (nk != 2 || (ns >= 0 && ns != 2) || (np >= 0 && np != 4) || (nd >= 0 && nd != 2)) {
+    node_error(d, g, n, "pool_kernel needs 2 values, pool_strides and pool_dilations 2, pool_pads 4");
+    return -1;
+  }
+  p->on = 1;
+  for (int i = 0; i < 2; i++) {
+    p->k[i] = k[i];
+    p->s[i] = ns >= 0 ? s[i] : 1;
+    p->d[i] = nd >= 0 ? dl[i] : 1;
+    p->pb[i] = np >= 0 ? pd[i] : 0;
+    p->pe[i] = np >= 0 ? pd[2 + i] : 0;
+    int64_t ext = p->d[i] * (p->k[i] - 1) + 1;
+    if (p->k[i] < 1 || p->s[i] < 1 || p->d[i] < 1 || p->pb[i] < 0 || p->pe[i] < 0 || p->pb[i] >= ext ||
+        p->pe[i] >= ext || in[i] + p->pb[i] + p->pe[i] < ext) {
+      node_error(d, g, n, "pool window %d (kernel %lld, stride %lld, dilation %lld, pads %lld/%lld) does not fit "
+                 "an extent of %lld", i, (long long)p->k[i], (long long)p->s[i], (long long)p->d[i],
+                 (long long)p->pb[i], (long long)p->pe[i], (long long)in[i]);
+      return -1;
+    }
+    p->in[i] = in[i];
+    p->out[i] = (in[i] + p->pb[i] + p->pe[i] - ext) / p->s[i] + 1;
+  }
+  return 0;
+}
+
+static int infer_block(Graph *g, Node *n, Diag *d) {
+  const char *mode = attr_string(n, "output", "float");
+  int bit = !strcmp(mode, "bit");
+  if (!bit && strcmp(mode, "float")) {
+    node_error(d, g, n, "output is '%s'; expected \"bit\" or \"float\"", mode);
+    return -1;
+  }
+  int err = 0;
+  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *p = input(g, n, 2, bit ? "Lo" : "Scale", 1, bit, d, &err);
+  const Tensor *q = input(g, n, 3, bit ? "Hi" : "Bias", bit, bit, d, &err);
+  const Tensor *a = input(g, n, 4, "A", 0, 0, d, &err);
+  const Tensor *r = input(g, n, 5, "R", 0, 1, d, &err);
+  if (err)
+    return -1;
+  if (x->rank != 4) {
+    node_error(d, g, n, "input '%s' has shape %s; XnorBlock takes NCHW (rank 4)", x->name, shape_str(g, x));
+    return -1;
+  }
+  int64_t pv = attr_int(n, "pad_value", 0);
+  if (pv != 0 && pv != 1 && pv != -1) {
+    node_error(d, g, n, "pad_value is %lld; expected 0, 1 or -1", (long long)pv);
+    return -1;
+  }
+  Window win;
+  if (window_params(g, n, &win, d))
+    return -1;
+  int64_t c = x->dims[1], m = w->dims[0], grp = win.group;
+  if (c % grp || m % grp || w->dims[1] * grp != c) {
+    node_error(d, g, n, "weight '%s' of shape %s (group %lld) does not fit the %lld channels of input '%s'",
+               w->name, shape_str(g, w), (long long)grp, (long long)c, x->name);
+    return -1;
+  }
+  if (per_channel(g, n, p, m, bit ? "Lo" : "Scale", d) || per_channel(g, n, q, m, bit ? "Hi" : "Bias", d) ||
+      per_channel(g, n, r, m, "R", d))
+    return -1;
+  if (bit && a) {
+    node_error(d, g, n, "A '%s' (the K map) needs output=\"float\"", a->name);
+    return -1;
+  }
+  if (!bit && r) {
+    node_error(d, g, n, "R '%s' (pool reductions) needs output=\"bit\"", r->name);
+    return -1;
+  }
+  if (a && (a->rank != 4 || a->dims[0] != x->dims[0] || a->dims[1] != 1 || a->dims[2] != x->dims[2] ||
+            a->dims[3] != x->dims[3])) {
+    node_error(d, g, n, "A '%s' has shape %s but input '%s' has shape %s; expected A of shape %lldx1x%lldx%lld",
+               a->name, shape_str(g, a), x->name, shape_str(g, x), (long long)x->dims[0],
+               (long long)x->dims[2], (long long)x->dims[3]);
+    return -1;
+  }
+  XnorPool pool;
+  if (xnor_block_pool(g, n, d, win.out, &pool))
+    return -1;
+  if (bit && pool.on && !r) {
+    node_error(d, g, n, "a bit output with a pool needs input 5 (R: 0 any, 1 all per channel)");
+    return -1;
+  }
+  int64_t dims[4] = {x->dims[0], m, pool.on ? pool.out[0] : win.out[0], pool.on ? pool.out[1] : win.out[1]};
+  set_out(g, n, bit ? DT_BIT : DT_F32, 4, dims);
+  return 0;
+}
+
+int infer_fused_node(Graph *g, Node *n, Diag *d) {
+  switch (n->op) {
+  case OP_BinThreshold: return infer_threshold(g, n, d);
+  case OP_XnorBlock: return infer_block(g, n, d);
+  default: xn_unreachable("infer_fused_node: not a fused op");
+  }
+}
