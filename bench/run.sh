@@ -7,6 +7,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${XNORCC_BENCH_BUILD:-$root/build-bench}
+sh "$root/scripts/deps.sh" bench
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DXNORCC_BENCH=ON \
   -DCMAKE_C_FLAGS="-march=native" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 cmake --build "$build" --target xnorcc_bench xnorcc_bench_avx2 xnorcc_bench_portable -j 2 >/dev/null
