@@ -167,6 +167,8 @@ cJSON *json_parse_text(const char *text, size_t len, Diag *d) {
         k = off = len;
       if (k >= len)
         snprintf(msg, sizeof msg, open == 2 ? "unexpected end of input inside a string" : "unexpected end of input");
+      else if (text[off] == '\\')
+        snprintf(msg, sizeof msg, "invalid escape sequence in a string (e.g. a lone \\u surrogate)");
       else if (text[off] > 0x20 && text[off] < 0x7f)
         snprintf(msg, sizeof msg, "unexpected character '%c'", text[off]);
       else
