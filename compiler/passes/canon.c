@@ -30,9 +30,6 @@
 #include "../interp/interp.h"
 #include "passes.h"
 
-/* Folded outputs larger than this stay computed at run time (as in shape.c). */
-#define FOLD_MAX_BYTES ((int64_t)64 << 20)
-
 /* A tensor whose data is known at compile time. */
 static int is_constant(const Graph *g, int t) { return t >= 0 && g->t[t].data && !g->t[t].is_input; }
 
@@ -190,33 +187,6 @@ static int arith_by_const(Graph *g, int ni) {
   return 1;
 }
 
-/* Evaluates live node ni whose inputs are all constant and makes its outputs
- * constants (ni dies), as infer_and_fold() does. Returns 0 or -1. */
-static int fold(Graph *g, int ni, Diag *d) {
-  Node *n = &g->n[ni];
-  void **in = arena_array(g->arena, (size_t)n->nin + 1, sizeof *in);
-  void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
-  for (int j = 0; j < n->nout; j++) {
-    Tensor *t = node_out(g, n, j);
-    int64_t bytes;
-    if (t && (!xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes) || bytes > FOLD_MAX_BYTES))
-      return 0;
-  }
-  for (int j = 0; j < n->nin; j++)
-    in[j] = n->in[j] >= 0 ? g->t[n->in[j]].data : NULL;
-  for (int j = 0; j < n->nout; j++) {
-    Tensor *t = node_out(g, n, j);
-    out[j] = t ? arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype)) : NULL;
-  }
-  if (interp_node(g, n, d, in, out))
-    return -1;
-  for (int j = 0; j < n->nout; j++)
-    if (out[j])
-      node_out(g, n, j)->data = out[j];
-  n->dead = 1;
-  return 0;
-}
-
 /* Whether live node n has inputs, all of them constant. */
 static int all_inputs_const(const Graph *g, const Node *n) {
   int any = 0;
@@ -260,7 +230,7 @@ int pass_canonicalize(Graph *g, Diag *d) {
   if (topo_sort(g, d))
     return -1;
   for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead && all_inputs_const(g, &g->n[i]) && fold(g, i, d))
+    if (!g->n[i].dead && all_inputs_const(g, &g->n[i]) && fold_node(g, &g->n[i], d))
       return -1;
   if (pass_dce(g, d))
     return -1;

@@ -22,6 +22,12 @@
  * unsupported ops at once before anything else. Returns 0 or -1. */
 int infer_and_fold(Graph *g, Diag *d);
 
+/* Evaluates node n, whose inputs are all constant, with the interpreter and
+ * attaches the results to its outputs, which become constants; n is marked
+ * dead. Outputs over 64 MiB (except a Constant's) are left to run time and n
+ * stays. Returns 0, or -1 after reporting to d. */
+int fold_node(Graph *g, Node *n, Diag *d);
+
 /* ---- canon.c ---- */
 
 /* Canonicalizes a shaped, sorted graph (docs/passes.md): removes Identity and

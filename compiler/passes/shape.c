@@ -71,7 +71,7 @@ static int check_supported(Graph *g, Diag *d) {
 /* Evaluates n (all inputs constant) and attaches the results to its outputs,
  * which become constants; n dies. Outputs too large to keep are left to run
  * time. Returns 0 or -1. */
-static int fold(Graph *g, Node *n, Diag *d) {
+int fold_node(Graph *g, Node *n, Diag *d) {
   void **in = arena_array(g->arena, (size_t)n->nin + 1, sizeof *in);
   void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
   for (int j = 0; j < n->nout; j++) {
@@ -131,7 +131,7 @@ int infer_and_fold(Graph *g, Diag *d) {
     }
     if (ok && infer_node(&c, n))
       ok = 0;
-    if (ok && (all_const || n->op == OP_Shape) && fold(g, n, d))
+    if (ok && (all_const || n->op == OP_Shape) && fold_node(g, n, d))
       ok = 0;
     if (!ok)
       for (int j = 0; j < n->nout; j++)
