@@ -50,6 +50,39 @@ static void run_activ(Graph *g, const Node *n, const float *x, float *y, float *
     }
 }
 
+double bin_conv_sum(const Window *win, const float *x, const float *w, int64_t in, int64_t m, int64_t oy,
+                    int64_t ox, int64_t C, int64_t M, double pv, int sign_x) {
+  const int64_t H = win->in[0], W = win->in[1], KH = win->k[0], KW = win->k[1];
+  const int64_t CG = C / win->group, c0 = (m / (M / win->group)) * CG;
+  double s = 0;
+  for (int64_t c = 0; c < CG; c++)
+    for (int64_t ky = 0; ky < KH; ky++)
+      for (int64_t kx = 0; kx < KW; kx++) {
+        int64_t iy = oy * win->s[0] - win->pb[0] + ky * win->d[0];
+        int64_t ix = ox * win->s[1] - win->pb[1] + kx * win->d[1];
+        double xv = pv;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+          float xf = x[((in * C + c0 + c) * H + iy) * W + ix];
+          xv = sign_x ? sgn(xf) : (double)xf;
+        }
+        s += xv * sgn(w[((m * CG + c) * KH + ky) * KW + kx]);
+      }
+  return s;
+}
+
+double bin_k_window(const Window *win, const float *a, int64_t in, int64_t oy, int64_t ox) {
+  const int64_t H = win->in[0], W = win->in[1], KH = win->k[0], KW = win->k[1];
+  double ks = 0;
+  for (int64_t ky = 0; ky < KH; ky++)
+    for (int64_t kx = 0; kx < KW; kx++) {
+      int64_t iy = oy * win->s[0] - win->pb[0] + ky * win->d[0];
+      int64_t ix = ox * win->s[1] - win->pb[1] + kx * win->d[1];
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+        ks += (double)a[(in * H + iy) * W + ix];
+    }
+  return ks / (double)(KH * KW);
+}
+
 /* BinConv (Eq. 1 for real X, Eq. 11 for binary X with A):
  *   Y[n,m,oy,ox] = alpha_m * sum_{c in group(m), ky, kx} Xp[n,c,iy,ix] * sign(W[m,c,ky,kx])
  *                  * K[n,oy,ox] + B[m]
@@ -63,39 +96,18 @@ static int run_conv(Graph *g, const Node *n, Diag *d, const float *x, const floa
     return -1;
   const Tensor *xt = node_in(g, n, 0), *wt = node_in(g, n, 1);
   const double pv = (double)attr_int(n, "pad_value", 0);
-  const int64_t N = xt->dims[0], C = xt->dims[1], H = win.in[0], W = win.in[1];
+  const int64_t N = xt->dims[0], C = xt->dims[1];
   const int64_t M = wt->dims[0], OH = win.out[0], OW = win.out[1];
-  const int64_t KH = win.k[0], KW = win.k[1], G = win.group, CG = C / G, MG = M / G;
-  const int64_t fs = CG * KH * KW;
+  const int64_t fs = C / win.group * win.k[0] * win.k[1];
   float *alpha = filter_alphas(g, w, M, fs);
   for (int64_t in = 0; in < N; in++)
     for (int64_t m = 0; m < M; m++) {
-      const int64_t c0 = (m / MG) * CG;
       for (int64_t oy = 0; oy < OH; oy++)
         for (int64_t ox = 0; ox < OW; ox++) {
-          double s = 0;
-          for (int64_t c = 0; c < CG; c++)
-            for (int64_t ky = 0; ky < KH; ky++)
-              for (int64_t kx = 0; kx < KW; kx++) {
-                int64_t iy = oy * win.s[0] - win.pb[0] + ky * win.d[0];
-                int64_t ix = ox * win.s[1] - win.pb[1] + kx * win.d[1];
-                double xv = iy < 0 || iy >= H || ix < 0 || ix >= W
-                                ? pv
-                                : (double)x[((in * C + c0 + c) * H + iy) * W + ix];
-                s += xv * sgn(w[((m * CG + c) * KH + ky) * KW + kx]);
-              }
+          double s = bin_conv_sum(&win, x, w, in, m, oy, ox, C, M, pv, 0);
           double v = (double)alpha[m] * s;
-          if (a) {
-            double ks = 0;
-            for (int64_t ky = 0; ky < KH; ky++)
-              for (int64_t kx = 0; kx < KW; kx++) {
-                int64_t iy = oy * win.s[0] - win.pb[0] + ky * win.d[0];
-                int64_t ix = ox * win.s[1] - win.pb[1] + kx * win.d[1];
-                if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                  ks += (double)a[(in * H + iy) * W + ix];
-              }
-            v *= ks / (double)(KH * KW);
-          }
+          if (a)
+            v *= bin_k_window(&win, a, in, oy, ox);
           if (b)
             v += (double)b[m];
           y[((in * M + m) * OH + oy) * OW + ox] = (float)v;

@@ -20,8 +20,6 @@
 
 #include "../passes/binary.h"
 
-static double sgn(float x) { return x < 0.0f ? -1.0 : 1.0; }
-
 static int run_threshold(Graph *g, const Node *n, const float *x, const float *lo, const float *hi, float *y) {
   const Tensor *xt = node_in(g, n, 0);
   int64_t outer = xt->dims[0], c = xt->dims[1], inner = 1;
@@ -50,44 +48,23 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
   const float *a = node_in(g, n, 4) ? in[4] : NULL;
   const int64_t *lo = bit ? in[2] : NULL, *hi = bit ? in[3] : NULL, *r = node_in(g, n, 5) ? in[5] : NULL;
   const double pv = (double)attr_int(n, "pad_value", 0);
-  const int64_t N = xt->dims[0], C = xt->dims[1], H = win.in[0], W = win.in[1];
+  const int64_t N = xt->dims[0], C = xt->dims[1];
   const int64_t M = wt->dims[0], OH = win.out[0], OW = win.out[1];
-  const int64_t KH = win.k[0], KW = win.k[1], G = win.group, CG = C / G, MG = M / G;
   const int64_t PH = pool.on ? pool.out[0] : OH, PW = pool.on ? pool.out[1] : OW;
   float *v = arena_array(g->arena, (size_t)(OH * OW) + 1, sizeof *v); /* one channel before the pool */
   for (int64_t in_ = 0; in_ < N; in_++)
     for (int64_t m = 0; m < M; m++) {
-      const int64_t c0 = (m / MG) * CG;
       for (int64_t oy = 0; oy < OH; oy++)
         for (int64_t ox = 0; ox < OW; ox++) {
-          double s = 0;
-          for (int64_t c = 0; c < CG; c++)
-            for (int64_t ky = 0; ky < KH; ky++)
-              for (int64_t kx = 0; kx < KW; kx++) {
-                int64_t iy = oy * win.s[0] - win.pb[0] + ky * win.d[0];
-                int64_t ix = ox * win.s[1] - win.pb[1] + kx * win.d[1];
-                double xv = iy < 0 || iy >= H || ix < 0 || ix >= W
-                                ? pv
-                                : sgn(x[((in_ * C + c0 + c) * H + iy) * W + ix]);
-                s += xv * sgn(w[((m * CG + c) * KH + ky) * KW + kx]);
-              }
+          double s = bin_conv_sum(&win, x, w, in_, m, oy, ox, C, M, pv, 1);
           float o;
           if (bit) {
             int64_t si = (int64_t)s;
             o = si <= lo[m] || si >= hi[m] ? 1.0f : -1.0f;
           } else {
             double t = (double)scale[m] * s;
-            if (a) {
-              double ks = 0;
-              for (int64_t ky = 0; ky < KH; ky++)
-                for (int64_t kx = 0; kx < KW; kx++) {
-                  int64_t iy = oy * win.s[0] - win.pb[0] + ky * win.d[0];
-                  int64_t ix = ox * win.s[1] - win.pb[1] + kx * win.d[1];
-                  if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-                    ks += (double)a[(in_ * H + iy) * W + ix];
-                }
-              t *= ks / (double)(KH * KW);
-            }
+            if (a)
+              t *= bin_k_window(&win, a, in_, oy, ox);
             if (bias)
               t += (double)bias[m];
             o = (float)t;

@@ -32,6 +32,17 @@ int infer_binary_node(Graph *g, Node *n, Diag *d);
  * been inferred. Returns 0, or -1 after reporting to d. */
 int interp_binary_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
 
+/* The shared loops of BinConv and XnorBlock (NCHW, window win, C input and M
+ * output channels): the sum over the taps and channels of filter m's group of
+ * Xp * sign(W) at output (oy, ox) of image in, in double, channel then kernel
+ * row then column; Xp = pad_value pv outside the input, inside X itself, or
+ * sign(X) when sign_x. */
+double bin_conv_sum(const Window *win, const float *x, const float *w, int64_t in, int64_t m, int64_t oy,
+                    int64_t ox, int64_t C, int64_t M, double pv, int sign_x);
+/* K of Eq. 11 at (oy, ox) of image in: the window sum of A (N x 1 x H x W,
+ * zero outside) over kh*kw, in double. */
+double bin_k_window(const Window *win, const float *a, int64_t in, int64_t oy, int64_t ox);
+
 /* ---- binarize.c ---- */
 
 /* Rewrites what torch.onnx.export produces for XNOR-Net and BWN layers into
