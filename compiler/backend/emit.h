@@ -48,6 +48,10 @@ typedef struct Emit {
   int *in0;              /* per node: tensor read as input 0 (a fused BinActiv's X), or -1 */
   int *no_y;             /* per node: a BinActiv whose Y is never materialized (fused) */
   int64_t work_bytes;    /* size of the binary layers' work union (NAME_work), 0 if none */
+  int *producer;         /* per tensor: the live node writing it (the last one), or -1 */
+  int *rd_first;         /* per tensor t: its readers are rd_node/rd_slot[rd_first[t] .. rd_first[t+1]) */
+  int *rd_node;          /* reader entries: live node reading the tensor, in node order */
+  int *rd_slot;          /* reader entries: the input index it reads it as */
 } Emit;
 
 /* Extents of a Conv-like window, 1-D windows in the W slots with H = 1. */
@@ -109,14 +113,20 @@ int win_get(Emit *e, const Node *n, Win *v);
  * Y only feeds packed layers (sets e->in0, e->no_y). Called by plan_storage
  * once e->emit is known. */
 void bin_plan(Emit *e);
-/* Bytes of the work union of the binary layers (packed inputs, scratch,
- * int32 accumulators, K maps), as laid out by emit_bin_data(). */
+/* Bytes of the work union of the binary layers and XnorBlocks (packed
+ * inputs, scratch, int32 accumulators, K maps and their row sums, block
+ * bits), as laid out by emit_bin_data(). */
 int64_t bin_work_bytes(Emit *e);
 /* Emits the packed weights (static const uint64_t wbN[]), the per-filter
- * alphas (static const float waN[]) and the work union NAME_work. */
+ * alphas (static const float waN[]) and the work union NAME_work (a struct
+ * per packed layer and per XnorBlock, block_work()). */
 void emit_bin_data(Emit *e);
 /* Emits the body of the packed BinConv/BinGemm node n. Returns 0 or -1. */
 int emit_bin_body(Emit *e, const Node *n);
+/* Emits the computation of K (Eq. 11) for image n of the window v from the
+ * A map named a (N x 1 x H x W floats) into double k[OH*OW], by a separable
+ * box filter through double rs[H*OW] (both must be declared in scope). */
+void emit_box_k(StrBuf *b, const Win *v, const char *a);
 
 /* ---- emit_block.c ---- */
 
@@ -124,8 +134,14 @@ int emit_bin_body(Emit *e, const Node *n);
  * emitted: its readers pack its input through its thresholds (sets e->in0,
  * clears e->emit). Called by plan_storage after bin_plan. */
 void block_plan(Emit *e);
-/* Emits the body of BinThreshold or XnorBlock node n (weights, thresholds
- * and work buffers as static arrays of its function). Returns 0 or -1. */
+/* Bytes of emitted XnorBlock node ni's struct in the work union NAME_work (0
+ * for other nodes, or when the block cannot be emitted: emit_fused_body then
+ * reports why); when decl is not NULL, appends the struct's member
+ * declarations to it. */
+int64_t block_work(Emit *e, int ni, StrBuf *decl);
+/* Emits the body of BinThreshold or XnorBlock node n (weights and thresholds
+ * as static const arrays of its function, work buffers in NAME_work).
+ * Returns 0 or -1. */
 int emit_fused_body(Emit *e, const Node *n);
 
 #endif

@@ -15,7 +15,7 @@
  *            weights' signs over the padded taps);
  *   output   Y = (float)(((alpha * S) * K) + B) in double, the interpreter's
  *            arithmetic (compiler/interp/binary.c); K (Eq. 11) is the mean of
- *            zero-padded A over each window, summed in the interpreter's order.
+ *            zero-padded A over each window, by a separable box filter.
  *            Without K and B, alpha * (float)S in float is the same value:
  *            the product of two floats is exact in double, so one rounding.
  *
@@ -23,7 +23,7 @@
  * materialized: those layers pack the BinActiv's X, whose sign bits are the
  * same, and the BinActiv computes only A (or nothing).
  *
- * Work buffers (packed input, conv scratch, int32 sums, K) of every layer are
+ * Work buffers (packed input, conv scratch, int32 sums, K and its row sums) of every layer are
  * one struct per layer in a static union NAME_work: layers run one at a time.
  * Its size is also computed here (NAME_WORK_BYTES in the header) and the
  * generated file checks the two agree when it is compiled.
@@ -42,7 +42,7 @@ typedef struct BinLayer {
   int64_t M, G, CG, MG, CW; /* filters, groups, channels and filters per group, words per tap */
   int64_t pv;               /* pad_value */
   int64_t R, F, FW;         /* BinGemm: rows, features, words per row */
-  int64_t xp, scr, k, acc;  /* work: packed input words, scratch words, K doubles, int32 sums */
+  int64_t xp, scr, k, rs, acc; /* work: packed input words, scratch words, K and row-sum doubles, int32 sums */
 } BinLayer;
 
 static int64_t words(int64_t c) { return (c + 63) / 64; }
@@ -92,7 +92,7 @@ static int bin_geom(Emit *e, const Node *n, BinPath path, BinLayer *L) {
     L->acc = L->M * P;
   }
   if (node_in(g, n, 3))
-    L->k = P;
+    L->k = P, L->rs = v->H * v->OW;
   return 0;
 }
 
@@ -113,19 +113,19 @@ void bin_plan(Emit *e) {
     if (!e->emit[b] || a->op != OP_BinActiv || a->nout < 1 || a->out[0] < 0 || g->t[a->out[0]].is_output)
       continue;
     int y = a->out[0], ok = 1, any = 0;
-    for (int i = 0; i < g->nn && ok; i++)
-      for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
-        if (g->n[i].in[j] == y) {
-          if (j == 0 && e->bin[i] == BP_XNOR)
-            any = 1;
-          else
-            ok = 0;
-        }
+    for (int r = e->rd_first[y]; r < e->rd_first[y + 1] && ok; r++) {
+      if (!e->emit[e->rd_node[r]])
+        continue;
+      if (e->rd_slot[r] == 0 && e->bin[e->rd_node[r]] == BP_XNOR)
+        any = 1;
+      else
+        ok = 0;
+    }
     if (!ok || !any)
       continue;
-    for (int i = 0; i < g->nn; i++)
-      if (e->emit[i] && g->n[i].nin > 0 && g->n[i].in[0] == y)
-        e->in0[i] = a->in[0];
+    for (int r = e->rd_first[y]; r < e->rd_first[y + 1]; r++)
+      if (e->emit[e->rd_node[r]] && e->rd_slot[r] == 0)
+        e->in0[e->rd_node[r]] = a->in[0];
     e->no_y[b] = 1;
     if (!op_writes_output(e, a, 1))
       e->emit[b] = 0;
@@ -135,17 +135,25 @@ void bin_plan(Emit *e) {
 /* Bytes of node ni's struct in NAME_work: uint64 arrays, then doubles, then
  * int32, padded to 8 bytes. */
 static int64_t layer_work_bytes(const BinLayer *L) {
-  int64_t b = 8 * (L->xp + L->scr + L->k) + 4 * L->acc;
+  int64_t b = 8 * (L->xp + L->scr + L->k + L->rs) + 4 * L->acc;
   return (b + 7) / 8 * 8;
+}
+
+/* Bytes of node i's struct in NAME_work: a packed binary layer's or an
+ * XnorBlock's, 0 for other nodes. */
+static int64_t node_work_bytes(Emit *e, int i) {
+  BinLayer L;
+  if (e->emit[i] && e->g->n[i].op == OP_XnorBlock)
+    return block_work(e, i, NULL);
+  if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
+    return 0;
+  return layer_work_bytes(&L);
 }
 
 int64_t bin_work_bytes(Emit *e) {
   int64_t max = 0;
   for (int i = 0; i < e->g->nn; i++) {
-    BinLayer L;
-    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
-      continue;
-    int64_t b = layer_work_bytes(&L);
+    int64_t b = node_work_bytes(e, i);
     if (b > max)
       max = b;
   }
@@ -177,7 +185,7 @@ void emit_bin_data(Emit *e) {
   Graph *g = e->g;
   StrBuf *c = e->c;
   const char *nm = e->o->name;
-  int any_work = 0, any = 0;
+  int any = 0;
   for (int i = 0; i < g->nn; i++) {
     Node *n = &g->n[i];
     BinLayer L;
@@ -231,18 +239,24 @@ void emit_bin_data(Emit *e) {
       sb_puts(c, "\n};\n");
     }
     sb_putc(c, '\n');
-    any_work |= layer_work_bytes(&L) > 0;
   }
-  if (!any_work)
+  if (!e->work_bytes)
     return;
-  sb_puts(c, "/* work buffers of the binary layers, one struct per layer (they run one at a time) */\n");
+  sb_puts(c, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
   sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
                "#else\n#define %s_WORK_ALIGN\n#endif\nstatic union {\n", nm, nm);
   for (int i = 0; i < g->nn; i++) {
     BinLayer L;
-    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &g->n[i], e->bin[i], &L) ||
-        !layer_work_bytes(&L))
+    if (!node_work_bytes(e, i))
       continue;
+    if (g->n[i].op == OP_XnorBlock) {
+      sb_puts(c, "  struct {\n");
+      block_work(e, i, c);
+      sb_printf(c, "  } l%d;\n", i);
+      continue;
+    }
+    if (bin_geom(e, &g->n[i], e->bin[i], &L))
+      xn_unreachable("packed binary layer without geometry");
     const Win *v = &L.v;
     sb_puts(c, "  struct {\n");
     if (L.xp && L.conv)
@@ -254,7 +268,7 @@ void emit_bin_data(Emit *e) {
       sb_printf(c, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld)];\n", (long long)L.CG,
                 (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW);
     if (L.k)
-      sb_printf(c, "    double k[%lld];\n", (long long)L.k);
+      sb_printf(c, "    double k[%lld];\n    double rs[%lld];\n", (long long)L.k, (long long)L.rs);
     if (L.acc)
       sb_printf(c, "    int32_t acc[%lld];\n", (long long)L.acc);
     sb_printf(c, "  } l%d;\n", i);
@@ -274,22 +288,30 @@ static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int
   sb_printf(b, "int %s = %s * %lld + %s * %lld - %lld;", iv, ov, (long long)S, kv, (long long)D, (long long)P);
 }
 
-/* K (Eq. 11) of image n into k[]: the sum of A over the taps inside the
- * input, in the interpreter's order (kernel row, then column), over kh*kw. */
-static void emit_kmap(StrBuf *b, const Win *v) {
-  sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator */\n");
-  sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n", (long long)v->OH,
-            (long long)v->OW);
-  sb_puts(b, "        double ks = 0;\n");
-  sb_printf(b, "        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->KH);
-  coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
-  sb_printf(b, "\n          for (int kw = 0; kw < %lld; kw++) {\n            ", (long long)v->KW);
+/* K (Eq. 11) of image n into k[], as a separable box filter:
+ *   rs[ih][ow] = sum_kw A0[ih][ow*SW + kw*DW - PL]       (row sums, rows of A only)
+ *   k[oh][ow]  = sum_kh rs[oh*SH + kh*DH - PT][ow] / (KH*KW)
+ * A0 = A inside the input, 0 outside, so the padded rows add nothing and the
+ * denominator is kh*kw at the borders too. In double, like the interpreter,
+ * which sums each window tap by tap (row, then column): the two agree bit for
+ * bit when the sums of A are exact, and otherwise differ only by the
+ * association of the sum. a is the C name of A's buffer. */
+void emit_box_k(StrBuf *b, const Win *v, const char *a) {
+  long long H = v->H, W = v->W, OH = v->OH, OW = v->OW;
+  sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator;\n"
+             "     * separable: row sums over the kw taps, then column sums over the kh taps */\n");
+  sb_printf(b, "    for (int ih = 0; ih < %lld; ih++)\n      for (int ow = 0; ow < %lld; ow++) {\n", H, OW);
+  sb_printf(b, "        double rsum = 0;\n        for (int kw = 0; kw < %lld; kw++) {\n          ", (long long)v->KW);
   coord(b, "iw", "ow", "kw", v->SW, v->DW, v->PL);
-  sb_printf(b, "\n            if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v->H, (long long)v->W);
-  sb_printf(b, "              ks += (double)x3[n * %lld + ih * %lld + iw];\n", (long long)(v->H * v->W),
-            (long long)v->W);
-  sb_puts(b, "          }\n        }\n");
-  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", (long long)v->OW, (long long)(v->KH * v->KW));
+  sb_printf(b, "\n          if (iw >= 0 && iw < %lld)\n", W);
+  sb_printf(b, "            rsum += (double)%s[n * %lld + ih * %lld + iw];\n        }\n", a, H * W, W);
+  sb_printf(b, "        rs[ih * %lld + ow] = rsum;\n      }\n", OW);
+  sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n", OH, OW);
+  sb_printf(b, "        double ks = 0;\n        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->KH);
+  coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
+  sb_printf(b, "\n          if (ih >= 0 && ih < %lld)\n", H);
+  sb_printf(b, "            ks += rs[ih * %lld + ow];\n        }\n", OW);
+  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", OW, (long long)(v->KH * v->KW));
 }
 
 /* The output transform of one value: S is the C expression of the sum, yi
@@ -356,7 +378,7 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
     sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp, *scratch = %s_work.l%d.scratch;\n  int32_t *acc = %s_work.l%d.acc;\n",
               nm, ni, nm, ni, nm, ni);
   if (has_a)
-    sb_printf(b, "  double *k = %s_work.l%d.k;\n", nm, ni);
+    sb_printf(b, "  double *k = %s_work.l%d.k, *rs = %s_work.l%d.rs;\n", nm, ni, nm, ni);
   sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v->N);
   if (xnor) {
     sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)CHW, (long long)v->C,
@@ -376,7 +398,7 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
               (long long)L->G);
   }
   if (has_a)
-    emit_kmap(b, v);
+    emit_box_k(b, v, "x3");
   char yi[96], S[128];
   if (corr) {
     /* bwn with pad_value +-1: xnrt_bwn_conv2d pads with zeros; add

@@ -13,8 +13,10 @@
  *                        interpreter computes it, ReLU, max-pool of the values
  *
  * Weights are bit-packed at compile time; thresholds, scales and the pool's
- * any/all masks are literal arrays; work buffers are static arrays of the
- * block's function (one set per block).
+ * any/all masks are literal arrays; work buffers (packed input, scratch,
+ * sums, bits, K and its row sums, pre-pool values) are a struct per block in
+ * the work union NAME_work that the binary layers use (emit_binary.c), since
+ * layers run one at a time; block_work() gives its members and size.
  */
 #include <string.h>
 
@@ -87,27 +89,20 @@ static int is_bit_block(const Node *n) {
  * emitted XnorBlocks, all with the same group count (*G). */
 static int packed_handoff(Emit *e, int t, int64_t *G) {
   Graph *g = e->g;
-  int p = -1, readers = 0;
+  int p, readers = 0;
   if (t < 0 || g->t[t].is_output || g->t[t].rank != 4 || g->t[t].dims[1] < 2)
     return 0;
   const Tensor *tt = &g->t[t];
-  for (int i = 0; i < g->nn; i++) {
+  p = e->producer[t];
+  for (int r = e->rd_first[t]; r < e->rd_first[t + 1]; r++) {
+    int i = e->rd_node[r];
     const Node *n = &g->n[i];
-    if (n->dead)
-      continue;
-    for (int j = 0; j < n->nout; j++)
-      if (n->out[j] == t)
-        p = i;
-    for (int j = 0; j < n->nin; j++) {
-      if (n->in[j] != t)
-        continue;
-      if (!e->emit[i] || n->op != OP_XnorBlock || j != 0)
-        return 0;
-      int64_t gi = attr_int(n, "group", 1);
-      if (readers++ && gi != *G)
-        return 0;
-      *G = gi;
-    }
+    if (!e->emit[i] || n->op != OP_XnorBlock || e->rd_slot[r] != 0)
+      return 0;
+    int64_t gi = attr_int(n, "group", 1);
+    if (readers++ && gi != *G)
+      return 0;
+    *G = gi;
   }
   return p >= 0 && e->emit[p] && is_bit_block(&g->n[p]) && readers > 0 && *G >= 1 && tt->dims[1] % *G == 0 &&
          tt->dims[1] / *G >= 2;
@@ -126,17 +121,20 @@ void block_plan(Emit *e) {
     int y = th->nout > 0 ? th->out[0] : -1, ok = 1, any = 0;
     if (!e->emit[t] || th->op != OP_BinThreshold || y < 0 || g->t[y].is_output)
       continue;
-    for (int i = 0; i < g->nn && ok; i++)
-      for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
-        if (g->n[i].in[j] == y) {
-          ok &= g->n[i].op == OP_XnorBlock && j == 0;
-          any = 1;
-        }
+    for (int r = e->rd_first[y]; r < e->rd_first[y + 1] && ok; r++) {
+      int i = e->rd_node[r];
+      if (!e->emit[i])
+        continue;
+      ok &= g->n[i].op == OP_XnorBlock && e->rd_slot[r] == 0;
+      any = 1;
+    }
     if (!ok || !any)
       continue;
-    for (int i = 0; i < g->nn; i++)
-      if (e->emit[i] && g->n[i].op == OP_XnorBlock && g->n[i].in[0] == y)
+    for (int r = e->rd_first[y]; r < e->rd_first[y + 1]; r++) {
+      int i = e->rd_node[r];
+      if (e->emit[i] && g->n[i].op == OP_XnorBlock && e->rd_slot[r] == 0)
         e->in0[i] = th->in[0];
+    }
     e->emit[t] = 0;
   }
 }
@@ -145,34 +143,106 @@ void block_plan(Emit *e) {
 static const Node *fused_threshold(Emit *e, const Node *n) {
   if (e->in0[n - e->g->n] < 0)
     return NULL;
-  for (int i = 0; i < e->g->nn; i++)
-    if (!e->g->n[i].dead && e->g->n[i].op == OP_BinThreshold && e->g->n[i].out[0] == n->in[0])
-      return &e->g->n[i];
+  int p = e->producer[n->in[0]];
+  if (p >= 0 && e->g->n[p].op == OP_BinThreshold && e->g->n[p].out[0] == n->in[0])
+    return &e->g->n[p];
   xn_unreachable("XnorBlock reads a fused BinThreshold that is gone");
+}
+
+/* Geometry of an XnorBlock and the words/elements of its work buffers. */
+typedef struct Block {
+  Win v;                            /* the conv's window */
+  XnorPool pool;                    /* the fused max-pool, if pool.on */
+  int bit, relu, has_a, has_q;      /* bit output; ReLU; A (K, Eq. 11) and Q inputs */
+  int pack_out, pack_in;            /* output stays packed for the next block; input packed by the previous */
+  int64_t M, G, CG, CW, T, P, PH, PW, PQ, pv, OG, NW; /* filters, groups, ..., output word planes */
+  int64_t xp, scr, bits, pooled, k, rs; /* work: 64-bit words / doubles */
+  int64_t acc, val;                 /* work: int32 sums / float values */
+} Block;
+
+/* Fills B for XnorBlock n; -1 after reporting to d what is not supported. */
+static int block_geom(Emit *e, const Node *n, Diag *d, Block *B) {
+  Graph *g = e->g;
+  Emit e2 = *e;
+  e2.d = d;
+  memset(B, 0, sizeof *B);
+  Win *v = &B->v;
+  if (win_get(&e2, n, v) || xnor_block_pool(g, n, d, (int64_t[2]){v->OH, v->OW}, &B->pool))
+    return -1;
+  const Tensor *wt = node_in(g, n, 1);
+  B->bit = !strcmp(attr_string(n, "output", "float"), "bit"), B->relu = attr_int(n, "relu", 0) != 0;
+  B->has_a = node_in(g, n, 4) != NULL, B->has_q = node_in(g, n, 3) != NULL;
+  B->M = wt->dims[0], B->G = v->w.group, B->CG = v->C / B->G, B->CW = (B->CG + 63) / 64, B->T = v->KH * v->KW;
+  B->P = v->OH * v->OW, B->PH = B->pool.on ? B->pool.out[0] : v->OH, B->PW = B->pool.on ? B->pool.out[1] : v->OW;
+  B->PQ = B->PH * B->PW;
+  B->pv = attr_int(n, "pad_value", 0), B->OG = 1;
+  B->pack_out = B->bit && packed_handoff(e, n->out[0], &B->OG); /* write packed words for the next block */
+  if (!B->pack_out)
+    B->OG = 1;
+  B->pack_in = packed_handoff(e, n->in[0], &(int64_t){0}) && attr_int(n, "group", 1) == B->G;
+  B->NW = B->OG * ((B->M / B->OG + 63) / 64); /* output word planes, in the reader's group layout */
+  if (B->pv < -1 || B->pv > 1 || B->M % B->G) {
+    node_error(d, g, n, "pad_value %lld or group %lld is not supported", (long long)B->pv, (long long)B->G);
+    return -1;
+  }
+  /* + 8 words (16 int32): the vector kernels read whole 64-byte blocks (masked) */
+  B->xp = B->G * B->CW * v->H * v->W + 8;
+  B->scr = (B->P + 7) / 8 * (9 * B->T * B->CW + 9) + 8;
+  B->acc = B->M * B->P + 16;
+  B->bits = B->bit ? B->NW * B->P + 8 : 0;
+  B->pooled = B->bit && B->pool.on ? B->NW * B->PQ + 8 : 0;
+  B->k = B->has_a && !B->bit ? B->P : 0;
+  B->rs = B->has_a && !B->bit ? v->H * v->OW : 0;
+  B->val = !B->bit && B->pool.on ? B->P : 0;
+  return 0;
+}
+
+int64_t block_work(Emit *e, int ni, StrBuf *decl) {
+  const Node *n = &e->g->n[ni];
+  Block B;
+  Diag quiet;
+  if (!e->emit[ni] || n->op != OP_XnorBlock)
+    return 0;
+  diag_init(&quiet, e->g->file);
+  int bad = block_geom(e, n, &quiet, &B);
+  diag_free(&quiet);
+  if (bad) /* emit_block reports it */
+    return 0;
+  if (decl) {
+    const Win *v = &B.v;
+    sb_printf(decl, "    uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld) + 8];\n", (long long)v->C,
+              (long long)B.G, (long long)v->H, (long long)v->W);
+    sb_printf(decl, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld) + 8];\n",
+              (long long)B.CG, (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW);
+    if (B.bits)
+      sb_printf(decl, "    uint64_t bits[%lld];\n", (long long)B.bits);
+    if (B.pooled)
+      sb_printf(decl, "    uint64_t pooled[%lld];\n", (long long)B.pooled);
+    if (B.k)
+      sb_printf(decl, "    double k[%lld];\n    double rs[%lld];\n", (long long)B.k, (long long)B.rs);
+    sb_printf(decl, "    int32_t acc[%lld];\n", (long long)B.acc);
+    if (B.val)
+      sb_printf(decl, "    float val[%lld];\n", (long long)B.val);
+  }
+  /* uint64 and double members first, then 4-byte ones: no padding but at the end */
+  int64_t bytes = 8 * (B.xp + B.scr + B.bits + B.pooled + B.k + B.rs) + 4 * (B.acc + B.val);
+  return (bytes + 7) / 8 * 8;
 }
 
 static int emit_block(Emit *e, const Node *n) {
   Graph *g = e->g;
   StrBuf *b = e->c;
-  Win v;
-  XnorPool pool;
-  if (win_get(e, n, &v) || xnor_block_pool(g, n, e->d, (int64_t[2]){v.OH, v.OW}, &pool))
+  Block B;
+  if (block_geom(e, n, e->d, &B))
     return -1;
+  const Win v = B.v;
+  const XnorPool pool = B.pool;
   const Tensor *wt = node_in(g, n, 1);
-  int bit = !strcmp(attr_string(n, "output", "float"), "bit"), relu = attr_int(n, "relu", 0) != 0;
-  int has_a = node_in(g, n, 4) != NULL, has_q = node_in(g, n, 3) != NULL;
-  int64_t M = wt->dims[0], G = v.w.group, CG = v.C / G, CW = (CG + 63) / 64, T = v.KH * v.KW;
-  int64_t P = v.OH * v.OW, PH = pool.on ? pool.out[0] : v.OH, PW = pool.on ? pool.out[1] : v.OW, PQ = PH * PW;
-  int64_t pv = attr_int(n, "pad_value", 0), OG = 1;
-  int pack_out = bit && packed_handoff(e, n->out[0], &OG); /* write packed words for the next block */
-  if (!pack_out)
-    OG = 1;
-  int pack_in = packed_handoff(e, n->in[0], &(int64_t){0}) && attr_int(n, "group", 1) == G;
-  int64_t NW = OG * ((M / OG + 63) / 64); /* output word planes, in the reader's group layout */
-  if (pv < -1 || pv > 1 || M % G) {
-    node_error(e->d, g, n, "pad_value %lld or group %lld is not supported", (long long)pv, (long long)G);
-    return -1;
-  }
+  int bit = B.bit, relu = B.relu, has_a = B.has_a, has_q = B.has_q, pack_out = B.pack_out, pack_in = B.pack_in;
+  int64_t M = B.M, G = B.G, CG = B.CG, CW = B.CW, T = B.T, P = B.P, PH = B.PH, PW = B.PW, PQ = B.PQ;
+  int64_t pv = B.pv, OG = B.OG, NW = B.NW;
+  int ni = (int)(n - g->n);
+  const char *nm = e->o->name;
   const Node *thr = fused_threshold(e, n);
   sb_puts(b, "  /* fused block: ");
   put_comment_text(b, attr_string(n, "fused", "?"));
@@ -209,20 +279,17 @@ static int emit_block(Emit *e, const Node *n) {
     put_floats(b, "tlo", node_in(g, thr, 1)->data, v.C);
     put_floats(b, "thi", node_in(g, thr, 2)->data, v.C);
   }
-  /* + 8 words: the vector kernels read whole 64-byte blocks (masked) */
-  sb_printf(b, "  static uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld) + 8];\n", (long long)v.C, (long long)G,
-            (long long)v.H, (long long)v.W);
-  sb_printf(b, "  static uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld) + 8];\n", (long long)CG,
-            (long long)v.KH, (long long)v.KW, (long long)v.OH, (long long)v.OW);
-  sb_printf(b, "  static int32_t acc[%lld];\n", (long long)(M * P + 16));
-  if (bit)
-    sb_printf(b, "  static uint64_t bits[%lld];\n", (long long)(NW * P + 8));
-  if (bit && pool.on)
-    sb_printf(b, "  static uint64_t pooled[%lld];\n", (long long)(NW * PQ + 8));
-  if (has_a)
-    sb_printf(b, "  static double k[%lld];\n", (long long)P);
-  if (!bit && pool.on)
-    sb_printf(b, "  static float val[%lld];\n", (long long)P);
+  /* work buffers: this block's struct in NAME_work (block_work) */
+  sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp, *scratch = %s_work.l%d.scratch;\n", nm, ni, nm, ni);
+  sb_printf(b, "  int32_t *acc = %s_work.l%d.acc;\n", nm, ni);
+  if (B.bits)
+    sb_printf(b, "  uint64_t *bits = %s_work.l%d.bits;\n", nm, ni);
+  if (B.pooled)
+    sb_printf(b, "  uint64_t *pooled = %s_work.l%d.pooled;\n", nm, ni);
+  if (B.k)
+    sb_printf(b, "  double *k = %s_work.l%d.k, *rs = %s_work.l%d.rs;\n", nm, ni, nm, ni);
+  if (B.val)
+    sb_printf(b, "  float *val = %s_work.l%d.val;\n", nm, ni);
   sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v.N);
   if (pack_in)
     sb_printf(b, "    memcpy(xp, (const unsigned char *)x0 + n * %lld, %lld); /* packed by the previous block */\n",
@@ -261,20 +328,8 @@ static int emit_block(Emit *e, const Node *n) {
     sb_puts(b, "  }\n");
     return 0;
   }
-  if (has_a) {
-    sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator */\n");
-    sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n",
-              (long long)v.OH, (long long)v.OW);
-    sb_printf(b, "        double ks = 0;\n        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v.KH);
-    coord(b, "ih", "oh", "kh", v.SH, v.DH, v.PT);
-    sb_printf(b, "\n          for (int kw = 0; kw < %lld; kw++) {\n            ", (long long)v.KW);
-    coord(b, "iw", "ow", "kw", v.SW, v.DW, v.PL);
-    sb_printf(b, "\n            if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
-    sb_printf(b, "              ks += (double)x4[n * %lld + ih * %lld + iw];\n", (long long)(v.H * v.W),
-              (long long)v.W);
-    sb_puts(b, "          }\n        }\n");
-    sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", (long long)v.OW, (long long)T);
-  }
+  if (has_a)
+    emit_box_k(b, &v, "x4");
   sb_printf(b, "    for (int m = 0; m < %lld; m++) {\n", (long long)M);
   sb_printf(b, "      for (int p = 0; p < %lld; p++) {\n", (long long)P);
   sb_printf(b, "        double t = (double)sc[m] * (double)acc[m * %lld + p];\n", (long long)P);

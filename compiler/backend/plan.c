@@ -12,8 +12,16 @@
  * Buffers are placed in producer order at the lowest 64-byte aligned offset
  * that does not overlap a placed buffer with an intersecting lifetime
  * (greedy first-fit; deterministic).
+ *
+ * Everything here is O(n log n) in the number of nodes and tensors, so that no
+ * model makes the compiler crawl: last uses come from one pass over the
+ * nodes, and since buffers are placed in producer order, the placed buffers
+ * whose lifetime intersects the new one's are exactly those still live at its
+ * producer. Those are kept in a treap ordered by offset, each entry with the
+ * gap below it, so the lowest gap that fits is found in O(log n).
  */
 #include <limits.h>
+#include <stdint.h>
 
 #include "emit.h"
 
@@ -79,6 +87,116 @@ static int is_folded(const Graph *g, const Node *n) {
 
 static int64_t round_up(int64_t x) { return (x + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
 
+/* ---- live arena buffers: a treap ordered by offset ----
+ *
+ * The buffers in it are pairwise live at the same time, so their intervals
+ * [off, end) are disjoint. gap is off minus the end of the previous buffer
+ * (off itself for the lowest one), maxgap the largest gap in the subtree.
+ * Entries are indexed by tensor; priorities are a fixed hash of the index,
+ * so the tree (and the time taken) is deterministic; the offsets found do
+ * not depend on the tree's shape at all. */
+typedef struct Live {
+  int64_t off, end;    /* the buffer's floats [off, end) */
+  int64_t gap, maxgap; /* free floats below it; largest gap in its subtree */
+  int l, r;            /* children, -1 for none */
+  uint32_t prio;       /* heap order: a parent's prio >= its children's */
+} Live;
+
+static void pull(Live *s, int x) {
+  int64_t m = s[x].gap;
+  if (s[x].l >= 0 && s[s[x].l].maxgap > m)
+    m = s[s[x].l].maxgap;
+  if (s[x].r >= 0 && s[s[x].r].maxgap > m)
+    m = s[s[x].r].maxgap;
+  s[x].maxgap = m;
+}
+
+/* Splits treap x into offsets < key (*a) and >= key (*b). */
+static void split(Live *s, int x, int64_t key, int *a, int *b) {
+  if (x < 0) {
+    *a = *b = -1;
+  } else if (s[x].off < key) {
+    split(s, s[x].r, key, &s[x].r, b);
+    pull(s, x);
+    *a = x;
+  } else {
+    split(s, s[x].l, key, a, &s[x].l);
+    pull(s, x);
+    *b = x;
+  }
+}
+
+/* Joins treaps a and b, every offset of a below every offset of b. */
+static int merge(Live *s, int a, int b) {
+  if (a < 0 || b < 0)
+    return a < 0 ? b : a;
+  if (s[a].prio >= s[b].prio) {
+    s[a].r = merge(s, s[a].r, b);
+    pull(s, a);
+    return a;
+  }
+  s[b].l = merge(s, a, s[b].l);
+  pull(s, b);
+  return b;
+}
+
+/* End of the highest buffer of treap x, 0 if empty. */
+static int64_t top_end(const Live *s, int x) {
+  if (x < 0)
+    return 0;
+  while (s[x].r >= 0)
+    x = s[x].r;
+  return s[x].end;
+}
+
+/* Sets the gap of the lowest buffer of x to its offset minus below. */
+static void set_first_gap(Live *s, int x, int64_t below) {
+  if (x < 0)
+    return;
+  if (s[x].l >= 0)
+    set_first_gap(s, s[x].l, below);
+  else
+    s[x].gap = s[x].off - below;
+  pull(s, x);
+}
+
+/* The lowest offset where size floats overlap no buffer of x: the bottom of
+ * the lowest gap of at least size, else the top of the highest buffer. */
+static int64_t first_fit(const Live *s, int x, int64_t size) {
+  if (x < 0 || s[x].maxgap < size)
+    return top_end(s, x);
+  for (;;) {
+    int l = s[x].l;
+    if (l >= 0 && s[l].maxgap >= size)
+      x = l;
+    else if (s[x].gap >= size)
+      return s[x].off - s[x].gap;
+    else
+      x = s[x].r;
+  }
+}
+
+/* Adds buffer t at [off, end) to the treap *root. */
+static void live_insert(Live *s, int *root, int t, int64_t off, int64_t end) {
+  int a, b;
+  split(s, *root, off, &a, &b);
+  s[t].off = off, s[t].end = end, s[t].l = s[t].r = -1;
+  s[t].prio = (uint32_t)t * 2654435761u ^ 0x9e3779b9u;
+  s[t].gap = off - top_end(s, a);
+  pull(s, t);
+  set_first_gap(s, b, end);
+  *root = merge(s, merge(s, a, t), b);
+}
+
+/* Removes buffer t from the treap *root. */
+static void live_remove(Live *s, int *root, int t) {
+  int a, b, m, c;
+  split(s, *root, s[t].off, &a, &b);
+  split(s, b, s[t].off + 1, &m, &c);
+  set_first_gap(s, c, top_end(s, a));
+  *root = merge(s, a, c);
+}
+
 /* Checks that tensor t can be an array of floats in generated code. */
 static int check_float_tensor(Emit *e, const Node *n, const Tensor *t, const char *what, int k) {
   if (t->rank < 0 || tensor_numel(t) < 0) {
@@ -136,6 +254,34 @@ int plan_storage(Emit *e) {
     for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
       if (g->n[i].in[j] >= 0)
         consumed[g->n[i].in[j]] = 1;
+  /* Producers and readers of every tensor (live nodes), for the fusion plans. */
+  e->producer = arena_array(a, (size_t)nt + 1, sizeof(int));
+  e->rd_first = arena_array(a, (size_t)nt + 2, sizeof(int));
+  int nrd = 0;
+  for (int t = 0; t < nt; t++)
+    e->producer[t] = -1;
+  for (int i = 0; i < nn; i++) {
+    Node *n = &g->n[i];
+    for (int j = 0; !n->dead && j < n->nout; j++)
+      if (n->out[j] >= 0)
+        e->producer[n->out[j]] = i;
+    for (int j = 0; !n->dead && j < n->nin; j++)
+      if (n->in[j] >= 0)
+        e->rd_first[n->in[j] + 1]++, nrd++;
+  }
+  for (int t = 0; t < nt; t++)
+    e->rd_first[t + 1] += e->rd_first[t];
+  e->rd_node = arena_array(a, (size_t)nrd + 1, sizeof(int));
+  e->rd_slot = arena_array(a, (size_t)nrd + 1, sizeof(int));
+  int *fill = arena_array(a, (size_t)nt + 1, sizeof(int));
+  for (int i = 0; i < nn; i++)
+    for (int j = 0; !g->n[i].dead && j < g->n[i].nin; j++) {
+      int t = g->n[i].in[j];
+      if (t < 0)
+        continue;
+      int k = e->rd_first[t] + fill[t]++;
+      e->rd_node[k] = i, e->rd_slot[k] = j;
+    }
   bin_plan(e);
   block_plan(e);
   for (int i = 0; i < nn; i++) {
@@ -186,6 +332,11 @@ int plan_storage(Emit *e) {
     e->store[g->inputs[k]] = ST_INPUT;
     e->slot[g->inputs[k]] = k;
   }
+  int *out_slot = arena_array(a, (size_t)nt + 1, sizeof(int)); /* first graph output k of tensor t */
+  for (int t = 0; t < nt; t++)
+    out_slot[t] = -1;
+  for (int k = g->noutputs - 1; k >= 0; k--)
+    out_slot[g->outputs[k]] = k;
   for (int i = 0; i < nn; i++) {
     Node *n = &g->n[i];
     if (!e->emit[i])
@@ -201,13 +352,9 @@ int plan_storage(Emit *e) {
       if (!op_writes_output(e, n, j))
         continue;
       y = n->out[j];
-      e->store[y] = ST_ARENA;
-      for (int k = 0; k < g->noutputs; k++)
-        if (g->outputs[k] == y) {
-          e->store[y] = ST_OUTPUT;
-          e->slot[y] = k;
-          break;
-        }
+      e->store[y] = out_slot[y] >= 0 ? ST_OUTPUT : ST_ARENA;
+      if (out_slot[y] >= 0)
+        e->slot[y] = out_slot[y];
     }
   }
 
@@ -242,43 +389,36 @@ int plan_storage(Emit *e) {
     }
   }
 
-  /* Greedy first-fit in producer order. */
-  int *placed = arena_array(a, (size_t)nt + 1, sizeof(int));
-  int nplaced = 0;
+  /* Greedy first-fit in producer order. A placed buffer conflicts with the
+   * new one iff it is still live at the new one's producer: retire buffers
+   * in order of their last use as the producer position passes it. */
+  int *by_end = arena_array(a, (size_t)nt + 1, sizeof(int));
+  int *cnt = arena_array(a, (size_t)nn + 3, sizeof(int));
+  int nbuf = 0;
+  for (int t = 0; t < nt; t++)
+    if (start[t] >= 0)
+      cnt[end[t] + 1]++, nbuf++;
+  for (int i = 0; i <= nn; i++)
+    cnt[i + 1] += cnt[i];
+  for (int t = 0; t < nt; t++)
+    if (start[t] >= 0)
+      by_end[cnt[end[t]]++] = t;
+  Live *live = arena_array(a, (size_t)nt + 1, sizeof(Live));
+  int root = -1, retired = 0;
   e->arena_floats = 0;
   for (int i = 0; i < nn; i++) {
+    while (retired < nbuf && end[by_end[retired]] < i)
+      live_remove(live, &root, by_end[retired++]);
     for (int j = 0; e->emit[i] && j < g->n[i].nout; j++) {
       int t = g->n[i].out[j];
       if (!op_writes_output(e, &g->n[i], j) || e->store[t] != ST_ARENA)
         continue;
       int64_t size = round_up(tensor_numel(&g->t[t]) ? tensor_numel(&g->t[t]) : 1);
-      int64_t best = -1;
-      for (int c = -1; c < nplaced; c++) {
-        int64_t cand = 0;
-        if (c >= 0) {
-          int p = placed[c];
-          if (start[p] > end[t] || end[p] < start[t])
-            continue;
-          cand = e->off[p] + round_up(tensor_numel(&g->t[p]) ? tensor_numel(&g->t[p]) : 1);
-        }
-        if (best >= 0 && cand >= best)
-          continue;
-        int fits = 1;
-        for (int q = 0; q < nplaced && fits; q++) {
-          int p = placed[q];
-          int64_t psize = round_up(tensor_numel(&g->t[p]) ? tensor_numel(&g->t[p]) : 1);
-          if (start[p] > end[t] || end[p] < start[t])
-            continue;
-          if (cand < e->off[p] + psize && e->off[p] < cand + size)
-            fits = 0;
-        }
-        if (fits)
-          best = cand;
-      }
-      e->off[t] = best;
-      placed[nplaced++] = t;
-      if (best + size > e->arena_floats)
-        e->arena_floats = best + size;
+      int64_t off = first_fit(live, root, size);
+      e->off[t] = off;
+      live_insert(live, &root, t, off, off + size);
+      if (off + size > e->arena_floats)
+        e->arena_floats = off + size;
     }
   }
   return 0;
