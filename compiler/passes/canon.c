@@ -36,6 +36,28 @@ static int is_constant(const Graph *g, int t) { return t >= 0 && g->t[t].data &&
 /* Whether tensor index t is one of the graph outputs. */
 static int is_graph_output(const Graph *g, int t) { return t >= 0 && g->t[t].is_output; }
 
+/* The pass's state: forwarding of removed tensors, and the names in use. */
+typedef struct Canon {
+  Graph *g;
+  int *fwd;      /* fwd[t] >= 0: uses of t now read fwd[t] (nodes are
+                    visited in topological order, so later readers resolve
+                    their inputs through fwd when their turn comes) */
+  StrMap names;  /* every tensor name, for fresh_name() */
+} Canon;
+
+/* t with its forwarding applied (path-compressed). */
+static int resolve(Canon *c, int t) {
+  int r = t;
+  while (r >= 0 && c->fwd[r] >= 0)
+    r = c->fwd[r];
+  while (t >= 0 && c->fwd[t] >= 0) {
+    int next = c->fwd[t];
+    c->fwd[t] = r;
+    t = next;
+  }
+  return r;
+}
+
 /* Replaces every use of tensor from by tensor to in the live nodes. */
 static void replace_uses(Graph *g, int from, int to) {
   for (int i = 0; i < g->nn; i++)
@@ -47,32 +69,33 @@ static void replace_uses(Graph *g, int from, int to) {
 
 /* The live node producing tensor t and its output slot (*slot), or -1. */
 static int producer_of(const Graph *g, int t, int *slot) {
-  if (t < 0)
+  if (t < 0 || g->t[t].producer < 0 || g->n[g->t[t].producer].dead)
     return -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nout; j++)
-        if (g->n[i].out[j] == t) {
-          *slot = j;
-          return i;
-        }
+  const Node *n = &g->n[g->t[t].producer];
+  for (int j = 0; j < n->nout; j++)
+    if (n->out[j] == t) {
+      *slot = j;
+      return g->t[t].producer;
+    }
   return -1;
 }
 
 /* base, or base.1, base.2...: a tensor name not used yet, in the arena. */
-static const char *fresh_name(Graph *g, const char *base) {
+static const char *fresh_name(Canon *c, const char *base) {
   const char *s = base;
-  for (int k = 1; graph_find_tensor(g, s) >= 0; k++)
-    s = arena_printf(g->arena, "%s.%d", base, k);
+  for (int k = 1; strmap_get(&c->names, s) >= 0; k++)
+    s = arena_printf(c->g->arena, "%s.%d", base, k);
   return s;
 }
 
 /* A new constant tensor named after base+suffix, declared at loc, with the
  * given dtype, shape and data (which it keeps). Returns its index. */
-static int new_const(Graph *g, const char *base, const char *suffix, const char *loc, DType dt, int rank,
+static int new_const(Canon *c, const char *base, const char *suffix, const char *loc, DType dt, int rank,
                      const int64_t *dims, void *data) {
-  const char *name = fresh_name(g, arena_printf(g->arena, "%s%s", base, suffix));
+  Graph *g = c->g;
+  const char *name = fresh_name(c, arena_printf(g->arena, "%s%s", base, suffix));
   int ti = graph_add_tensor(g, name, loc);
+  strmap_put(&c->names, g->t[ti].name, ti);
   Tensor *t = &g->t[ti];
   t->dtype = dt;
   tensor_set_shape(t, rank, dims);
@@ -82,14 +105,15 @@ static int new_const(Graph *g, const char *base, const char *suffix, const char 
 
 /* Removes node ni, whose output 0 carries its input 0 unchanged (same dtype
  * and shape). Returns 1 when removed, 0 when it has to stay (see the header). */
-static int bypass(Graph *g, int ni) {
+static int bypass(Canon *c, int ni) {
+  Graph *g = c->g;
   Node *n = &g->n[ni];
   int x = n->in[0], y = n->out[0];
   if (x < 0 || y < 0)
     return 0;
   if (!is_graph_output(g, y)) {
     n->dead = 1;
-    replace_uses(g, y, x);
+    c->fwd[y] = x; /* later readers of y resolve to x */
     return 1;
   }
   int slot, p = producer_of(g, x, &slot);
@@ -98,7 +122,8 @@ static int bypass(Graph *g, int ni) {
   /* Rename: p writes the graph output y; the other users of x read y. */
   n->dead = 1;
   g->n[p].out[slot] = y;
-  replace_uses(g, x, y);
+  replace_uses(g, x, y); /* readers already visited (one scan per graph output) */
+  c->fwd[x] = y;         /* readers still to come */
   g->t[y].producer = p;
   g->t[x].producer = -1;
   return 1;
@@ -121,7 +146,8 @@ static int is_reshape(const Node *n) { return !n->dead && (n->op == OP_Reshape |
  * (Literal dims, because 0 and -1 in a shape refer to the input, which
  * changes.) Output dims of 0 are left alone: 0 means "copy" without allowzero.
  * Returns 1 when rewritten. */
-static int collapse_reshape(Graph *g, int ni) {
+static int collapse_reshape(Canon *c, int ni) {
+  Graph *g = c->g;
   int slot, p = producer_of(g, g->n[ni].in[0], &slot);
   if (p < 0 || !is_reshape(&g->n[p]) || g->n[p].in[0] < 0)
     return 0;
@@ -136,7 +162,7 @@ static int collapse_reshape(Graph *g, int ni) {
   memcpy(lit, dims, (size_t)rank * sizeof *lit);
   const char *base = g->t[g->n[ni].out[0]].name;
   int src = g->n[p].in[0];
-  int st = new_const(g, base, ".shape", g->n[ni].loc, DT_I64, 1, &one, lit);
+  int st = new_const(c, base, ".shape", g->n[ni].loc, DT_I64, 1, &one, lit);
   Node *n = &g->n[ni];
   if (n->nin < 2)
     n->in = arena_array(g->arena, 2, sizeof(int));
@@ -159,7 +185,8 @@ static int exact_reciprocal(float f) {
 
 /* Sub(x, c) -> Add(x, -c) and Div(x, c) -> Mul(x, 1/c) (c exact powers of
  * two) for a float constant c. Returns 1 when node ni was rewritten. */
-static int arith_by_const(Graph *g, int ni) {
+static int arith_by_const(Canon *cx, int ni) {
+  Graph *g = cx->g;
   Node *n = &g->n[ni];
   int x = n->in[0], c = n->in[1];
   if (x < 0 || !is_constant(g, c) || is_constant(g, x) || g->t[c].dtype != DT_F32 || g->t[x].dtype == DT_I64)
@@ -180,7 +207,7 @@ static int arith_by_const(Graph *g, int ni) {
   memcpy(dims, ct->dims, sizeof dims);
   int rank = ct->rank;
   Op op = n->op == OP_Sub ? OP_Add : OP_Mul;
-  int nc = new_const(g, ct->name, op == OP_Add ? ".neg" : ".recip", n->loc, DT_F32, rank, dims, w);
+  int nc = new_const(cx, ct->name, op == OP_Add ? ".neg" : ".recip", n->loc, DT_F32, rank, dims, w);
   n = &g->n[ni];
   n->op = op;
   n->in[1] = nc;
@@ -202,24 +229,32 @@ static int all_inputs_const(const Graph *g, const Node *n) {
 
 int pass_canonicalize(Graph *g, Diag *d) {
   int nn = g->nn, changed = 0;
+  Canon c = {g, arena_array(g->arena, (size_t)g->nt + 1, sizeof(int)), {0}};
+  for (int t = 0; t < g->nt; t++)
+    c.fwd[t] = -1;
+  strmap_init(&c.names, g->arena);
+  for (int t = 0; t < g->nt; t++)
+    strmap_put(&c.names, g->t[t].name, t);
   for (int i = 0; i < nn; i++) {
     Node *n = &g->n[i];
     if (n->dead)
       continue;
+    for (int j = 0; j < n->nin; j++)
+      n->in[j] = resolve(&c, n->in[j]);
     switch (n->op) {
     case OP_Identity:
     case OP_Dropout: /* shapes accepted it: inference mode, mask unused */
-      changed |= bypass(g, i);
+      changed |= bypass(&c, i);
       break;
     case OP_Reshape:
     case OP_Flatten:
-      changed |= collapse_reshape(g, i);
+      changed |= collapse_reshape(&c, i);
       if (n->in[0] >= 0 && same_shape(&g->t[n->in[0]], &g->t[n->out[0]]))
-        changed |= bypass(g, i);
+        changed |= bypass(&c, i);
       break;
     case OP_Sub:
     case OP_Div:
-      changed |= arith_by_const(g, i);
+      changed |= arith_by_const(&c, i);
       break;
     default:
       break;
