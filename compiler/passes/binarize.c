@@ -632,8 +632,17 @@ const char *binary_layer_kind(Graph *g, const Node *n) {
     return "xnor";
   if (n->op != OP_BinConv && n->op != OP_BinGemm)
     return "float";
+  /* xnor when X is +-1: the Y of a BinActiv or BinThreshold, or the bit output
+   * of a fused block (maybe through passthrough ops). */
   int src = binary_source(g, n->in[0]);
-  return src >= 0 && g->n[src].op == OP_BinActiv ? "xnor" : "bwn";
+  if (src < 0)
+    return "bwn";
+  const Node *s = &g->n[src];
+  if (s->op == OP_BinActiv || s->op == OP_BinThreshold)
+    return "xnor";
+  if (s->op == OP_XnorBlock && !strcmp(attr_string(s, "output", "float"), "bit"))
+    return "xnor";
+  return "bwn";
 }
 
 const char *binarize_reason(Graph *g, const Node *n) {

@@ -493,7 +493,8 @@ static int file_exists(const char *p) {
 static int bin_cases(char names[][64], int max) {
   static const char *all[] = {"bin_binactive", "bin_block", "bin_block_k", "bin_bwn_conv", "bin_bwn_conv_unfolded",
                               "bin_conv_folded", "bin_conv_k_avgpool", "bin_conv_k_box", "bin_conv_unfolded",
-                              "bin_fc_gemm", "bin_fc_matmul", "bin_fc_unfolded", "bin_xnornet", "bin_xnornet_unfolded"};
+                              "bin_fc_gemm", "bin_fc_matmul", "bin_fc_unfolded", "bin_xnornet", "bin_xnornet_unfolded",
+                              "bin_resnet_block", "bin_cbap"};
   int n = 0;
   for (size_t i = 0; i < sizeof all / sizeof *all && n < max; i++) {
     char p[1200];
@@ -558,6 +559,29 @@ START_TEST(models_bin) {
     graph_free(g);
   }
   ck_assert_int_ge(fused, 8);
+}
+END_TEST
+
+/* A binary conv that reads a fused binary output (BinThreshold, or a block
+ * with bit output) stays an xnor layer: its input is +-1. */
+START_TEST(xnor_after_fused_inputs) {
+  static const char *const names[] = {"bin_resnet_block", "bin_cbap"};
+  for (int c = 0; c < 2; c++) {
+    char path[2400];
+    snprintf(path, sizeof path, "%s/%s/model.json", XN_MODELS_DIR, names[c]);
+    Graph *g = lower(path, 1);
+    int convs = 0;
+    for (int i = 0; i < g->nn; i++) {
+      const Node *n = &g->n[i];
+      if (n->dead || (n->op != OP_BinConv && n->op != OP_XnorBlock))
+        continue;
+      convs++;
+      ck_assert_msg(!strcmp(binary_layer_kind(g, n), "xnor"), "%s: '%s' is %s", names[c], n->name,
+                    binary_layer_kind(g, n));
+    }
+    ck_assert_int_eq(convs, 2);
+    graph_free(g);
+  }
 }
 END_TEST
 
@@ -892,6 +916,7 @@ int main(void) {
   TCase *tm = tcase_create("models");
   tcase_set_timeout(tm, 300);
   tcase_add_test(tm, models_bin);
+  tcase_add_test(tm, xnor_after_fused_inputs);
   tcase_add_test(tm, report_absorbed);
   tcase_add_test(tm, text_round_trip);
   tcase_add_test(tm, bad_fused_ops);

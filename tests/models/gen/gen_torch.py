@@ -252,14 +252,77 @@ class BinFC(nn.Module):
         return self.fc(self.bn(x) if self.bn is not None else x)
 
 
-def bin_case(name, make_model, make_inputs, opset=13, fold=True, readme=""):
+class ResBlock(nn.Module):
+    """ResNet-style binary block (Bi-Real style shortcut): x + BinConv(sign(BN(x)))."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(c)
+        self.conv = BinConv2d(c, c, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return self.conv(self.bn(x)) + x
+
+
+class BinResNet(nn.Module):
+    """Float stem (conv + BN folded + ReLU), two residual binary blocks, float head."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(16, 32, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.r1 = ResBlock(32)
+        self.r2 = ResBlock(32)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))                     # 8x8
+        x = self.r2(self.r1(x))                                  # Add, Add
+        x = F.adaptive_avg_pool2d(F.relu(x), 1)                  # GlobalAveragePool
+        return self.fc(torch.flatten(x, 1))
+
+
+class CBAPNet(nn.Module):
+    """Table 3b's C-B-A-P order: BinConv -> BN -> sign -> MaxPool, twice; float stem and head.
+    The first binary conv signs the stem's output itself; the second reads the pooled signs."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(16, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)                                    # folded into conv1 by export
+        self.c2 = BinConv2d(16, 32, 3, padding=1, bias=False)            # sign(x) inside: XNOR
+        self.bn2 = nn.BatchNorm2d(32)
+        self.c3 = BinConv2d(32, 32, 3, padding=1, bias=False, binact=False)  # input already +-1
+        self.bn3 = nn.BatchNorm2d(32)
+        self.fc = nn.Linear(32 * 2 * 2, 10)
+
+    def forward(self, x):
+        x = self.bn1(self.conv1(x))                                       # 8x8
+        x = F.max_pool2d(bin_active(self.bn2(self.c2(x))), 2)             # 4x4
+        x = F.max_pool2d(bin_active(self.bn3(self.c3(x))), 2)             # 2x2
+        return self.fc(torch.flatten(x, 1))
+
+
+def negate_gamma(*names):
+    """Negate gamma on the even channels of the named BatchNorms (after randomize_bn)."""
+    def f(model):
+        with torch.no_grad():
+            for n in names:
+                getattr(model, n).weight[::2] *= -1
+    return f
+
+
+def bin_case(name, make_model, make_inputs, opset=13, fold=True, readme="", adjust=None):
     """Build with a seed; retry the next seed until every Sign input is >= SIGN_MARGIN away
-    from zero (no exact zero, no near-tie that float rounding could flip)."""
+    from zero (no exact zero, no near-tie that float rounding could flip).  adjust(model)
+    runs after randomize_bn (must not draw random numbers)."""
     for seed in range(100):
         g = torch.Generator().manual_seed(seed)
         torch.manual_seed(seed)
         model = make_model()
         randomize_bn(model, g)
+        if adjust is not None:
+            adjust(model)
         model.eval()
         if fold:
             freeze(model)
@@ -305,6 +368,14 @@ def gen_bin():
              readme="Small XNOR-Net: float conv+BN+ReLU+pool, binary block with K, binary block, BN1d, float FC.")
     bin_case("bin_xnornet_unfolded", XnorNet, img(3, 16), fold=False,
              readme="Small XNOR-Net exported without constant folding.")
+    bin_case("bin_resnet_block", BinResNet, img(16, 8),
+             readme="Residual binary blocks: float conv+BN+ReLU stem, twice x + BinConv3x3(sign(BN(x))) "
+                    "(weight sign(W) mean|W|), ReLU, GlobalAveragePool, float FC.")
+    bin_case("bin_cbap", CBAPNet, img(16, 8), fold=False, adjust=negate_gamma("bn2", "bn3"),
+             readme="C-B-A-P order (Table 3b) twice: float conv+BN stem, sign -> BinConv -> BN -> sign -> "
+                    "MaxPool -> BinConv (reads the pooled signs) -> BN -> sign -> MaxPool, float FC. "
+                    "Both BNs after the binary convs have gamma < 0 on the even channels. Exported without "
+                    "constant folding so that torch does not fold those BNs into the binary convs' weights.")
 
 
 def main():
