@@ -1023,6 +1023,22 @@ static void emit_alpha(StrBuf *b, int depth, int64_t fs) {
   sb_printf(b, "alpha = (float)(sa / %lld.0);\n", (long long)fs);
 }
 
+/* "int ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL;": the input
+ * coordinates of tap (kh, kw) of output (oh, ow). */
+static void put_taps(StrBuf *b, const Win *v) {
+  sb_puts(b, "int ih = ");
+  put_mul(b, "oh", v->SH);
+  sb_puts(b, " + ");
+  put_mul(b, "kh", v->DH);
+  put_plus(b, -v->PT);
+  sb_puts(b, ", iw = ");
+  put_mul(b, "ow", v->SW);
+  sb_puts(b, " + ");
+  put_mul(b, "kw", v->DW);
+  put_plus(b, -v->PL);
+  sb_puts(b, ";\n");
+}
+
 /* BinConv: y = alpha_m * sum_{c,kh,kw} xp * sign(w) * K + B, xp = pad_value
  * outside the input, K = box mean of A over the window (A = 0 outside). */
 static int emit_binconv(Emit *e, const Node *n) {
@@ -1050,17 +1066,7 @@ static int emit_binconv(Emit *e, const Node *n) {
   loop(b, 6, "kh", v.KH);
   loop_open(b, 7, "kw", v.KW);
   ind(b, 8);
-  sb_puts(b, "int ih = ");
-  put_mul(b, "oh", v.SH);
-  sb_puts(b, " + ");
-  put_mul(b, "kh", v.DH);
-  put_plus(b, -v.PT);
-  sb_puts(b, ", iw = ");
-  put_mul(b, "ow", v.SW);
-  sb_puts(b, " + ");
-  put_mul(b, "kw", v.DW);
-  put_plus(b, -v.PL);
-  sb_puts(b, ";\n");
+  put_taps(b, &v);
   ind(b, 8);
   sb_printf(b, "double xv = ih < 0 || ih >= %lld || iw < 0 || iw >= %lld ? %lld.0 : (double)x0[((n * %lld + ",
             (long long)v.H, (long long)v.W, (long long)pv, (long long)v.C);
@@ -1082,17 +1088,7 @@ static int emit_binconv(Emit *e, const Node *n) {
     loop(b, 6, "kh", v.KH);
     loop_open(b, 7, "kw", v.KW);
     ind(b, 8);
-    sb_puts(b, "int ih = ");
-    put_mul(b, "oh", v.SH);
-    sb_puts(b, " + ");
-    put_mul(b, "kh", v.DH);
-    put_plus(b, -v.PT);
-    sb_puts(b, ", iw = ");
-    put_mul(b, "ow", v.SW);
-    sb_puts(b, " + ");
-    put_mul(b, "kw", v.DW);
-    put_plus(b, -v.PL);
-    sb_puts(b, ";\n");
+    put_taps(b, &v);
     ind(b, 8);
     sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
     ind(b, 9);

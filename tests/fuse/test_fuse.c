@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "driver/npy.h"
 #include "pass_test.h"
 #include "xnorcc_rt.h"
@@ -480,15 +481,6 @@ START_TEST(stack_without_float) {
 }
 END_TEST
 
-/* ---- models ---- */
-
-static int file_exists(const char *p) {
-  FILE *f = fopen(p, "rb");
-  if (f)
-    fclose(f);
-  return f != NULL;
-}
-
 /* The bin_* cases of tests/models. */
 static int bin_cases(char names[][64], int max) {
   static const char *all[] = {"bin_binactive", "bin_block", "bin_block_k", "bin_bwn_conv", "bin_bwn_conv_unfolded",
@@ -499,7 +491,7 @@ static int bin_cases(char names[][64], int max) {
   for (size_t i = 0; i < sizeof all / sizeof *all && n < max; i++) {
     char p[1200];
     snprintf(p, sizeof p, "%s/%s/model.json", XN_MODELS_DIR, all[i]);
-    if (file_exists(p))
+    if (case_file_exists(p))
       snprintf(names[n++], 64, "%s", all[i]);
   }
   return n;

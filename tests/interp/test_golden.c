@@ -9,8 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "cases.h"
 #include "driver/npy.h"
 #include "driver/pipeline.h"
 
@@ -18,40 +18,13 @@
 #error "XN_MODELS_DIR must name tests/models"
 #endif
 
-static int file_exists(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0;
-}
-
-/* --dim NAME=VALUE bindings from the case's README (at most 8). */
-static int readme_dims(const char *dir, DimBinding *b, char names[8][64]) {
-  char path[1024], text[4096];
-  snprintf(path, sizeof path, "%s/README", dir);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return 0;
-  size_t n = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[n] = 0;
-  int k = 0;
-  for (char *p = strstr(text, "--dim "); p && k < 8; p = strstr(p + 1, "--dim ")) {
-    long long v;
-    if (sscanf(p + 6, "%63[A-Za-z0-9_]=%lld", names[k], &v) == 2) {
-      b[k].name = names[k];
-      b[k].value = v;
-      k++;
-    }
-  }
-  return k;
-}
-
 /* Runs one case; returns 0 if it passes, else prints why and returns 1. */
 static int run_case(const char *dir, const char *name) {
   char path[1024];
   snprintf(path, sizeof path, "%s/model.json", dir);
   DimBinding dims[8];
   char names[8][64];
-  LoadOptions lo = {dims, readme_dims(dir, dims, names)};
+  LoadOptions lo = {dims, case_dims(dir, dims, names)};
   Diag d;
   diag_init(&d, path);
   Graph *g = graph_new(path);
@@ -77,7 +50,7 @@ static int run_case(const char *dir, const char *name) {
   if (interp_run(g, &d, in, out))
     goto done;
   snprintf(path, sizeof path, "%s/output_%d.npy", dir, g->noutputs);
-  if (file_exists(path)) {
+  if (case_file_exists(path)) {
     diag_error(&d, "the model has %d outputs but %s exists", g->noutputs, path);
     goto done;
   }
@@ -129,7 +102,7 @@ START_TEST(golden_models) {
   while ((e = readdir(dir)) && ncases < 1024) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s/model.json", XN_MODELS_DIR, e->d_name);
-    if (e->d_name[0] != '.' && file_exists(path))
+    if (e->d_name[0] != '.' && case_file_exists(path))
       cases[ncases++] = strdup(e->d_name);
   }
   closedir(dir);

@@ -8,9 +8,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cases.h"
 #include "driver/npy.h"
 #include "pass_test.h"
 
@@ -185,35 +185,6 @@ START_TEST(cli_unknown_pass) {
 }
 END_TEST
 
-/* ---- every model case ---- */
-
-static int file_exists(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0;
-}
-
-/* --dim NAME=VALUE bindings from the case's README (as tests/interp does). */
-static int readme_dims(const char *dir, DimBinding *b, char nm[8][64]) {
-  char path[1024], text[4096];
-  snprintf(path, sizeof path, "%s/README", dir);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return 0;
-  size_t n = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[n] = 0;
-  int k = 0;
-  for (char *p = strstr(text, "--dim "); p && k < 8; p = strstr(p + 1, "--dim ")) {
-    long long v;
-    if (sscanf(p + 6, "%63[A-Za-z0-9_]=%lld", nm[k], &v) == 2) {
-      b[k].name = nm[k];
-      b[k].value = v;
-      k++;
-    }
-  }
-  return k;
-}
-
 static char *cases[1024];
 static int ncases;
 
@@ -228,7 +199,7 @@ static void find_cases(void) {
   while ((e = readdir(dir)) && ncases < 1024) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s/model.json", XN_MODELS_DIR, e->d_name);
-    if (e->d_name[0] != '.' && file_exists(path))
+    if (e->d_name[0] != '.' && case_file_exists(path))
       cases[ncases++] = strdup(e->d_name);
   }
   closedir(dir);
@@ -246,7 +217,7 @@ START_TEST(models_each_pass) {
     snprintf(path, sizeof path, "%s/model.json", dir);
     DimBinding dims[8];
     char nm[8][64];
-    LoadOptions lo = {dims, readme_dims(dir, dims, nm)};
+    LoadOptions lo = {dims, case_dims(dir, dims, nm)};
     Diag d;
     diag_init(&d, path);
     Graph *g = graph_new(path);
@@ -274,7 +245,7 @@ START_TEST(models_pipeline) {
     snprintf(path, sizeof path, "%s/model.json", dir);
     DimBinding dims[8];
     char nm[8][64];
-    LoadOptions lo = {dims, readme_dims(dir, dims, nm)};
+    LoadOptions lo = {dims, case_dims(dir, dims, nm)};
     PassOptions po = {0};
     po.verify = 1;
     Diag d;
