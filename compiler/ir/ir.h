@@ -105,7 +105,8 @@ typedef struct Graph {
 /* An empty graph with its own arena, or NULL when out of memory. */
 Graph *graph_new(const char *file);
 void graph_free(Graph *g);
-/* Appends a tensor named name; returns its index. rank -1 = shape unknown. */
+/* Appends a tensor named name (not copied: it must live as long as the graph,
+ * e.g. in its arena); returns its index. rank -1 = shape unknown. */
 int graph_add_tensor(Graph *g, const char *name, const char *loc);
 /* Index of the tensor named name, or -1. (Linear scan; use a name map when bulk-loading.) */
 int graph_find_tensor(const Graph *g, const char *name);

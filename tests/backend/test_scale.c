@@ -11,7 +11,7 @@
 static int add_t(Graph *g, int i) {
   char name[32];
   snprintf(name, sizeof name, "t%d", i);
-  int t = graph_add_tensor(g, name, "test");
+  int t = graph_add_tensor(g, arena_strdup(g->arena, name), "test"); /* the graph keeps the pointer */
   g->t[t].dtype = DT_F32;
   tensor_set_shape(&g->t[t], 2, (int64_t[]){1, 16});
   return t;
