@@ -140,10 +140,10 @@ static int64_t layer_work_bytes(const BinLayer *L) {
 }
 
 /* Bytes of node i's struct in NAME_work: a packed binary layer's or an
- * XnorBlock's, 0 for other nodes. */
+ * XnorBlock's or XnorDense's, 0 for other nodes. */
 static int64_t node_work_bytes(Emit *e, int i) {
   BinLayer L;
-  if (e->emit[i] && e->g->n[i].op == OP_XnorBlock)
+  if (e->emit[i] && (e->g->n[i].op == OP_XnorBlock || e->g->n[i].op == OP_XnorDense))
     return block_work(e, i, NULL);
   if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
     return 0;
@@ -249,7 +249,7 @@ void emit_bin_data(Emit *e) {
     BinLayer L;
     if (!node_work_bytes(e, i))
       continue;
-    if (g->n[i].op == OP_XnorBlock) {
+    if (g->n[i].op == OP_XnorBlock || g->n[i].op == OP_XnorDense) {
       sb_puts(c, "  struct {\n");
       block_work(e, i, c);
       sb_printf(c, "  } l%d;\n", i);

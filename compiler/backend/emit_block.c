@@ -11,6 +11,8 @@
  *                        they are written out as +-1 floats
  *                 float: (float)((double)P[m] * S * K + Q[m]) as the
  *                        interpreter computes it, ReLU, max-pool of the values
+ *   XnorDense     xnrt_pack_row per row, S = xnrt_bgemm, xnrt_threshold_pack_i32,
+ *                 the bits written out as +-1 floats
  *
  * Weights are bit-packed at compile time; thresholds, scales and the pool's
  * any/all masks are literal arrays; work buffers (packed input, scratch,
@@ -197,10 +199,31 @@ static int block_geom(Emit *e, const Node *n, Diag *d, Block *B) {
   return 0;
 }
 
+/* XnorDense: rows R (every index of X but the last), features F, filters M. */
+static void dense_geom(Emit *e, const Node *n, int64_t *R, int64_t *F, int64_t *M) {
+  const Tensor *x = node_in(e->g, n, 0), *w = node_in(e->g, n, 1);
+  *F = w->dims[1], *M = w->dims[0], *R = *F ? tensor_numel(x) / *F : 0;
+}
+
+/* An XnorDense's struct in NAME_work: packed rows, threshold bits (uint64),
+ * then the int32 sums acc[m][r]; + 8 words / 16 int32 of padding, as the
+ * blocks' buffers. */
+static int64_t dense_work(Emit *e, const Node *n, StrBuf *decl) {
+  int64_t R, F, M;
+  dense_geom(e, n, &R, &F, &M);
+  int64_t xp = R * ((F + 63) / 64) + 8, bits = (M + 63) / 64 * R + 8, acc = M * R + 16;
+  if (decl)
+    sb_printf(decl, "    uint64_t xp[%lld];\n    uint64_t bits[%lld];\n    int32_t acc[%lld];\n", (long long)xp,
+              (long long)bits, (long long)acc);
+  return (8 * (xp + bits) + 4 * acc + 7) / 8 * 8;
+}
+
 int64_t block_work(Emit *e, int ni, StrBuf *decl) {
   const Node *n = &e->g->n[ni];
   Block B;
   Diag quiet;
+  if (e->emit[ni] && n->op == OP_XnorDense)
+    return dense_work(e, n, decl);
   if (!e->emit[ni] || n->op != OP_XnorBlock)
     return 0;
   diag_init(&quiet, e->g->file);
@@ -366,10 +389,47 @@ static int emit_block(Emit *e, const Node *n) {
   return 0;
 }
 
+/* XnorDense: per row xnrt_pack_row, xnrt_bgemm into acc[m][r] (the
+ * accumulator S, exact), xnrt_threshold_pack_i32 through lo/hi, then the
+ * bits written out as +-1 floats. */
+static int emit_dense(Emit *e, const Node *n) {
+  Graph *g = e->g;
+  StrBuf *b = e->c;
+  int64_t R, F, M;
+  dense_geom(e, n, &R, &F, &M);
+  int64_t FW = (F + 63) / 64;
+  int ni = (int)(n - g->n);
+  const char *nm = e->o->name;
+  sb_puts(b, "  /* fused dense layer: ");
+  put_comment_text(b, attr_string(n, "fused", "?"));
+  sb_puts(b, " (docs/fusion.md), bit output */\n");
+  const float *w = node_in(g, n, 1)->data;
+  uint64_t *u = arena_array(g->arena, (size_t)(M * FW) + 1, sizeof *u);
+  for (int64_t m = 0; m < M; m++) /* xnrt_pack_row's layout: row m, bit f = W[m][f] < 0 */
+    for (int64_t f = 0; f < F; f++)
+      if (w[m * F + f] < 0.0f)
+        u[m * FW + f / 64] |= (uint64_t)1 << (f % 64);
+  put_words(b, "wb", u, M * FW);
+  put_i64s(b, "lo", node_in(g, n, 2)->data, M);
+  put_i64s(b, "hi", node_in(g, n, 3)->data, M);
+  sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp, *bits = %s_work.l%d.bits;\n", nm, ni, nm, ni);
+  sb_printf(b, "  int32_t *acc = %s_work.l%d.acc;\n", nm, ni);
+  sb_printf(b, "  for (int r = 0; r < %lld; r++)\n    xnrt_pack_row(x0 + r * %lld, %lld, xp + r * %lld);\n",
+            (long long)R, (long long)F, (long long)F, (long long)FW);
+  sb_printf(b, "  xnrt_bgemm(xp, %lld, wb, %lld, %lld, %lld, %lld, acc, 1, %lld); /* acc[m][r] */\n", (long long)FW,
+            (long long)FW, (long long)R, (long long)M, (long long)F, (long long)R);
+  sb_printf(b, "  xnrt_threshold_pack_i32(acc, %lld, %lld, lo, hi, 1, bits);\n", (long long)M, (long long)R);
+  sb_printf(b, "  for (int r = 0; r < %lld; r++)\n    for (int m = 0; m < %lld; m++)\n", (long long)R, (long long)M);
+  sb_printf(b, "      y[r * %lld + m] = bits[(m / 64) * %lld + r] >> (m %% 64) & 1 ? -1.0f : 1.0f;\n", (long long)M,
+            (long long)R);
+  return 0;
+}
+
 int emit_fused_body(Emit *e, const Node *n) {
   switch (n->op) {
   case OP_BinThreshold: return emit_threshold(e, n);
   case OP_XnorBlock: return emit_block(e, n);
+  case OP_XnorDense: return emit_dense(e, n);
   default: xn_unreachable("emit_fused_body: not a fused op");
   }
 }

@@ -21,6 +21,7 @@ int op_supported(Op op) {
   case OP_ReduceMean: case OP_Pad: case OP_Concat: case OP_Softmax: case OP_Identity:
   case OP_Dropout: case OP_Constant: case OP_Squeeze: case OP_Unsqueeze:
   case OP_BinActiv: case OP_BinConv: case OP_BinGemm: case OP_BinThreshold: case OP_XnorBlock:
+  case OP_XnorDense:
     return 1;
   default:
     return 0;
@@ -1179,7 +1180,8 @@ int emit_node_fn(Emit *e, int ni) {
   case OP_BinConv: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_binconv(e, n); break;
   case OP_BinGemm: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_bingemm(e, n); break;
   case OP_BinThreshold:
-  case OP_XnorBlock: rc = emit_fused_body(e, n); break;
+  case OP_XnorBlock:
+  case OP_XnorDense: rc = emit_fused_body(e, n); break;
   default: rc = emit_unary(e, n); break;
   }
   if (rc) {

@@ -150,7 +150,8 @@ int interp_binary_node(Graph *g, const Node *n, Diag *d, void *const *in, void *
     run_gemm(g, n, i0, i1, i2, i3, out[0]);
     return 0;
   case OP_BinThreshold:
-  case OP_XnorBlock: return interp_fused_node(g, n, d, in, out);
+  case OP_XnorBlock:
+  case OP_XnorDense: return interp_fused_node(g, n, d, in, out);
   default: xn_unreachable("interp_binary_node: not an xnor op");
   }
 }

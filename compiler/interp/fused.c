@@ -14,6 +14,9 @@
  *                   R[m] = 0: +1 if any tap of the window is +1,
  *                   R[m] = 1: +1 if every tap of the window is +1.
  * Pool windows count only taps inside the conv output (padding is ignored).
+ * XnorDense (X ... x F, W M x F, Lo/Hi int64 [M]):
+ *   S[r,m] = sum over f of sign(X[r,f]) * sign(W[m,f])   (an exact integer)
+ *   Y[r,m] = +1 if S <= Lo[m] or S >= Hi[m], else -1.
  */
 #include <math.h>
 #include <string.h>
@@ -103,10 +106,26 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
   return 0;
 }
 
+static int run_dense(Graph *g, const Node *n, void *const *in, float *y) {
+  const Tensor *xt = node_in(g, n, 0), *wt = node_in(g, n, 1);
+  const float *x = in[0], *w = in[1];
+  const int64_t *lo = in[2], *hi = in[3];
+  const int64_t F = xt->dims[xt->rank - 1], M = wt->dims[0], R = F ? tensor_numel(xt) / F : 0;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t m = 0; m < M; m++) {
+      int64_t s = 0;
+      for (int64_t f = 0; f < F; f++)
+        s += (x[r * F + f] < 0.0f) == (w[m * F + f] < 0.0f) ? 1 : -1;
+      y[r * M + m] = s <= lo[m] || s >= hi[m] ? 1.0f : -1.0f;
+    }
+  return 0;
+}
+
 int interp_fused_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   switch (n->op) {
   case OP_BinThreshold: return run_threshold(g, n, in[0], in[1], in[2], out[0]);
   case OP_XnorBlock: return run_block(g, n, d, in, out[0]);
+  case OP_XnorDense: return run_dense(g, n, in, out[0]);
   default: xn_unreachable("interp_fused_node: not a fused op");
   }
 }

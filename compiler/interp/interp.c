@@ -45,7 +45,8 @@ static Kernel *kernel_of(Op op) {
   case OP_BinConv:
   case OP_BinGemm:
   case OP_BinThreshold:
-  case OP_XnorBlock: return interp_binary_node;
+  case OP_XnorBlock:
+  case OP_XnorDense: return interp_binary_node;
   default: return NULL;
   }
 }

@@ -50,7 +50,8 @@
   X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER)                    \
   X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER)                    \
   X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, 0)                  \
-  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER)
+  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER)                \
+  X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER)
 
 typedef enum Op {
 #define X(id, name, dom, mi, xi, mo, xo, fl) OP_##id,

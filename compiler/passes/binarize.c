@@ -628,7 +628,7 @@ int pass_binarize(Graph *g, Diag *d) {
 /* ---- report support ---- */
 
 const char *binary_layer_kind(Graph *g, const Node *n) {
-  if (n->op == OP_XnorBlock) /* fuse.c makes blocks of binary inputs only */
+  if (n->op == OP_XnorBlock || n->op == OP_XnorDense) /* fuse.c makes blocks of binary inputs only */
     return "xnor";
   if (n->op != OP_BinConv && n->op != OP_BinGemm)
     return "float";
@@ -640,7 +640,7 @@ const char *binary_layer_kind(Graph *g, const Node *n) {
   const Node *s = &g->n[src];
   if (s->op == OP_BinActiv || s->op == OP_BinThreshold)
     return "xnor";
-  if (s->op == OP_XnorBlock && !strcmp(attr_string(s, "output", "float"), "bit"))
+  if ((s->op == OP_XnorBlock && !strcmp(attr_string(s, "output", "float"), "bit")) || s->op == OP_XnorDense)
     return "xnor";
   return "bwn";
 }

@@ -174,7 +174,8 @@ int infer_binary_node(Graph *g, Node *n, Diag *d) {
   case OP_BinConv: return infer_conv(g, n, d);
   case OP_BinGemm: return infer_gemm(g, n, d);
   case OP_BinThreshold:
-  case OP_XnorBlock: return infer_fused_node(g, n, d);
+  case OP_XnorBlock:
+  case OP_XnorDense: return infer_fused_node(g, n, d);
   default: xn_unreachable("infer_binary_node: not an xnor op");
   }
 }

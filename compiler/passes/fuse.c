@@ -8,6 +8,8 @@
  *       -> XnorBlock output="float": the BinConv formula, ReLU, max-pool; the
  *          affine steps fold into its scale/bias only where no sign reads
  *          the result (a fold rounds differently)
+ *   BinGemm (N x F, no A) -> chain -> BinActiv (no A output)
+ *       -> XnorDense: the same integer thresholds on the accumulator
  *   chain -> BinActiv (no A output)
  *       -> BinThreshold: per-channel float thresholds on the chain's input
  *
@@ -449,6 +451,8 @@ static int is_binary(Graph *g, int t) {
       return n->out[0] == t;
     if (n->op == OP_XnorBlock)
       return !strcmp(attr_string(n, "output", "float"), "bit");
+    if (n->op == OP_XnorDense)
+      return n->out[0] == t;
     if (!passthrough(n) || n->out[0] != t)
       return 0;
     t = n->in[0];
@@ -488,6 +492,32 @@ static int int_sign(const void *p, int64_t s) {
   const IntCtx *x = p;
   int fin = 1;
   return sgn(chain_eval(x->c, 0, x->to, x->ch, conv_value(x, s), &fin));
+}
+
+/* Integer thresholds of channel m for an accumulator S in [-K, K] that goes
+ * through v = (float)(alpha * S + b[m]) (BinConv, BinGemm; b may be NULL),
+ * then the steps of ch, then the sign: +1 iff S <= *lo or S >= *hi
+ * (INT64_MIN / INT64_MAX never match; *lo = INT64_MAX: always +1). Returns 0
+ * when the channel cannot be fused. */
+static int acc_cut(const Chain *ch, int64_t m, float alpha, const float *b, int64_t K, int64_t *lo, int64_t *hi) {
+  IntCtx x = {ch, ch->n, m, alpha, b ? (double)b[m] : 0.0, b != NULL};
+  if (!isfinite(x.alpha) || (b && !isfinite(b[m])))
+    return 0;
+  int fin = 1; /* finite at both ends: every step is monotone in S in between */
+  chain_eval(ch, 0, ch->n, m, conv_value(&x, -K), &fin);
+  chain_eval(ch, 0, ch->n, m, conv_value(&x, K), &fin);
+  if (!fin || !isfinite(conv_value(&x, -K)) || !isfinite(conv_value(&x, K)))
+    return 0;
+  Cut cut;
+  if (!find_cut(int_sign, &x, -K, -1, K, &cut) || (cut.has_lo && cut.has_hi))
+    return 0;
+  /* the direction the scales imply must be what the search found */
+  int dir = chain_dir(ch, 0, ch->n, m) * (x.alpha > 0 ? 1 : 0);
+  if ((dir > 0 && cut.has_lo && cut.lo < K) || (dir < 0 && cut.has_hi && cut.hi > -K))
+    return 0;
+  *lo = !cut.has_lo ? INT64_MIN : cut.lo >= K ? INT64_MAX : cut.lo; /* INT64_MAX: always +1 */
+  *hi = cut.has_hi ? cut.hi : INT64_MAX;
+  return 1;
 }
 
 /* alpha_k = mean |W_k|, as interp/binary.c filter_alphas. */
@@ -567,23 +597,8 @@ static int fuse_bit_block(Graph *g, int ci) {
   int64_t *lo = arena_array(g->arena, (size_t)M + 1, sizeof *lo), *hi = arena_array(g->arena, (size_t)M + 1, sizeof *hi);
   int64_t *red = arena_array(g->arena, (size_t)M + 1, sizeof *red);
   for (int64_t m = 0; m < M; m++) {
-    IntCtx x = {&ch, ch.n, m, filter_alpha(w + m * fs, fs), b ? (double)b[m] : 0.0, b != NULL};
-    if (!isfinite(x.alpha) || (b && !isfinite(b[m])))
+    if (!acc_cut(&ch, m, filter_alpha(w + m * fs, fs), b, K, &lo[m], &hi[m]))
       return 0;
-    int fin = 1; /* finite at both ends: every step is monotone in S in between */
-    chain_eval(&ch, 0, ch.n, m, conv_value(&x, -K), &fin);
-    chain_eval(&ch, 0, ch.n, m, conv_value(&x, K), &fin);
-    if (!fin || !isfinite(conv_value(&x, -K)) || !isfinite(conv_value(&x, K)))
-      return 0;
-    Cut cut;
-    if (!find_cut(int_sign, &x, -K, -1, K, &cut) || (cut.has_lo && cut.has_hi))
-      return 0;
-    /* the direction the scales imply must be what the search found */
-    int dir = chain_dir(&ch, 0, ch.n, m) * (x.alpha > 0 ? 1 : 0);
-    if ((dir > 0 && cut.has_lo && cut.lo < K) || (dir < 0 && cut.has_hi && cut.hi > -K))
-      return 0;
-    lo[m] = !cut.has_lo ? INT64_MIN : cut.lo >= K ? INT64_MAX : cut.lo; /* INT64_MAX: always +1 */
-    hi[m] = cut.has_hi ? cut.hi : INT64_MAX;
     /* max-pool before the sign: max commutes with the non-decreasing part;
      * after a non-increasing tail, the max of values is the min of signs */
     red[m] = !post_pool && pool >= 0 && chain_dir(&ch, pre, ch.n, m) < 0;
@@ -613,6 +628,46 @@ static int fuse_bit_block(Graph *g, int ci) {
   return 1;
 }
 
+/* BinGemm gi (dense XNOR layer: N x F binary input, constant M x F +-alpha
+ * weight, optional constant bias, no A) -> chain -> BinActiv into an
+ * XnorDense: the same integer thresholds on the accumulator as a bit
+ * XnorBlock (acc_cut). Returns 1 if rewritten. */
+static int fuse_dense(Graph *g, int gi) {
+  const Node *c = &g->n[gi];
+  const Tensor *x = node_in(g, c, 0), *wt = node_in(g, c, 1);
+  int bias = c->nin > 2 ? c->in[2] : -1;
+  if ((c->nin > 3 && c->in[3] >= 0) || !x || x->rank != 2 || !wt || wt->rank != 2 || !is_const_f32(g, c->in[1]) ||
+      wt->dims[0] < 1 || wt->dims[1] < 1 || wt->dims[1] != x->dims[1] || (bias >= 0 && !is_const_f32(g, bias)) ||
+      (bias >= 0 && tensor_numel(&g->t[bias]) != wt->dims[0]) || !is_binary(g, c->in[0]))
+    return 0;
+  Chain ch;
+  ch.n = 0;
+  int t = c->out[0];
+  walk_steps(g, &ch, &t);
+  int act = only_user(g, t);
+  if (act < 0 || g->n[act].op != OP_BinActiv || g->n[act].in[0] != t || (g->n[act].nout > 1 && g->n[act].out[1] >= 0))
+    return 0;
+  int y = g->n[act].out[0];
+  int64_t M = wt->dims[0], F = wt->dims[1]; /* |S| <= F */
+  const float *w = wt->data, *b = bias >= 0 ? g->t[bias].data : NULL;
+  int64_t *lo = arena_array(g->arena, (size_t)M + 1, sizeof *lo), *hi = arena_array(g->arena, (size_t)M + 1, sizeof *hi);
+  for (int64_t m = 0; m < M; m++)
+    if (!acc_cut(&ch, m, filter_alpha(w + m * F, F), b, F, &lo[m], &hi[m]))
+      return 0;
+  const char *base = *c->name ? c->name : g->t[c->out[0]].name, *loc = c->loc;
+  int tl = new_const(g, base, ".lo", loc, DT_I64, M, lo), th = new_const(g, base, ".hi", loc, DT_I64, M, hi);
+  const char *list = chain_names(g, &ch, 0, ch.n, "BinGemm");
+  int ni = graph_add_node(g, OP_XnorDense, g->n[gi].name, loc, 4, 1);
+  Node *n = &g->n[ni];
+  n->in[0] = g->n[gi].in[0], n->in[1] = g->n[gi].in[1], n->in[2] = tl, n->in[3] = th, n->out[0] = y;
+  add_fused_attr(g, ni, arena_printf(g->arena, "%s,BinActiv", list));
+  g->t[y].dtype = DT_BIT;
+  g->n[gi].dead = g->n[act].dead = 1;
+  for (int i = 0; i < ch.n; i++)
+    g->n[ch.s[i].node].dead = 1;
+  return 1;
+}
+
 /* Whether a sign reads tensor t, directly or through any chain of ops. */
 static int reaches_sign(Graph *g, int t, int depth) {
   if (depth > 256)
@@ -625,7 +680,7 @@ static int reaches_sign(Graph *g, int t, int depth) {
       if (n->in[j] != t)
         continue;
       if (n->op == OP_BinActiv || n->op == OP_Sign || n->op == OP_BinThreshold || n->op == OP_XnorBlock ||
-          n->op == OP_BinConv || n->op == OP_BinGemm)
+          n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorDense)
         return 1;
       for (int k = 0; k < n->nout; k++)
         if (n->out[k] >= 0 && reaches_sign(g, n->out[k], depth + 1))
@@ -743,6 +798,10 @@ int pass_fuse(Graph *g, Diag *d) {
   for (int i = 0; i < nn; i++)
     if (!g->n[i].dead && g->n[i].op == OP_BinConv && block_candidate(g, i) && !fuse_bit_block(g, i))
       fuse_float_block(g, i);
+  nn = g->nn;
+  for (int i = 0; i < nn; i++)
+    if (!g->n[i].dead && g->n[i].op == OP_BinGemm)
+      fuse_dense(g, i);
   nn = g->nn;
   for (int i = 0; i < nn; i++)
     if (!g->n[i].dead && g->n[i].op == OP_BinActiv)

@@ -4,6 +4,7 @@
  *   BinThreshold  X, Lo, Hi                 -> Y  bit, shape of X
  *   XnorBlock     X, W, P, [Q], [A], [R]    -> Y  N x M x OH x OW (after the
  *                 optional pool), bit when output="bit", float32 otherwise
+ *   XnorDense     X, W, Lo, Hi              -> Y  bit, ... x M (X ... x F, W M x F)
  */
 #include <string.h>
 
@@ -170,10 +171,33 @@ static int infer_block(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
+static int infer_dense(Graph *g, Node *n, Diag *d) {
+  int err = 0;
+  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *lo = input(g, n, 2, "Lo", 1, 1, d, &err);
+  const Tensor *hi = input(g, n, 3, "Hi", 1, 1, d, &err);
+  if (err)
+    return -1;
+  if (x->rank < 1 || w->rank != 2 || w->dims[1] != x->dims[x->rank - 1]) {
+    node_error(d, g, n, "weight '%s' of shape %s does not fit input '%s' of shape %s; expected M x F with F the "
+               "last dim of the input", w->name, shape_str(g, w), x->name, shape_str(g, x));
+    return -1;
+  }
+  if (per_channel(g, n, lo, w->dims[0], "Lo", d) || per_channel(g, n, hi, w->dims[0], "Hi", d))
+    return -1;
+  int64_t dims[XN_MAX_RANK];
+  memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
+  dims[x->rank - 1] = w->dims[0];
+  set_out(g, n, DT_BIT, x->rank, dims);
+  return 0;
+}
+
 int infer_fused_node(Graph *g, Node *n, Diag *d) {
   switch (n->op) {
   case OP_BinThreshold: return infer_threshold(g, n, d);
   case OP_XnorBlock: return infer_block(g, n, d);
+  case OP_XnorDense: return infer_dense(g, n, d);
   default: xn_unreachable("infer_fused_node: not a fused op");
   }
 }

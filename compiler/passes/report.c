@@ -12,6 +12,7 @@
  *
  * Fused ops (pass fuse, docs/fusion.md) say what they absorbed:
  *   'NAME' XnorBlock xnor: absorbed BinConv,Relu,MaxPool,... (OUTPUT)
+ *   'NAME' XnorDense xnor: absorbed BinGemm,BatchNormalization,BinActiv (...)
  *   'NAME' BinThreshold xnor: absorbed BatchNormalization,BinActiv (...)
  */
 #include <string.h>
@@ -43,7 +44,7 @@ static const char *absorbed(Graph *g, const Node *n) {
   if (!list)
     return NULL;
   const char *how = "float thresholds on the input, bit output";
-  if (n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit"))
+  if (n->op == OP_XnorDense || (n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit")))
     how = "integer thresholds on the popcount, bit output";
   else if (n->op == OP_XnorBlock)
     how = node_in(g, n, 4) ? "float output, K from A" : "float output";
@@ -66,7 +67,8 @@ void report_text(Graph *g, StrBuf *b) {
     const Node *n = &g->n[i];
     if (!is_layer(n))
       continue;
-    int binary = n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorBlock;
+    int binary = n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorBlock ||
+                 n->op == OP_XnorDense;
     const char *why = absorbed(g, n);
     sb_putc(b, '\'');
     put_escaped(b, n->name, 1);

@@ -708,7 +708,8 @@ int infer_node(Infer *c, Node *n) {
   case OP_BinConv:
   case OP_BinGemm:
   case OP_BinThreshold:
-  case OP_XnorBlock: return infer_binary_node(G, n, D);
+  case OP_XnorBlock:
+  case OP_XnorDense: return infer_binary_node(G, n, D);
   default: node_error(D, G, n, "op is not supported yet"); return -1;
   }
 }

@@ -105,6 +105,23 @@ static int bconv(Graph *g, const char *name, int x, int64_t M, int64_t C, int pa
   return y;
 }
 
+/* BinGemm: M x F +-alpha weights (alpha random, or 1 when unit), optional
+ * bias of random values. */
+static int bgemm(Graph *g, const char *name, int x, int64_t M, int64_t F, int unit, int bias) {
+  int64_t dims[2] = {M, F};
+  float *w = arena_array(g->arena, (size_t)(M * F), sizeof *w), bv[128];
+  for (int64_t m = 0; m < M; m++) {
+    float al = unit ? 1.0f : frand(0.05f, 1.5f);
+    for (int64_t j = 0; j < F; j++)
+      w[m * F + j] = next_u() >> 63 ? al : -al;
+    bv[m] = frand(-2.0f, 2.0f);
+  }
+  int in[3] = {x, pt_tensor(g, nm(g, name, ".w"), 2, dims, w), bias ? vec(g, nm(g, name, ".b"), M, bv) : -1};
+  int y = tmp(g, nm(g, name, ".y"));
+  pt_node(g, OP_BinGemm, name, bias ? 3 : 2, in, 1, &y);
+  return y;
+}
+
 static int unary(Graph *g, Op op, const char *name, int x) {
   int y = tmp(g, nm(g, name, ".y"));
   pt_node(g, op, name, 1, &x, 1, &y);
@@ -887,6 +904,164 @@ START_TEST(compiled_blocks) {
 }
 END_TEST
 
+/* ---- dense layers: BinGemm -> chain -> BinActiv as XnorDense ---- */
+
+/* x (N x F) -> BN -> sign -> BinGemm (M x F, alpha 1) -> BN with odd integer
+ * means (the BN output is exactly 0 at S = mean; S has the parity of F) and
+ * gamma > 0, < 0, = 0 (B < 0 and B > 0) -> sign -> BinGemm (3 x M). With
+ * expose, the BN output is an output too (to count the ties). */
+static Graph *dense_graph(int64_t N, int64_t F, int64_t M, int expose, int *ybit, int *ybn) {
+  Graph *g = graph_new("test.json");
+  int64_t dims[2] = {N, F};
+  int x = pt_input(g, "x", 2, dims);
+  int sg[2] = {1, -1};
+  int s = activ(g, "sign0", bn_rand(g, "bn0", x, F, sg, 2), NULL);
+  int c = bgemm(g, "fc1", s, M, F, 1, 0);
+  float gm[128], b[128], m[128], v[128];
+  for (int64_t k = 0; k < M; k++) {
+    gm[k] = k % 5 == 4 ? 0.0f : k % 2 ? -frand(0.5f, 2.0f) : frand(0.5f, 2.0f);
+    b[k] = k % 5 == 4 ? (k % 10 == 4 ? -1.0f : 1.0f) : 0.0f;
+    m[k] = (float)(2 * (int)(k % 4) - 3 + (int)(F % 2 == 0)); /* -3..3, the parity of F */
+    v[k] = frand(0.5f, 2.0f);
+  }
+  *ybn = bn(g, "bn1", c, M, gm, b, m, v);
+  *ybit = activ(g, "sign1", *ybn, NULL);
+  int y = bgemm(g, "fc2", *ybit, 3, M, 0, 1);
+  graph_add_output(g, y);
+  graph_add_output(g, *ybit);
+  if (expose)
+    graph_add_output(g, *ybn);
+  pt_shape(g);
+  return g;
+}
+
+static void dense_case(int64_t N, int64_t F, int64_t M) {
+  int y, ybn;
+  Graph *t = dense_graph(N, F, M, 1, &y, &ybn);
+  rng = 991;
+  float **o = run(t, inputs(t, NULL, 0));
+  int64_t ties = 0, n = tensor_numel(&t->t[ybn]);
+  for (int64_t k = 0; k < n; k++)
+    ties += o[2][k] == 0.0f;
+  ck_assert_msg(ties > 10, "only %lld ties", (long long)ties);
+  graph_free(t);
+  Graph *g = dense_graph(N, F, M, 0, &y, &ybn);
+  rng = 991;
+  ck_assert_int_eq(check_fuse(g, inputs(g, NULL, 0)), 1);
+  ck_assert_int_eq(pt_count(g, OP_XnorDense), 1);
+  ck_assert_int_eq(pt_count(g, OP_BinGemm), 1); /* fc2: nothing to absorb */
+  ck_assert_str_eq(attr_s(g, y, "fused"), "BinGemm,BatchNormalization,BinActiv");
+  ck_assert_int_eq(g->t[y].dtype, DT_BIT);
+  ck_assert_str_eq(binary_layer_kind(g, &g->n[pt_producer(g, g->outputs[0])]), "xnor");
+  graph_free(g);
+}
+
+START_TEST(dense_ties_65x9) { dense_case(64, 65, 9); }
+END_TEST
+
+START_TEST(dense_ties_64x70) { dense_case(48, 64, 70); }
+END_TEST
+
+/* BinGemm with random alpha and a bias -> Mul by a per-feature constant
+ * (negative, zero) -> Add -> Relu -> BN (mixed gamma) -> sign -> BinGemm. */
+START_TEST(dense_mul_add_relu) {
+  Graph *g = graph_new("test.json");
+  int64_t F = 65, M = 11, dims[2] = {40, F};
+  int x = pt_input(g, "x", 2, dims);
+  int sg[3] = {1, -1, 0};
+  int s = activ(g, "sign0", bn_rand(g, "bn0", x, F, sg, 2), NULL);
+  float mc[11], ac[11];
+  for (int k = 0; k < M; k++) {
+    mc[k] = k % 4 == 3 ? 0.0f : k % 2 ? -frand(0.5f, 2.0f) : frand(0.5f, 2.0f);
+    ac[k] = frand(-1.0f, 1.0f);
+  }
+  int64_t cd[1] = {M};
+  float *md = arena_array(g->arena, (size_t)M, sizeof *md), *ad = arena_array(g->arena, (size_t)M, sizeof *ad);
+  memcpy(md, mc, sizeof mc);
+  memcpy(ad, ac, sizeof ac);
+  int c = bgemm(g, "fc1", s, M, F, 0, 1);
+  int in1[2] = {c, pt_tensor(g, "mul.c", 1, cd, md)}, y1 = tmp(g, "mul.y");
+  pt_node(g, OP_Mul, "mul", 2, in1, 1, &y1);
+  int in2[2] = {pt_tensor(g, "add.c", 1, cd, ad), y1}, y2 = tmp(g, "add.y");
+  pt_node(g, OP_Add, "add", 2, in2, 1, &y2);
+  int r = unary(g, OP_Relu, "relu", y2);
+  int y = activ(g, "sign1", bn_rand(g, "bn1", r, M, sg, 3), NULL);
+  graph_add_output(g, bgemm(g, "fc2", y, 4, M, 0, 0));
+  pt_shape(g);
+  ck_assert_int_eq(check_fuse(g, inputs(g, NULL, 0)), 1);
+  ck_assert_str_eq(attr_s(g, y, "fused"), "BinGemm,Mul,Add,Relu,BatchNormalization,BinActiv");
+  graph_free(g);
+}
+END_TEST
+
+/* Writes g as C into XN_TEST_TMP/sub, compiles it with gcc and clang, -O2
+ * and -O2 -march=native, runs it on in: every output equals want bit for bit.
+ * The C must contain every string of must (NULL-terminated). */
+static void compile_and_compare(Graph *g, const float **in, float **want, const char *sub, const char *const *must) {
+  char dir[4096], path[4200], cmd[16384], outs[512] = "";
+  const char *tmp = getenv("XN_TEST_TMP");
+  snprintf(dir, sizeof dir, "%s/%s", tmp ? tmp : ".", sub);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  ck_assert_int_eq(system(cmd), 0);
+  Diag d;
+  diag_init(&d, "fused.xir");
+  StrBuf c, h;
+  EmitOptions o = {"net", "net.h", 1};
+  ck_assert_msg(pipeline_emit(g, &o, &d, &c, &h) == 0, "%s", d.text);
+  for (; *must; must++)
+    ck_assert_msg(strstr(c.s, *must), "no %s in the C", *must);
+  snprintf(path, sizeof path, "%s/net.c", dir);
+  write_file(path, c.s, c.len);
+  snprintf(path, sizeof path, "%s/net.h", dir);
+  write_file(path, h.s, h.len);
+  for (int i = 0; i < g->ninputs; i++) {
+    snprintf(path, sizeof path, "%s/in%d.bin", dir, i);
+    write_file(path, in[i], (size_t)tensor_numel(&g->t[g->inputs[i]]) * sizeof(float));
+    snprintf(outs + strlen(outs), sizeof outs - strlen(outs), " in%d.bin", i);
+  }
+  for (int j = 0; j < g->noutputs; j++)
+    snprintf(outs + strlen(outs), sizeof outs - strlen(outs), " out%d.bin", j);
+  static const char *const variants[][2] = {
+      {"gcc", "-O2"}, {"gcc", "-O2 -march=native"}, {"clang", "-O2"}, {"clang", "-O2 -march=native"}};
+  for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+    snprintf(cmd, sizeof cmd,
+             "command -v %s >/dev/null || exit 0; cd '%s' && rm -f out*.bin && %s -std=c99 -Wall -Wextra -Werror "
+             "-pedantic %s -I'%s/runtime/include' net.c -o net -lm && ./net%s",
+             variants[v][0], dir, variants[v][0], variants[v][1], XN_SOURCE_DIR, outs);
+    ck_assert_msg(system(cmd) == 0, "%s %s: build or run failed (%s)", variants[v][0], variants[v][1], dir);
+    for (int j = 0; j < g->noutputs; j++) {
+      int64_t cnt = tensor_numel(&g->t[g->outputs[j]]);
+      float *got = arena_array(g->arena, (size_t)cnt + 1, sizeof *got);
+      snprintf(path, sizeof path, "%s/out%d.bin", dir, j);
+      FILE *f = fopen(path, "rb");
+      if (!f)
+        break; /* compiler missing */
+      ck_assert_int_eq(fread(got, sizeof(float), (size_t)cnt, f), (size_t)cnt);
+      fclose(f);
+      for (int64_t k = 0; k < cnt; k++)
+        ck_assert_msg(!memcmp(&got[k], &want[j][k], sizeof(float)), "%s %s: output %d element %lld: %.9g, want %.9g",
+                      variants[v][0], variants[v][1], j, (long long)k, (double)got[k], (double)want[j][k]);
+    }
+  }
+  diag_free(&d);
+}
+
+/* Two fused dense layers in a row (65 features, then 70 outputs over two
+ * threshold words), ties and gamma < 0 / = 0, compiled: equal to the
+ * interpreter bit for bit. */
+START_TEST(compiled_dense) {
+  rng = 5151;
+  int ybit, ybn;
+  Graph *g = dense_graph(37, 65, 70, 0, &ybit, &ybn);
+  const float **in = inputs(g, NULL, 0);
+  ck_assert_int_eq(check_fuse(g, in), 1);
+  float **want = run(g, in);
+  static const char *const must[] = {"xnrt_bgemm(", "xnrt_threshold_pack_i32(", "xnrt_pack_row(", NULL};
+  compile_and_compare(g, in, want, "fused_dense_c", must);
+  graph_free(g);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("fuse");
   TCase *tc = tcase_create("rewrites");
@@ -904,6 +1079,9 @@ int main(void) {
   tcase_add_test(tc, stack_without_float);
   tcase_add_test(tc, affine_fold_no_k);
   tcase_add_test(tc, affine_fold_k);
+  tcase_add_test(tc, dense_ties_65x9);
+  tcase_add_test(tc, dense_ties_64x70);
+  tcase_add_test(tc, dense_mul_add_relu);
   suite_add_tcase(s, tc);
   TCase *tm = tcase_create("models");
   tcase_set_timeout(tm, 300);
@@ -920,6 +1098,7 @@ int main(void) {
   tcase_add_test(tr, rt_block_matches_interp);
   tcase_set_timeout(tr, 300);
   tcase_add_test(tr, compiled_blocks);
+  tcase_add_test(tr, compiled_dense);
   suite_add_tcase(s, tr);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
