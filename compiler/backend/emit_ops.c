@@ -415,6 +415,24 @@ static void conv_taps(StrBuf *b, int depth, const Win *v, int64_t CG, int64_t MG
   sb_puts(b, "}\n");
 }
 
+/* Output channels *M, input channels per group *CG and filters per group *MG
+ * of a Conv or BinConv; reports a weight that does not fit the input, the
+ * group count or the output. Returns 0 or -1. */
+static int conv_groups(Emit *e, const Node *n, const Win *v, int64_t *M, int64_t *CG, int64_t *MG) {
+  Tensor *wt = node_in(e->g, n, 1), *y = node_out(e->g, n, 0);
+  int64_t G = v->w.group;
+  *M = wt->dims[0];
+  *CG = G ? v->C / G : 0;
+  *MG = G ? *M / G : 0;
+  if (G < 1 || y->dims[1] != *M || *CG * G != v->C || *MG * G != *M || wt->dims[1] != *CG ||
+      wt->dims[2] * (wt->rank == 4 ? wt->dims[3] : 1) != v->KH * v->KW) {
+    node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
+               shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
+    return -1;
+  }
+  return 0;
+}
+
 /* Conv: y[n,m,oh,ow] = sum over c of m's group, kh, kw (in that order, from
  * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
  * whose window lies inside the input skip the bounds tests. */
@@ -423,14 +441,9 @@ static int emit_conv(Emit *e, const Node *n) {
   if (win_get(e, n, &v))
     return -1;
   StrBuf *b = e->c;
-  Tensor *wt = node_in(e->g, n, 1), *y = node_out(e->g, n, 0);
-  int64_t M = wt->dims[0], G = v.w.group, CG = G ? v.C / G : 0, MG = G ? M / G : 0;
-  if (G < 1 || y->dims[1] != M || CG * G != v.C || MG * G != M || wt->dims[1] != CG ||
-      wt->dims[2] * (wt->rank == 4 ? wt->dims[3] : 1) != v.KH * v.KW) {
-    node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
-               shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
+  int64_t M, CG, MG, G = v.w.group;
+  if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
-  }
   int64_t h0, h1, w0, w1;
   interior(v.OH, v.SH, v.DH, v.PT, v.KH, v.H, &h0, &h1);
   interior(v.OW, v.SW, v.DW, v.PL, v.KW, v.W, &w0, &w1);
@@ -1047,13 +1060,9 @@ static int emit_binconv(Emit *e, const Node *n) {
   if (win_get(e, n, &v))
     return -1;
   StrBuf *b = e->c;
-  Tensor *wt = node_in(e->g, n, 1);
-  int64_t M = wt->dims[0], G = v.w.group, CG = G ? v.C / G : 0, MG = G ? M / G : 0;
-  if (G < 1 || CG * G != v.C || MG * G != M || wt->dims[1] != CG) {
-    node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
-               shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
+  int64_t M, CG, MG, G = v.w.group;
+  if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
-  }
   int64_t pv = attr_int(n, "pad_value", 0), fs = CG * v.KH * v.KW;
   int has_a = node_in(e->g, n, 3) != NULL;
   loop_open(b, 1, "m", M);

@@ -283,6 +283,20 @@ END_TEST
 
 /* ---- BinConv -> ... -> sign as integer thresholds ---- */
 
+/* BN "bn1" over M channels of tensor in with the integer means m: gamma
+ * positive, negative, and 0 on every fifth channel (with B = -1 or +1 there,
+ * else B = 0), so that the output is exactly 0 where the input equals the
+ * mean (a tie). Returns the BN output. */
+static int tie_bn(Graph *g, int in, int64_t M, const float *m) {
+  float gm[128], b[128], v[128];
+  for (int64_t k = 0; k < M; k++) {
+    gm[k] = k % 5 == 4 ? 0.0f : k % 2 ? -frand(0.5f, 2.0f) : frand(0.5f, 2.0f);
+    b[k] = k % 5 == 4 ? (k % 10 == 4 ? -1.0f : 1.0f) : 0.0f;
+    v[k] = frand(0.5f, 2.0f);
+  }
+  return bn(g, "bn1", in, M, gm, b, m, v);
+}
+
 /* x -> BN -> sign -> BinConv(C -> M, 3x3, zero pad 1, alpha 1) -> BN1 whose
  * mean is an integer (so BN1 is exactly B = 0 at S = mean) -> sign. With
  * expose, BN1's output is a graph output too (nothing fuses past it): used
@@ -295,14 +309,10 @@ static Graph *bit_block_graph(int64_t C, int64_t M, int64_t hw, int expose, int 
   int sg[3] = {1, -1, 1};
   int s = activ(g, "sign0", bn_rand(g, "bn0", x, C, sg, 3), NULL);
   int c = bconv(g, "conv", s, M, C, 1, 1, -1);
-  float gm[128], b[128], m[128], v[128];
-  for (int64_t k = 0; k < M; k++) {
-    gm[k] = k % 5 == 4 ? 0.0f : k % 2 ? -frand(0.5f, 2.0f) : frand(0.5f, 2.0f);
-    b[k] = k % 5 == 4 ? (k % 10 == 4 ? -1.0f : 1.0f) : 0.0f;
+  float m[128];
+  for (int64_t k = 0; k < M; k++)
     m[k] = (float)((int)(k % 7) - 3); /* S takes these values in the interior and at borders */
-    v[k] = frand(0.5f, 2.0f);
-  }
-  *ybn = bn(g, "bn1", c, M, gm, b, m, v);
+  *ybn = tie_bn(g, c, M, m);
   *ybit = activ(g, "sign1", *ybn, NULL);
   graph_add_output(g, *ybit);
   if (expose)
@@ -917,14 +927,10 @@ static Graph *dense_graph(int64_t N, int64_t F, int64_t M, int expose, int *ybit
   int sg[2] = {1, -1};
   int s = activ(g, "sign0", bn_rand(g, "bn0", x, F, sg, 2), NULL);
   int c = bgemm(g, "fc1", s, M, F, 1, 0);
-  float gm[128], b[128], m[128], v[128];
-  for (int64_t k = 0; k < M; k++) {
-    gm[k] = k % 5 == 4 ? 0.0f : k % 2 ? -frand(0.5f, 2.0f) : frand(0.5f, 2.0f);
-    b[k] = k % 5 == 4 ? (k % 10 == 4 ? -1.0f : 1.0f) : 0.0f;
+  float m[128];
+  for (int64_t k = 0; k < M; k++)
     m[k] = (float)(2 * (int)(k % 4) - 3 + (int)(F % 2 == 0)); /* -3..3, the parity of F */
-    v[k] = frand(0.5f, 2.0f);
-  }
-  *ybn = bn(g, "bn1", c, M, gm, b, m, v);
+  *ybn = tie_bn(g, c, M, m);
   *ybit = activ(g, "sign1", *ybn, NULL);
   int y = bgemm(g, "fc2", *ybit, 3, M, 0, 1);
   graph_add_output(g, y);
