@@ -46,6 +46,8 @@ static const char usage[] =
     "  --time-passes      print the wall time of each pass to stderr\n"
     "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy or .bin, in graph order\n"
+    "  --no-opt           (run) run the graph as read: shape inference and constant\n"
+    "                     folding only (no canonicalize, binarize or fuse)\n"
     "  -h, --help         show this help\n"
     "  --version          show the version\n";
 
@@ -65,7 +67,7 @@ typedef struct Options {
   int ninputs;
   const char *outputs[64]; /* run: --output */
   int noutputs;
-  PassOptions passes;      /* --print-after, --print-after-all, --time-passes */
+  PassOptions passes;      /* --print-after, --print-after-all, --time-passes, --no-opt */
 } Options;
 
 static int fail(const char *fmt, const char *arg) {
@@ -154,6 +156,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->passes.print_after_all = 1;
     } else if (!strcmp(a, "--time-passes")) {
       o->passes.time_passes = 1;
+    } else if (is_run && !strcmp(a, "--no-opt")) {
+      o->passes.no_opt = 1;
     } else if (is_opt(a, "--dim")) {
       if (!(v = opt_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
         return fail("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");

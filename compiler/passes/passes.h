@@ -54,6 +54,8 @@ typedef struct PassOptions {
   FILE *dump;              /* where IR text and timings go; NULL: stderr */
   int fuse;                /* 1: run the fuse pass, -1: skip it, 0: as XNORCC_FUSE
                               says (0 off, anything else on; unset: on) */
+  int no_opt;              /* 1 (--no-opt): run only `shapes`, the graph as read
+                              (shape inference and constant folding) */
 } PassOptions;
 
 /* Shape inference and folding (infer_and_fold), then topo_sort. Returns 0 or -1. */
@@ -63,7 +65,8 @@ int pass_lookup(const char *name);
 /* The pass names in order, ", "-separated, e.g. "shapes, canonicalize, ...". */
 const char *pass_names(void);
 /* Runs every pass in order on g (loaded and topologically sorted) with the
- * options po (NULL: defaults): shapes, canonicalize, binarize, fuse, dce. Stops at
+ * options po (NULL: defaults): shapes, canonicalize, binarize, fuse, dce (only
+ * shapes with po->no_opt). Stops at
  * the first pass that reports an error. An unknown po->print_after is the
  * error "unknown pass 'X' in --print-after; the passes are: ..." before any
  * pass runs; a verifier failure after a pass names that pass. Returns 0 or -1. */

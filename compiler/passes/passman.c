@@ -100,8 +100,9 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
   }
   FILE *f = po->dump ? po->dump : stderr;
   int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
+  int npasses = po->no_opt ? 1 : NPASSES; /* --no-opt: shapes only */
   double ms[NPASSES];
-  for (int i = 0; i < NPASSES && rc == 0; i++) {
+  for (int i = 0; i < npasses && rc == 0; i++) {
     int errors = d->nerrors;
     double t0 = now_ms();
     if (passes[i].run != pass_fuse || fuse)

@@ -1,5 +1,5 @@
 /* test_passman.c - the pass manager: names and order, --print-after,
- * --print-after-all, --time-passes (library and command line), the unknown
+ * --print-after-all, --time-passes, --no-opt (library and command line), the unknown
  * pass error, and every tests/models case through each pass (against the
  * interpreter before the pass) and through the whole pipeline with the
  * verifier after every pass (against the expected outputs). */
@@ -185,6 +185,78 @@ START_TEST(cli_unknown_pass) {
 }
 END_TEST
 
+/* PassOptions.no_opt: only shapes runs (the Identity stays). */
+START_TEST(no_opt_shapes_only) {
+  Diag d;
+  diag_init(&d, "test.json");
+  PassOptions po = {0};
+  po.print_after_all = 1;
+  po.no_opt = 1;
+  int rc;
+  char *s = run_dump(po, &rc, &d);
+  ck_assert_msg(rc == 0, "%s", d.text);
+  ck_assert_int_eq(count(s, "# IR after"), 1);
+  ck_assert_msg(!strncmp(s, "# IR after shapes\n", 18), "%s", s);
+  ck_assert_int_eq(count(s, "node Identity"), 1);
+  free(s);
+  diag_free(&d);
+}
+END_TEST
+
+/* Writes n floats to path as raw little-endian float32 (.bin). */
+static void write_floats(const char *path, const float *x, int n) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_msg(f != NULL, "cannot create %s", path);
+  ck_assert_int_eq((int)fwrite(x, sizeof *x, (size_t)n, f), n);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+static float read_float(const char *path) {
+  float v = -99;
+  FILE *f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "cannot open %s", path);
+  ck_assert_int_eq((int)fread(&v, sizeof v, 1, f), 1);
+  fclose(f);
+  return v;
+}
+
+/* `xnorcc run --no-opt` runs the graph as read: ONNX Sign(0) = 0 feeding a
+ * conv with +-alpha weights gives 0.5 * 0 + 0.5 * 1; without --no-opt the
+ * Sign is a BinActiv (sign(0) = +1, docs/binary.md) and the result is 1. */
+START_TEST(cli_run_no_opt) {
+  static char err[4096];
+  const char *xir = XN_WORK_DIR "/no_opt.xir";
+  FILE *f = fopen(xir, "w");
+  ck_assert(f != NULL);
+  fputs("graph \"no_opt\" opset 13;\n"
+        "tensor \"w\": float32[1, 1, 1, 2] = [0.5, 0.5];\n"
+        "tensor \"x\": float32[1, 1, 1, 2];\n"
+        "tensor \"s\": float32[1, 1, 1, 2];\n"
+        "tensor \"y\": float32[1, 1, 1, 1];\n"
+        "inputs \"x\";\noutputs \"y\";\n"
+        "node Sign \"sign\" (\"x\") -> (\"s\");\n"
+        "node Conv \"conv\" (\"s\", \"w\") -> (\"y\") {kernel_shape: ints [1, 2]};\n",
+        f);
+  ck_assert_int_eq(fclose(f), 0);
+  const float x[2] = {0.0f, 1.0f};
+  write_floats(XN_WORK_DIR "/no_opt_in.bin", x, 2);
+  int rc = run_cli("run " XN_WORK_DIR "/no_opt.xir --no-opt --input " XN_WORK_DIR "/no_opt_in.bin --output " XN_WORK_DIR
+                   "/no_opt_out0.bin",
+                   err, sizeof err);
+  ck_assert_msg(rc == 0, "%s", err);
+  ck_assert_float_eq(read_float(XN_WORK_DIR "/no_opt_out0.bin"), 0.5f);
+  rc = run_cli("run " XN_WORK_DIR "/no_opt.xir --input " XN_WORK_DIR "/no_opt_in.bin --output " XN_WORK_DIR
+               "/no_opt_out1.bin",
+               err, sizeof err);
+  ck_assert_msg(rc == 0, "%s", err);
+  ck_assert_float_eq(read_float(XN_WORK_DIR "/no_opt_out1.bin"), 1.0f);
+  /* compiling has no --no-opt */
+  rc = run_cli(XN_WORK_DIR "/no_opt.xir --no-opt -o " XN_WORK_DIR "/unused.c", err, sizeof err);
+  ck_assert_int_eq(rc, 2);
+  ck_assert_str_eq(err, "xnorcc: error: unknown option '--no-opt'\n(run 'xnorcc --help' for usage)\n");
+}
+END_TEST
+
 static char *cases[1024];
 static int ncases;
 
@@ -301,6 +373,8 @@ Suite *passman_suite(void) {
   tcase_add_test(tc, unknown_pass);
   tcase_add_test(tc, cli_print_after);
   tcase_add_test(tc, cli_unknown_pass);
+  tcase_add_test(tc, no_opt_shapes_only);
+  tcase_add_test(tc, cli_run_no_opt);
   suite_add_tcase(s, tc);
   TCase *tm = tcase_create("models");
   tcase_set_timeout(tm, 300);
