@@ -4,7 +4,7 @@
  * scan.c     pre-scan of the raw text (nesting, UTF-8, NUL escapes) and parsing
  * jvalue.c   reading protobuf-JSON values: both key spellings, int64, enums,
  *            floats, base64 bytes, names; error messages naming the JSON path
- * tensor.c   TensorProto -> constant tensor with data
+ * tensor.c   TensorProto fields (typed values, base64 rawData)
  * json.c     json_load: model, opset imports, graph inputs/outputs, nodes
  */
 #ifndef XN_JSONFE_H
@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../frontend.h"
+#include "../model/model.h"
 
 /* Deepest nesting of arrays/objects accepted (cJSON recurses). */
 #define JSON_MAX_DEPTH 64
@@ -21,17 +21,6 @@
  * rejects invalid UTF-8, in which 0xFF never occurs, so a string holds this
  * byte only where the file had a NUL escape. */
 #define JSON_NUL_MARK '\xff'
-
-/* Loader state, one per json_load call. */
-typedef struct JCtx {
-  Graph *g;             /* graph being filled */
-  Diag *d;              /* where errors go */
-  const LoadOptions *o; /* --dim bindings */
-  Arena *a;             /* g->arena */
-  StrMap names;         /* graph-level tensor name -> tensor index */
-  StrMap refonly;       /* name -> 1 while a tensor is only referenced as a node input */
-  StrMap inames;        /* graph input name -> index in graph.input[] */
-} JCtx;
 
 /* ---- scan.c ---- */
 
@@ -43,19 +32,14 @@ cJSON *json_parse_text(const char *text, size_t len, Diag *d);
 
 /* ---- jvalue.c ---- */
 
-/* "obj.key" in the arena. */
-const char *jpath(JCtx *c, const char *base, const char *key);
-/* "base[i]" in the arena. */
-const char *jpath_index(JCtx *c, const char *base, int i);
-/* Reports "PATH: MESSAGE". */
-void jerr(JCtx *c, const char *path, const char *fmt, ...) XN_PRINTF(3, 4);
-/* s with quotes, backslashes and control bytes escaped (for messages). */
-const char *jesc(JCtx *c, const char *s);
+/* s with quotes, backslashes and control bytes escaped (for messages); the
+ * marks of a \u0000 escape are shown as \x00. */
+const char *jesc(OmCtx *c, const char *s);
 
 /* Field of obj named camel (lowerCamelCase) or its snake_case spelling, NULL
  * when absent or null. Sets *key (if key) to the spelling found. Reports an
  * error when both spellings are present (the camelCase one is used). */
-const cJSON *jfield(JCtx *c, const cJSON *obj, const char *path, const char *camel,
+const cJSON *jfield(OmCtx *c, const cJSON *obj, const char *path, const char *camel,
                     const char **key);
 /* "an object", "a number", ... for messages. */
 const char *jtype_name(const cJSON *v);
@@ -63,35 +47,31 @@ const char *jtype_name(const cJSON *v);
 /* Each reader takes the value v found at path and returns 0 on success or -1
  * after reporting what was expected and what was found. jget_int64 and
  * jget_double report nothing when c is NULL. */
-int jget_int64(JCtx *c, const cJSON *v, const char *path, int64_t *out);
-int jget_float(JCtx *c, const cJSON *v, const char *path, float *out);
+int jget_int64(OmCtx *c, const cJSON *v, const char *path, int64_t *out);
+int jget_float(OmCtx *c, const cJSON *v, const char *path, float *out);
 /* A double (doubleData), kept as double. */
-int jget_double(JCtx *c, const cJSON *v, const char *path, double *out);
+int jget_double(OmCtx *c, const cJSON *v, const char *path, double *out);
 /* A string that may not hold NUL (names, op types, domains). */
-int jget_name(JCtx *c, const cJSON *v, const char *path, const char **out);
+int jget_name(OmCtx *c, const cJSON *v, const char *path, const char **out);
 /* An enum given by name or number: names[k] is the name of value k (NULL for
  * gaps), n entries. */
-int jget_enum(JCtx *c, const cJSON *v, const char *path, const char *what,
+int jget_enum(OmCtx *c, const cJSON *v, const char *path, const char *what,
               const char *const *names, int n, int *out);
 /* Array at path (v must be an array); returns its size or -1. */
-int jget_array(JCtx *c, const cJSON *v, const char *path);
+int jget_array(OmCtx *c, const cJSON *v, const char *path);
 /* An object (v must be one); returns 0 or -1. */
-int jget_object(JCtx *c, const cJSON *v, const char *path);
+int jget_object(OmCtx *c, const cJSON *v, const char *path);
 
 /* Length of the bytes the base64 string s encodes, or -1 when s is not valid
  * base64 (reported against path). */
-long long jbase64_len(JCtx *c, const char *s, const char *path);
+long long jbase64_len(OmCtx *c, const char *s, const char *path);
 /* Decodes the valid base64 string s into out (jbase64_len(s) bytes). */
 void jbase64_decode(const char *s, unsigned char *out);
 
 /* ---- tensor.c ---- */
 
-#define JSON_NDTYPES 24
-/* TensorProto.DataType names by number. */
-extern const char *const json_dtype_names[JSON_NDTYPES];
-
 /* Reads the TensorProto obj at path into a new constant tensor (not entered
  * in the name map) and returns its index, or -1 after reporting errors. */
-int json_tensor(JCtx *c, const cJSON *obj, const char *path);
+int json_tensor(OmCtx *c, const cJSON *obj, const char *path);
 
 #endif

@@ -8,7 +8,6 @@
  * enum:   its name ("FLOAT") or number (1).
  * bytes:  base64, standard or URL-safe alphabet, padding optional.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -17,42 +16,18 @@
 
 #include "jsonfe.h"
 
-const char *jpath(JCtx *c, const char *base, const char *key) {
-  return *base ? arena_printf(c->a, "%s.%s", base, key) : key;
-}
-
-const char *jpath_index(JCtx *c, const char *base, int i) {
-  return arena_printf(c->a, "%s[%d]", base, i);
-}
-
-void jerr(JCtx *c, const char *path, const char *fmt, ...) {
-  char msg[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  diag_error(c->d, "%s: %s", path, msg);
-}
-
-const char *jesc(JCtx *c, const char *s) {
-  StrBuf b;
-  sb_init(&b, c->a);
-  sb_puts(&b, "");
+const char *jesc(OmCtx *c, const char *s) {
+  if (!strchr(s, JSON_NUL_MARK))
+    return om_esc(c, s);
+  /* One \u0000 escape became 6 marks (see scan.c): make it one NUL again. */
+  size_t n = 0;
+  char *t = arena_alloc(c->a, strlen(s) + 1);
   for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == (unsigned char)JSON_NUL_MARK) {
-      /* One \u0000 escape became 6 marks (see scan.c). */
-      for (int k = 0; k < 5 && s[1] == JSON_NUL_MARK; k++)
-        s++;
-      sb_puts(&b, "\\x00");
-    } else if (ch == '\\' || ch == '\'')
-      sb_printf(&b, "\\%c", ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      sb_printf(&b, "\\x%02x", ch);
-    else
-      sb_putc(&b, (char)ch);
+    t[n++] = *s == JSON_NUL_MARK ? 0 : *s;
+    for (int k = 0; k < 5 && *s == JSON_NUL_MARK && s[1] == JSON_NUL_MARK; k++)
+      s++;
   }
-  return b.s;
+  return om_esc_bytes(c, t, n);
 }
 
 const char *jtype_name(const cJSON *v) {
@@ -71,33 +46,19 @@ const char *jtype_name(const cJSON *v) {
   return "null";
 }
 
-/* "opType" -> "op_type", "int64Data" -> "int64_data". */
-static void snake_of(const char *camel, char *out, size_t cap) {
-  size_t k = 0;
-  for (; *camel && k + 2 < cap; camel++) {
-    if (isupper((unsigned char)*camel)) {
-      out[k++] = '_';
-      out[k++] = (char)tolower((unsigned char)*camel);
-    } else {
-      out[k++] = *camel;
-    }
-  }
-  out[k] = 0;
-}
-
 static const cJSON *get_key(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
-const cJSON *jfield(JCtx *c, const cJSON *obj, const char *path, const char *camel,
+const cJSON *jfield(OmCtx *c, const cJSON *obj, const char *path, const char *camel,
                     const char **key) {
   char snake[64];
-  snake_of(camel, snake, sizeof snake);
+  om_snake_case(camel, snake, sizeof snake);
   const cJSON *v = get_key(obj, camel);
   const cJSON *w = strcmp(snake, camel) ? get_key(obj, snake) : NULL;
   if (v && w)
-    jerr(c, path, "both '%s' and '%s' are given (they are the same field)", camel, snake);
+    om_err(c, path, "both '%s' and '%s' are given (they are the same field)", camel, snake);
   if (key)
     *key = v || !w ? camel : arena_strdup(c->a, snake);
   return v ? v : w;
@@ -127,14 +88,14 @@ static int parse_i64(const char *s, int64_t *out) {
   return 1;
 }
 
-int jget_int64(JCtx *c, const cJSON *v, const char *path, int64_t *out) {
+int jget_int64(OmCtx *c, const cJSON *v, const char *path, int64_t *out) {
   if (cJSON_IsString(v)) {
     int r = parse_i64(v->valuestring, out);
     if (r == 1)
       return 0;
     if (!c)
       return -1;
-    jerr(c, path, "expected an int64, found \"%s\"%s", jesc(c, v->valuestring),
+    om_err(c, path, "expected an int64, found \"%s\"%s", jesc(c, v->valuestring),
          r < 0 ? " (out of range)" : "");
     return -1;
   }
@@ -142,32 +103,32 @@ int jget_int64(JCtx *c, const cJSON *v, const char *path, int64_t *out) {
     double x = v->valuedouble;
     if (x != floor(x)) {
       if (c)
-        jerr(c, path, "expected an integer, found %.15g", x);
+        om_err(c, path, "expected an integer, found %.15g", x);
       return -1;
     }
     if (fabs(x) > 9007199254740992.0) {
       if (c)
-        jerr(c, path, "expected an integer of at most 2^53 (larger ones must be strings), found %.15g", x);
+        om_err(c, path, "expected an integer of at most 2^53 (larger ones must be strings), found %.15g", x);
       return -1;
     }
     *out = (int64_t)x;
     return 0;
   }
   if (c)
-    jerr(c, path, "expected an int64 (a number or a string), found %s", jtype_name(v));
+    om_err(c, path, "expected an int64 (a number or a string), found %s", jtype_name(v));
   return -1;
 }
 
-static int to_float(JCtx *c, double x, const char *path, float *out) {
+static int to_float(OmCtx *c, double x, const char *path, float *out) {
   if (isfinite(x) && fabs(x) > FLT_MAX) {
-    jerr(c, path, "value %.15g is out of the float32 range", x);
+    om_err(c, path, "value %.15g is out of the float32 range", x);
     return -1;
   }
   *out = (float)x;
   return 0;
 }
 
-int jget_double(JCtx *c, const cJSON *v, const char *path, double *out) {
+int jget_double(OmCtx *c, const cJSON *v, const char *path, double *out) {
   if (cJSON_IsNumber(v)) {
     *out = v->valuedouble;
     return 0;
@@ -197,26 +158,26 @@ int jget_double(JCtx *c, const cJSON *v, const char *path, double *out) {
       }
     }
     if (c)
-      jerr(c, path, "expected a number, found \"%s\"", jesc(c, s));
+      om_err(c, path, "expected a number, found \"%s\"", jesc(c, s));
     return -1;
   }
   if (c)
-    jerr(c, path, "expected a number, found %s", jtype_name(v));
+    om_err(c, path, "expected a number, found %s", jtype_name(v));
   return -1;
 }
 
-int jget_float(JCtx *c, const cJSON *v, const char *path, float *out) {
+int jget_float(OmCtx *c, const cJSON *v, const char *path, float *out) {
   double x;
   return jget_double(c, v, path, &x) ? -1 : to_float(c, x, path, out);
 }
 
-int jget_name(JCtx *c, const cJSON *v, const char *path, const char **out) {
+int jget_name(OmCtx *c, const cJSON *v, const char *path, const char **out) {
   if (!cJSON_IsString(v)) {
-    jerr(c, path, "expected a string, found %s", jtype_name(v));
+    om_err(c, path, "expected a string, found %s", jtype_name(v));
     return -1;
   }
   if (strchr(v->valuestring, JSON_NUL_MARK)) {
-    jerr(c, path, "'%s' contains a NUL character (\\u0000), which names cannot hold",
+    om_err(c, path, "'%s' contains a NUL character (\\u0000), which names cannot hold",
          jesc(c, v->valuestring));
     return -1;
   }
@@ -224,7 +185,7 @@ int jget_name(JCtx *c, const cJSON *v, const char *path, const char **out) {
   return 0;
 }
 
-int jget_enum(JCtx *c, const cJSON *v, const char *path, const char *what,
+int jget_enum(OmCtx *c, const cJSON *v, const char *path, const char *what,
               const char *const *names, int n, int *out) {
   if (cJSON_IsString(v)) {
     for (int k = 0; k < n; k++)
@@ -232,7 +193,7 @@ int jget_enum(JCtx *c, const cJSON *v, const char *path, const char *what,
         *out = k;
         return 0;
       }
-    jerr(c, path, "unknown %s '%s'", what, jesc(c, v->valuestring));
+    om_err(c, path, "unknown %s '%s'", what, jesc(c, v->valuestring));
     return -1;
   }
   if (cJSON_IsNumber(v)) {
@@ -241,24 +202,24 @@ int jget_enum(JCtx *c, const cJSON *v, const char *path, const char *what,
       *out = (int)x;
       return 0;
     }
-    jerr(c, path, "unknown %s %.15g", what, x);
+    om_err(c, path, "unknown %s %.15g", what, x);
     return -1;
   }
-  jerr(c, path, "expected a %s (a name or a number), found %s", what, jtype_name(v));
+  om_err(c, path, "expected a %s (a name or a number), found %s", what, jtype_name(v));
   return -1;
 }
 
-int jget_array(JCtx *c, const cJSON *v, const char *path) {
+int jget_array(OmCtx *c, const cJSON *v, const char *path) {
   if (!cJSON_IsArray(v)) {
-    jerr(c, path, "expected an array, found %s", jtype_name(v));
+    om_err(c, path, "expected an array, found %s", jtype_name(v));
     return -1;
   }
   return cJSON_GetArraySize(v);
 }
 
-int jget_object(JCtx *c, const cJSON *v, const char *path) {
+int jget_object(OmCtx *c, const cJSON *v, const char *path) {
   if (!cJSON_IsObject(v)) {
-    jerr(c, path, "expected an object, found %s", jtype_name(v));
+    om_err(c, path, "expected an object, found %s", jtype_name(v));
     return -1;
   }
   return 0;
@@ -279,7 +240,7 @@ static int b64_digit(unsigned char ch) {
   return -1;
 }
 
-long long jbase64_len(JCtx *c, const char *s, const char *path) {
+long long jbase64_len(OmCtx *c, const char *s, const char *path) {
   size_t n = strlen(s), digits = 0, pad = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
@@ -289,18 +250,18 @@ long long jbase64_len(JCtx *c, const char *s, const char *path) {
     }
     if (pad || b64_digit(ch) < 0) {
       if (pad)
-        jerr(c, path, "invalid base64: '%c' after padding at offset %zu", ch >= 0x20 && ch < 0x7f ? ch : '?', i);
+        om_err(c, path, "invalid base64: '%c' after padding at offset %zu", ch >= 0x20 && ch < 0x7f ? ch : '?', i);
       else if (ch >= 0x20 && ch < 0x7f)
-        jerr(c, path, "invalid base64 character '%c' at offset %zu", ch, i);
+        om_err(c, path, "invalid base64 character '%c' at offset %zu", ch, i);
       else
-        jerr(c, path, "invalid base64 byte 0x%02x at offset %zu", ch == (unsigned char)JSON_NUL_MARK ? 0 : ch, i);
+        om_err(c, path, "invalid base64 byte 0x%02x at offset %zu", ch == (unsigned char)JSON_NUL_MARK ? 0 : ch, i);
       return -1;
     }
     digits++;
   }
   /* Padding, when present, must complete the last group of four. */
   if (digits % 4 == 1 || (pad && (pad > 2 || (digits + pad) % 4))) {
-    jerr(c, path, "invalid base64: %zu digits and %zu padding characters", digits, pad);
+    om_err(c, path, "invalid base64: %zu digits and %zu padding characters", digits, pad);
     return -1;
   }
   return (long long)(digits / 4 * 3 + (digits % 4 ? digits % 4 - 1 : 0));

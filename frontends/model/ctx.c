@@ -1,0 +1,271 @@
+/* ctx.c - the builder context, paths and messages, tensor names, opset
+ * imports, initializers, graph inputs and outputs of an ONNX model. */
+#include <ctype.h>
+#include <string.h>
+
+#include "model.h"
+
+enum { OPSET_MIN = 7, OPSET_MAX = 17, XNOR_OPSET = 1 };
+
+void om_init(OmCtx *c, Graph *g, const LoadOptions *o, Diag *d, int snake) {
+  memset(c, 0, sizeof *c);
+  c->g = g;
+  c->d = d;
+  c->o = o;
+  c->a = g->arena;
+  c->snake = snake;
+  strmap_init(&c->names, c->a);
+  strmap_init(&c->refonly, c->a);
+  strmap_init(&c->inames, c->a);
+  strmap_init(&c->unsup_index, c->a);
+}
+
+/* ---- paths and messages ---- */
+
+void om_snake_case(const char *camel, char *out, size_t cap) {
+  size_t k = 0;
+  for (; *camel && k + 2 < cap; camel++) {
+    if (isupper((unsigned char)*camel)) {
+      out[k++] = '_';
+      out[k++] = (char)tolower((unsigned char)*camel);
+    } else {
+      out[k++] = *camel;
+    }
+  }
+  out[k] = 0;
+}
+
+const char *om_key(OmCtx *c, const char *camel) {
+  if (!c->snake)
+    return camel;
+  char snake[64];
+  om_snake_case(camel, snake, sizeof snake);
+  return arena_strdup(c->a, snake);
+}
+
+const char *om_path(OmCtx *c, const char *base, const char *key) {
+  return *base ? arena_printf(c->a, "%s.%s", base, key) : key;
+}
+
+const char *om_index(OmCtx *c, const char *base, int i) { return arena_printf(c->a, "%s[%d]", base, i); }
+
+void om_err(OmCtx *c, const char *path, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  diag_error(c->d, "%s: %s", path, msg);
+}
+
+const char *om_esc_bytes(OmCtx *c, const char *s, size_t n) {
+  StrBuf b;
+  sb_init(&b, c->a);
+  sb_puts(&b, "");
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch == '\\' || ch == '\'')
+      sb_printf(&b, "\\%c", ch);
+    else if (ch < 0x20 || ch == 0x7f)
+      sb_printf(&b, "\\x%02x", ch);
+    else
+      sb_putc(&b, (char)ch);
+  }
+  return b.s;
+}
+
+const char *om_esc(OmCtx *c, const char *s) { return om_esc_bytes(c, s, strlen(s)); }
+
+/* ---- tensors by name ---- */
+
+int om_use(OmCtx *c, const char *name, const char *loc) {
+  int ti = strmap_get(&c->names, name);
+  if (ti < 0) {
+    ti = graph_add_tensor(c->g, name, loc);
+    strmap_put(&c->names, name, ti);
+    strmap_put(&c->refonly, name, 1);
+  }
+  return ti;
+}
+
+int om_def(OmCtx *c, const char *name, const char *loc) {
+  int ti = strmap_get(&c->names, name);
+  if (ti < 0) {
+    ti = graph_add_tensor(c->g, name, loc);
+    strmap_put(&c->names, name, ti);
+  } else if (strmap_get(&c->refonly, name) == 1) {
+    c->g->t[ti].loc = loc;
+    strmap_put(&c->refonly, name, 0);
+  }
+  return ti;
+}
+
+/* ---- opset imports ---- */
+
+void om_opset(OmCtx *c, const char *path, const char *domain, int64_t version) {
+  if (!*domain || !strcmp(domain, "ai.onnx")) {
+    if (c->onnx_at) {
+      om_err(c, path, "the default domain is imported twice (first at %s)", c->onnx_at);
+      return;
+    }
+    c->onnx_at = path;
+    if (version < OPSET_MIN || version > OPSET_MAX)
+      om_err(c, path, "unsupported opset version %lld (supported: %d to %d)", (long long)version, OPSET_MIN,
+             OPSET_MAX);
+    else
+      c->g->opset = version;
+  } else if (!strcmp(domain, "xnor")) {
+    if (c->xnor_at) {
+      om_err(c, path, "domain 'xnor' is imported twice (first at %s)", c->xnor_at);
+      return;
+    }
+    c->xnor_at = path;
+    if (version != XNOR_OPSET)
+      om_err(c, path, "unsupported version %lld of domain 'xnor' (supported: %d)", (long long)version, XNOR_OPSET);
+    else
+      c->g->xnor_opset = version;
+  }
+  /* Other domains matter only if a node uses them. */
+}
+
+void om_opsets_end(OmCtx *c, int present) {
+  if (!present)
+    diag_error(c->d, "%s is missing: the model must import an opset of the default domain ('' or 'ai.onnx')",
+               om_key(c, "opsetImport"));
+  else if (!c->onnx_at)
+    diag_error(c->d, "%s does not import the default domain ('' or 'ai.onnx')", om_key(c, "opsetImport"));
+}
+
+/* ---- initializers ---- */
+
+void om_initializer(OmCtx *c, int ti, const char *path) {
+  const char *name = c->g->t[ti].name;
+  if (!*name) {
+    om_err(c, path, "an initializer needs a name");
+    return;
+  }
+  int prev = strmap_get(&c->names, name);
+  if (prev >= 0) {
+    om_err(c, path, "duplicate initializer name '%s' (first at %s)", om_esc(c, name), c->g->t[prev].loc);
+    return;
+  }
+  strmap_put(&c->names, name, ti);
+}
+
+/* ---- graph inputs ---- */
+
+int om_input_begin(OmCtx *c, const char *path, const char *name, int idx) {
+  if (!name || !*name) {
+    om_err(c, path, "a graph input needs a name");
+    return 0;
+  }
+  int prev = strmap_get(&c->inames, name);
+  if (prev >= 0) {
+    om_err(c, path, "duplicate input name '%s' (first at graph.input[%d])", om_esc(c, name), prev);
+    return 0;
+  }
+  strmap_put(&c->inames, name, idx);
+  /* An initializer that is also listed as an input is a constant. */
+  return strmap_get(&c->names, name) < 0;
+}
+
+/* The extent of dim i of an input (desc names it); returns 0 or -1. */
+static int input_dim(OmCtx *c, const OmDim *dim, const char *desc, int i, int64_t *out) {
+  switch (dim->kind) {
+  case OM_DIM_VALUE:
+    *out = dim->value;
+    if (*out < 1) {
+      diag_error(c->d, "%s: dimension %d is %lld (must be >= 1)", desc, i, (long long)*out);
+      return -1;
+    }
+    return 0;
+  case OM_DIM_PARAM:
+    for (int k = 0; c->o && k < c->o->ndims; k++)
+      if (!strcmp(c->o->dims[k].name, dim->param)) {
+        *out = c->o->dims[k].value;
+        return 0;
+      }
+    diag_error(c->d, "%s: dimension %d is symbolic ('%s'): give its value with --dim %s=N", desc, i,
+               om_esc(c, dim->param), om_esc(c, dim->param));
+    return -1;
+  case OM_DIM_UNKNOWN:
+    diag_error(c->d, "%s: dimension %d is unknown (neither %s nor %s)", desc, i, om_key(c, "dimValue"),
+               om_key(c, "dimParam"));
+    return -1;
+  default:
+    return -1;
+  }
+}
+
+void om_input(OmCtx *c, const OmInput *in, int nmax) {
+  const char *desc = arena_printf(c->a, "input '%s' at %s", om_esc(c, in->name), in->path);
+  if (!in->has_type) {
+    diag_error(c->d, "%s: has no type", desc);
+    return;
+  }
+  if (!in->is_tensor) {
+    diag_error(c->d, "%s: is not a tensor (only tensor inputs are supported)", desc);
+    return;
+  }
+  if (in->elem_type != 1) {
+    diag_error(c->d, "%s: element type is %s (only FLOAT inputs are supported)", desc,
+               om_dtype_names[in->elem_type]);
+    return;
+  }
+  if (!in->has_shape) {
+    diag_error(c->d, "%s: has no shape (xnorcc needs the input shapes)", desc);
+    return;
+  }
+  if (in->rank > XN_MAX_RANK) {
+    diag_error(c->d, "%s: has %d dims (at most %d are supported)", desc, in->rank, XN_MAX_RANK);
+    return;
+  }
+  int64_t dims[XN_MAX_RANK];
+  int bad = 0;
+  for (int i = 0; i < in->rank; i++)
+    if (input_dim(c, &in->dims[i], desc, i, &dims[i]))
+      bad = 1;
+  if (bad)
+    return;
+  if (!c->g->inputs)
+    c->g->inputs = arena_array(c->a, (size_t)nmax, sizeof(int));
+  int ti = graph_add_tensor(c->g, in->name, in->path);
+  c->g->t[ti].dtype = DT_F32;
+  tensor_set_shape(&c->g->t[ti], in->rank, dims);
+  strmap_put(&c->names, in->name, ti);
+  /* Not graph_add_input(), which grows the array one by one. */
+  c->g->inputs[c->g->ninputs++] = ti;
+  c->g->t[ti].is_input = 1;
+}
+
+/* ---- graph outputs ---- */
+
+void om_outputs_begin(OmCtx *c, int n) {
+  if (n == 0) {
+    diag_error(c->d, "the graph has no outputs");
+    return;
+  }
+  c->g->outputs = arena_array(c->a, (size_t)n, sizeof(int));
+  strmap_init(&c->onames, c->a);
+}
+
+void om_output(OmCtx *c, const char *base, int i, const char *name) {
+  const char *path = om_index(c, base, i);
+  if (!name || !*name) {
+    om_err(c, path, "a graph output needs a name");
+    return;
+  }
+  int prev = strmap_get(&c->onames, name);
+  if (prev >= 0) {
+    om_err(c, path, "duplicate output name '%s' (first at %s[%d])", om_esc(c, name), base, prev);
+    return;
+  }
+  strmap_put(&c->onames, name, i);
+  int ti = strmap_get(&c->names, name);
+  if (ti < 0 || strmap_get(&c->refonly, name) == 1) {
+    om_err(c, path, "output '%s' is not produced by any node, graph input or initializer", om_esc(c, name));
+    return;
+  }
+  c->g->outputs[c->g->noutputs++] = ti;
+  c->g->t[ti].is_output = 1;
+}
