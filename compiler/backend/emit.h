@@ -48,10 +48,7 @@ typedef struct Emit {
   int *in0;              /* per node: tensor read as input 0 (a fused BinActiv's X), or -1 */
   int *no_y;             /* per node: a BinActiv whose Y is never materialized (fused) */
   int64_t work_bytes;    /* size of the binary layers' work union (NAME_work), 0 if none */
-  int *producer;         /* per tensor: the live node writing it (the last one), or -1 */
-  int *rd_first;         /* per tensor t: its readers are rd_node/rd_slot[rd_first[t] .. rd_first[t+1]) */
-  int *rd_node;          /* reader entries: live node reading the tensor, in node order */
-  int *rd_slot;          /* reader entries: the input index it reads it as */
+  const UseDef *ud;      /* producers and readers of every tensor (live nodes) */
 } Emit;
 
 /* Extents of a Conv-like window, 1-D windows in the W slots with H = 1. */

@@ -113,19 +113,19 @@ void bin_plan(Emit *e) {
     if (!e->emit[b] || a->op != OP_BinActiv || a->nout < 1 || a->out[0] < 0 || g->t[a->out[0]].is_output)
       continue;
     int y = a->out[0], ok = 1, any = 0;
-    for (int r = e->rd_first[y]; r < e->rd_first[y + 1] && ok; r++) {
-      if (!e->emit[e->rd_node[r]])
+    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1] && ok; r++) {
+      if (!e->emit[e->ud->use_node[r]])
         continue;
-      if (e->rd_slot[r] == 0 && e->bin[e->rd_node[r]] == BP_XNOR)
+      if (e->ud->use_slot[r] == 0 && e->bin[e->ud->use_node[r]] == BP_XNOR)
         any = 1;
       else
         ok = 0;
     }
     if (!ok || !any)
       continue;
-    for (int r = e->rd_first[y]; r < e->rd_first[y + 1]; r++)
-      if (e->emit[e->rd_node[r]] && e->rd_slot[r] == 0)
-        e->in0[e->rd_node[r]] = a->in[0];
+    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1]; r++)
+      if (e->emit[e->ud->use_node[r]] && e->ud->use_slot[r] == 0)
+        e->in0[e->ud->use_node[r]] = a->in[0];
     e->no_y[b] = 1;
     if (!op_writes_output(e, a, 1))
       e->emit[b] = 0;

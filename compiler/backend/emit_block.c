@@ -95,11 +95,11 @@ static int packed_handoff(Emit *e, int t, int64_t *G) {
   if (t < 0 || g->t[t].is_output || g->t[t].rank != 4 || g->t[t].dims[1] < 2)
     return 0;
   const Tensor *tt = &g->t[t];
-  p = e->producer[t];
-  for (int r = e->rd_first[t]; r < e->rd_first[t + 1]; r++) {
-    int i = e->rd_node[r];
+  p = e->ud->def[t];
+  for (int r = e->ud->use_first[t]; r < e->ud->use_first[t + 1]; r++) {
+    int i = e->ud->use_node[r];
     const Node *n = &g->n[i];
-    if (!e->emit[i] || n->op != OP_XnorBlock || e->rd_slot[r] != 0)
+    if (!e->emit[i] || n->op != OP_XnorBlock || e->ud->use_slot[r] != 0)
       return 0;
     int64_t gi = attr_int(n, "group", 1);
     if (readers++ && gi != *G)
@@ -123,18 +123,18 @@ void block_plan(Emit *e) {
     int y = th->nout > 0 ? th->out[0] : -1, ok = 1, any = 0;
     if (!e->emit[t] || th->op != OP_BinThreshold || y < 0 || g->t[y].is_output)
       continue;
-    for (int r = e->rd_first[y]; r < e->rd_first[y + 1] && ok; r++) {
-      int i = e->rd_node[r];
+    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1] && ok; r++) {
+      int i = e->ud->use_node[r];
       if (!e->emit[i])
         continue;
-      ok &= g->n[i].op == OP_XnorBlock && e->rd_slot[r] == 0;
+      ok &= g->n[i].op == OP_XnorBlock && e->ud->use_slot[r] == 0;
       any = 1;
     }
     if (!ok || !any)
       continue;
-    for (int r = e->rd_first[y]; r < e->rd_first[y + 1]; r++) {
-      int i = e->rd_node[r];
-      if (e->emit[i] && g->n[i].op == OP_XnorBlock && e->rd_slot[r] == 0)
+    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1]; r++) {
+      int i = e->ud->use_node[r];
+      if (e->emit[i] && g->n[i].op == OP_XnorBlock && e->ud->use_slot[r] == 0)
         e->in0[i] = th->in[0];
     }
     e->emit[t] = 0;
@@ -145,7 +145,7 @@ void block_plan(Emit *e) {
 static const Node *fused_threshold(Emit *e, const Node *n) {
   if (e->in0[n - e->g->n] < 0)
     return NULL;
-  int p = e->producer[n->in[0]];
+  int p = e->ud->def[n->in[0]];
   if (p >= 0 && e->g->n[p].op == OP_BinThreshold && e->g->n[p].out[0] == n->in[0])
     return &e->g->n[p];
   xn_unreachable("XnorBlock reads a fused BinThreshold that is gone");

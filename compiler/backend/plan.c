@@ -254,34 +254,7 @@ int plan_storage(Emit *e) {
     for (int j = 0; e->emit[i] && j < g->n[i].nin; j++)
       if (g->n[i].in[j] >= 0)
         consumed[g->n[i].in[j]] = 1;
-  /* Producers and readers of every tensor (live nodes), for the fusion plans. */
-  e->producer = arena_array(a, (size_t)nt + 1, sizeof(int));
-  e->rd_first = arena_array(a, (size_t)nt + 2, sizeof(int));
-  int nrd = 0;
-  for (int t = 0; t < nt; t++)
-    e->producer[t] = -1;
-  for (int i = 0; i < nn; i++) {
-    Node *n = &g->n[i];
-    for (int j = 0; !n->dead && j < n->nout; j++)
-      if (n->out[j] >= 0)
-        e->producer[n->out[j]] = i;
-    for (int j = 0; !n->dead && j < n->nin; j++)
-      if (n->in[j] >= 0)
-        e->rd_first[n->in[j] + 1]++, nrd++;
-  }
-  for (int t = 0; t < nt; t++)
-    e->rd_first[t + 1] += e->rd_first[t];
-  e->rd_node = arena_array(a, (size_t)nrd + 1, sizeof(int));
-  e->rd_slot = arena_array(a, (size_t)nrd + 1, sizeof(int));
-  int *fill = arena_array(a, (size_t)nt + 1, sizeof(int));
-  for (int i = 0; i < nn; i++)
-    for (int j = 0; !g->n[i].dead && j < g->n[i].nin; j++) {
-      int t = g->n[i].in[j];
-      if (t < 0)
-        continue;
-      int k = e->rd_first[t] + fill[t]++;
-      e->rd_node[k] = i, e->rd_slot[k] = j;
-    }
+  e->ud = graph_usedef(g); /* producers and readers, for the fusion plans */
   bin_plan(e);
   block_plan(e);
   for (int i = 0; i < nn; i++) {

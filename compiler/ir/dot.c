@@ -48,8 +48,6 @@ static const char *fill(const Node *n) {
   return "#ffffff";
 }
 
-static int is_const(const Tensor *t) { return t->data && !t->is_input; }
-
 static void put_node(Graph *g, StrBuf *b, int i) {
   const Node *n = &g->n[i];
   sb_printf(b, "  n%d [fillcolor=\"%s\"%s, label=\"", i, fill(n), is_binary(n) ? ", color=\"#b45f06\"" : "");
@@ -66,7 +64,7 @@ static void put_node(Graph *g, StrBuf *b, int i) {
   int nconst = 0;
   for (int j = 0; j < n->nin; j++) {
     const Tensor *t = n->in[j] >= 0 ? &g->t[n->in[j]] : NULL;
-    if (!t || !is_const(t))
+    if (!t || !tensor_is_const(t))
       continue;
     if (nconst++ < MAX_CONSTS) {
       sb_puts(b, "\\n+ ");
@@ -92,17 +90,10 @@ static int find(int *p, int x) {
 }
 
 void ir_dot(Graph *g, StrBuf *out) {
-  int *producer = arena_array(g->arena, (size_t)g->nt + 1, sizeof(int));
+  const int *producer = graph_usedef(g)->def;
   int *parent = arena_array(g->arena, (size_t)g->nn + 1, sizeof(int));
-  for (int t = 0; t < g->nt; t++)
-    producer[t] = -1;
-  for (int i = 0; i < g->nn; i++) {
+  for (int i = 0; i < g->nn; i++)
     parent[i] = i;
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nout; j++)
-        if (g->n[i].out[j] >= 0 && g->n[i].out[j] < g->nt)
-          producer[g->n[i].out[j]] = i;
-  }
   for (int i = 0; i < g->nn; i++) {
     const Node *n = &g->n[i];
     if (n->dead || !is_binary(n))

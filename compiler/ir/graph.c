@@ -61,6 +61,9 @@ int graph_add_tensor(Graph *g, const char *name, const char *loc) {
   t->loc = loc ? loc : "";
   t->rank = -1;
   t->producer = -1;
+  g->ud_stale = 1;
+  if (g->names && strmap_get(g->names, t->name) < 0)
+    strmap_put(g->names, t->name, g->nt);
   return g->nt++;
 }
 
@@ -90,6 +93,7 @@ int graph_add_node(Graph *g, Op op, const char *name, const char *loc, int nin, 
     n->in[i] = -1;
   for (int i = 0; i < nout; i++)
     n->out[i] = -1;
+  g->ud_stale = 1;
   return g->nn++;
 }
 

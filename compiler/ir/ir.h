@@ -8,6 +8,7 @@
  * the source file. All memory belongs to the graph's arena.
  *
  * graph.c    building graphs, attributes, lookups
+ * edit.c     the graph toolkit: use/def index, constants, fresh names
  * topo.c     topological order, structural checks (verifier)
  * params.c   normalized attributes of Conv/pool/Gemm-like ops
  * print.c    the text IR (.xir) printer
@@ -84,6 +85,16 @@ typedef struct Node {
   void *aux;        /* pass/backend-private data attached to the node */
 } Node;
 
+/* Use/def index of a graph's live nodes (edit.c); see graph_usedef(). */
+typedef struct UseDef {
+  int nt;          /* tensors when built */
+  int *def;        /* per tensor: the live node writing it (lowest index), or -1 */
+  int *def_slot;   /* per tensor: which output of def it is, or -1 */
+  int *use_first;  /* per tensor t: its uses are use_node/use_slot[use_first[t] .. use_first[t+1]) */
+  int *use_node;   /* use entries: live node reading the tensor, in node order */
+  int *use_slot;   /* use entries: the input index it reads it as */
+} UseDef;
+
 typedef struct Graph {
   Arena *arena;     /* owns everything below */
   const char *file; /* model file name, for messages */
@@ -98,6 +109,9 @@ typedef struct Graph {
   int ninputs;
   int *outputs;     /* graph outputs (tensor indices), in order */
   int noutputs;
+  UseDef *ud;       /* cached use/def index (graph_usedef), NULL until asked for */
+  int ud_stale;     /* the graph changed since ud was built */
+  StrMap *names;    /* tensor name -> index (graph_fresh_name), NULL until asked for */
 } Graph;
 
 /* ---- graph.c ---- */
@@ -139,6 +153,51 @@ void node_error(Diag *d, Graph *g, const Node *n, const char *fmt, ...) XN_PRINT
 /* The tensor at input i of node n, or NULL when omitted/out of range. */
 Tensor *node_in(Graph *g, const Node *n, int i);
 Tensor *node_out(Graph *g, const Node *n, int i);
+
+/* ---- edit.c: the graph toolkit ---- */
+
+/* A tensor whose data is known at compile time (not an overridable input). */
+int tensor_is_const(const Tensor *t);
+/* Whether tensor index t (maybe -1) holds float32 data. */
+int graph_is_const_f32(const Graph *g, int t);
+/* Tells the toolkit that nodes' inputs, outputs or dead flags were edited: the
+ * use/def index is rebuilt at the next query. (Adding nodes or tensors does
+ * this by itself.) A pass calls it after each rewrite. */
+void graph_changed(Graph *g);
+/* Marks node ni dead (removed; skipped by everyone) and the index stale. */
+void node_kill(Graph *g, int ni);
+/* The use/def index of the live nodes as the graph is now (rebuilt when stale). */
+const UseDef *graph_usedef(Graph *g);
+/* The live node writing tensor t (-1 for none, or t < 0); with its output slot. */
+int graph_producer(Graph *g, int t);
+int graph_producer_slot(Graph *g, int t, int *slot);
+/* Uses of tensor t by live nodes, plus one if it is a graph output; the first
+ * use by a node goes to *node / *slot (-1 when none; either may be NULL). */
+int graph_nuses(Graph *g, int t, int *node, int *slot);
+/* The single live consumer of t (one use, t not a graph output), or -1. */
+int graph_only_user(Graph *g, int t);
+/* Whether node n's output 0 holds values of its input 0, moved or selected
+ * but not computed (views, Transpose, MaxPool and Dropout without their
+ * second output): a +-1 input gives a +-1 output. */
+int node_keeps_values(const Node *n);
+/* base, or base.1, base.2...: a tensor name not used yet (looked up in a name
+ * map of the graph, built on first use). The result is in the graph arena. */
+const char *graph_fresh_name(Graph *g, const char *base);
+/* A tensor named name (not copied) of dtype dt holding data (NULL: computed);
+ * shape dims[0..rank) unless rank is -1. Returns its index. */
+int graph_add_const(Graph *g, const char *name, const char *loc, DType dt, int rank, const int64_t *dims,
+                    void *data);
+/* graph_add_const named by graph_fresh_name(base + suffix). */
+int graph_new_const(Graph *g, const char *base, const char *suffix, const char *loc, DType dt, int rank,
+                    const int64_t *dims, void *data);
+/* graph_add_node with inputs in[0..nin) and outputs out[0..nout) (NULL: all -1). */
+int graph_add_node_io(Graph *g, Op op, const char *name, const char *loc, int nin, const int *in, int nout,
+                      const int *out);
+/* Add an attribute of that kind and value to node ni (values are copied; s is not). */
+void node_set_int(Graph *g, int ni, const char *name, int64_t v);
+void node_set_float(Graph *g, int ni, const char *name, float v);
+void node_set_ints(Graph *g, int ni, const char *name, int n, const int64_t *v);
+void node_set_string(Graph *g, int ni, const char *name, const char *s);
 
 /* ---- topo.c ---- */
 

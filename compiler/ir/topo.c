@@ -152,6 +152,7 @@ int topo_sort(Graph *g, Diag *d) {
   for (int t = 0; t < g->nt; t++)
     if (g->t[t].producer >= 0)
       g->t[t].producer = newidx[g->t[t].producer];
+  graph_changed(g);
   return 0;
 }
 

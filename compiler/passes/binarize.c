@@ -21,67 +21,11 @@
 
 #include "binary.h"
 
-/* ---- graph queries over live nodes ---- */
-
-/* Index of the live node producing tensor t, or -1. */
-static int producer(Graph *g, int t) {
-  if (t < 0)
-    return -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nout; j++)
-        if (g->n[i].out[j] == t)
-          return i;
-  return -1;
-}
-
-/* Number of uses of tensor t by live nodes (a graph output counts as a use);
- * the first use by a node goes to *node / *slot. */
-static int uses(Graph *g, int t, int *node, int *slot) {
-  int n = g->t[t].is_output;
-  *node = *slot = -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nin; j++)
-        if (g->n[i].in[j] == t) {
-          if (*node < 0)
-            *node = i, *slot = j;
-          n++;
-        }
-  return n;
-}
-
-/* The single consumer node of t (one use, not a graph output), or -1. */
-static int only_user(Graph *g, int t) {
-  int node, slot;
-  return uses(g, t, &node, &slot) == 1 ? node : -1;
-}
-
-static int is_const_f32(Graph *g, int t) { return t >= 0 && g->t[t].data && g->t[t].dtype == DT_F32; }
-
-/* Ops through which a +-1 tensor stays +-1 (input 0 to output 0). */
-static int passthrough(const Node *n) {
-  switch (n->op) {
-  case OP_Identity:
-  case OP_Flatten:
-  case OP_Reshape:
-  case OP_Squeeze:
-  case OP_Unsqueeze:
-  case OP_Transpose:
-    return 1;
-  case OP_MaxPool:
-  case OP_Dropout:
-    return n->nout < 2 || n->out[1] < 0;
-  default:
-    return 0;
-  }
-}
-
 /* The live node that produces t, looking through passthrough ops; -1 if none. */
 static int binary_source(Graph *g, int t) {
-  int p = producer(g, t);
-  while (p >= 0 && passthrough(&g->n[p]))
-    p = producer(g, g->n[p].in[0]);
+  int p = graph_producer(g, t);
+  while (p >= 0 && node_keeps_values(&g->n[p]))
+    p = graph_producer(g, g->n[p].in[0]);
   return p;
 }
 
@@ -94,45 +38,30 @@ static int feeds_only_binary(Graph *g, int t, int *other, int depth) {
     *other = -1;
     return 0;
   }
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    if (n->dead)
-      continue;
-    for (int j = 0; j < n->nin; j++) {
-      if (n->in[j] != t)
-        continue;
-      if ((n->op == OP_BinConv || n->op == OP_BinGemm) && j == 0) {
-        found = 1;
-      } else if (passthrough(n) && j == 0 && depth < 64 && n->out[0] >= 0) {
-        if (!feeds_only_binary(g, n->out[0], other, depth + 1))
-          return 0;
-        found = 1;
-      } else {
-        *other = i;
+  const UseDef *u = graph_usedef(g);
+  for (int k = u->use_first[t], end = u->use_first[t + 1]; k < end; k++) {
+    int i = u->use_node[k], j = u->use_slot[k];
+    const Node *n = &g->n[i];
+    if ((n->op == OP_BinConv || n->op == OP_BinGemm) && j == 0) {
+      found = 1;
+    } else if (node_keeps_values(n) && j == 0 && depth < 64 && n->out[0] >= 0) {
+      if (!feeds_only_binary(g, n->out[0], other, depth + 1))
         return 0;
-      }
+      found = 1;
+    } else {
+      *other = i;
+      return 0;
     }
   }
   *other = -2;
   return found;
 }
 
-/* A name for a new tensor: base + suffix, unique in the graph. */
-static const char *fresh_name(Graph *g, const char *base, const char *suffix) {
-  const char *s = arena_printf(g->arena, "%s%s", base, suffix);
-  for (int i = 2; graph_find_tensor(g, s) >= 0; i++)
-    s = arena_printf(g->arena, "%s%s%d", base, suffix, i);
-  return s;
-}
 
 /* A new float constant of the given shape (data owned by the caller's arena). */
 static int new_const(Graph *g, const char *base, const char *suffix, const char *loc, int rank,
                      const int64_t *dims, float *data) {
-  int t = graph_add_tensor(g, fresh_name(g, base, suffix), loc);
-  g->t[t].dtype = DT_F32;
-  tensor_set_shape(&g->t[t], rank, dims);
-  g->t[t].data = data;
-  return t;
+  return graph_new_const(g, base, suffix, loc, DT_F32, rank, dims, data);
 }
 
 /* Window of node n, or -1 (messages go to a scratch Diag: a mismatch only
@@ -200,7 +129,7 @@ static int analyze_layer(Graph *g, int ni, Layer *L, char *why, size_t nwhy) {
   if (L->x < 0 || L->w < 0)
     return snprintf(why, nwhy, "an input is missing"), 0;
   const Tensor *x = &g->t[L->x], *w = &g->t[L->w];
-  if (!is_const_f32(g, L->w))
+  if (!graph_is_const_f32(g, L->w))
     return snprintf(why, nwhy, "weight '%s' is not a constant", w->name), 0;
   switch (n->op) {
   case OP_Conv:
@@ -283,7 +212,7 @@ static int zero_pad_matches(Graph *g, const Node *p, const Window *cw, int rank)
     pads = const_ints(g, p->in[1], &np);
     if (p->nin > 2 && p->in[2] >= 0) {
       const Tensor *v = &g->t[p->in[2]];
-      if (!is_const_f32(g, p->in[2]) || tensor_numel(v) != 1 || ((float *)v->data)[0] != 0.0f)
+      if (!graph_is_const_f32(g, p->in[2]) || tensor_numel(v) != 1 || ((float *)v->data)[0] != 0.0f)
         return 0;
     }
     if (p->nin > 3 && p->in[3] >= 0)
@@ -318,7 +247,7 @@ static int match_k(Graph *g, int ci, int k, int *dead, int *ndead) {
   for (int i = 2; i < yt->rank; i++)
     if (kt->dims[i] != yt->dims[i])
       return -1;
-  int pi = producer(g, k);
+  int pi = graph_producer(g, k);
   if (pi < 0 || window_of(g, c, &cw))
     return -1;
   const Node *p = &g->n[pi];
@@ -335,7 +264,7 @@ static int match_k(Graph *g, int ci, int k, int *dead, int *ndead) {
       return a_fits_conv(g, a, x) ? a : -1;
     if (!nopad)
       return -1;
-    int qi = producer(g, a);
+    int qi = graph_producer(g, a);
     if (qi < 0 || g->n[qi].op != OP_Pad || !zero_pad_matches(g, &g->n[qi], &cw, g->t[x].rank))
       return -1;
     dead[(*ndead)++] = qi;
@@ -345,10 +274,10 @@ static int match_k(Graph *g, int ci, int k, int *dead, int *ndead) {
   if (p->op == OP_Conv && p->nin >= 2) {
     int bw = p->in[1];
     const Tensor *bt = &g->t[bw];
-    if (!is_const_f32(g, bw) || bt->dims[0] != 1 || bt->dims[1] != 1 || attr_int(p, "group", 1) != 1)
+    if (!graph_is_const_f32(g, bw) || bt->dims[0] != 1 || bt->dims[1] != 1 || attr_int(p, "group", 1) != 1)
       return -1;
     if (p->nin > 2 && p->in[2] >= 0) {
-      if (!is_const_f32(g, p->in[2]) || ((float *)g->t[p->in[2]].data)[0] != 0.0f)
+      if (!graph_is_const_f32(g, p->in[2]) || ((float *)g->t[p->in[2]].data)[0] != 0.0f)
         return -1;
     }
     if (window_of(g, p, &pw) || !same_window(&pw, &cw))
@@ -390,15 +319,15 @@ static void sweep_run(Graph *g, Sweep *s) {
       Node *n = &g->n[s->v[i]];
       if (n->dead)
         continue;
-      int used = 0, node, slot;
+      int used = 0;
       for (int j = 0; j < n->nout && !used; j++)
-        used = n->out[j] >= 0 && uses(g, n->out[j], &node, &slot) > 0;
+        used = n->out[j] >= 0 && graph_nuses(g, n->out[j], NULL, NULL) > 0;
       if (used)
         continue;
-      n->dead = 1;
+      node_kill(g, s->v[i]);
       changed = 1;
       for (int j = 0; j < n->nin; j++) {
-        int p = producer(g, n->in[j]);
+        int p = graph_producer(g, n->in[j]);
         if (p >= 0)
           sweep_add(g, s, p);
       }
@@ -434,7 +363,7 @@ static int gemm_weight(Graph *g, const Layer *L, const char *loc) {
  * constant); returns a [M] tensor or -1. */
 static int add_bias_of(Graph *g, int t, int y, int64_t m, const char *loc) {
   const Tensor *b = &g->t[t], *yt = &g->t[y];
-  if (!is_const_f32(g, t) || b->rank < 1 || b->rank > yt->rank || b->dims[b->rank - 1] != m)
+  if (!graph_is_const_f32(g, t) || b->rank < 1 || b->rank > yt->rank || b->dims[b->rank - 1] != m)
     return -1;
   for (int i = 0; i < b->rank - 1; i++)
     if (b->dims[i] != 1)
@@ -494,7 +423,7 @@ static int rewrite_layer(Graph *g, const Layer *L, Sweep *sw, Diag *d) {
     if (b >= 0 && L->bias_fix)
       b = fix_bias(g, L, loc);
   }
-  int u = only_user(g, y);
+  int u = graph_only_user(g, y);
   if (is_conv && b < 0 && u >= 0 && g->n[u].op == OP_Mul) {
     int k = other_input(g, u, y);
     a = k >= 0 && k != y ? match_k(g, L->node, k, kdead, &nk) : -1;
@@ -511,7 +440,7 @@ static int rewrite_layer(Graph *g, const Layer *L, Sweep *sw, Diag *d) {
       a = s;
       absorbed[nabs++] = u;
       y = g->n[u].out[0];
-      u = only_user(g, y);
+      u = graph_only_user(g, y);
     }
   }
   if (!is_conv && b < 0 && u >= 0 && g->n[u].op == OP_Add) {
@@ -542,9 +471,9 @@ static int rewrite_layer(Graph *g, const Layer *L, Sweep *sw, Diag *d) {
     }
     node_add_attr(g, ni, "pad_value", AT_INT, loc)->i = 0;
   }
-  g->n[old].dead = 1;
+  node_kill(g, old);
   for (int i = 0; i < nabs; i++)
-    g->n[absorbed[i]].dead = 1;
+    node_kill(g, absorbed[i]);
   for (int i = 0; i < nk; i++)
     sweep_add(g, sw, kdead[i]);
   return recheck(g, ni, d);
@@ -565,7 +494,7 @@ static int is_channel_mean_abs(Graph *g, int r, int x) {
     na = attr_ints(n, "axes", &ax);
   if (!ax || na != 1 || (ax[0] != 1 && ax[0] != 1 - xt->rank))
     return 0;
-  int p = producer(g, n->in[0]);
+  int p = graph_producer(g, n->in[0]);
   return p >= 0 && g->n[p].op == OP_Abs && g->n[p].in[0] == x;
 }
 
@@ -585,11 +514,11 @@ static int rewrite_sign(Graph *g, int si, Sweep *sw, Diag *d) {
   int ni = graph_add_node(g, OP_BinActiv, name, loc, 1, r >= 0 ? 2 : 1);
   g->n[ni].in[0] = x;
   g->n[ni].out[0] = y;
-  g->n[si].dead = 1;
+  node_kill(g, si);
   if (r >= 0) {
     g->n[ni].out[1] = g->n[r].out[0];
-    g->n[r].dead = 1;
-    int p = producer(g, g->n[r].in[0]);
+    node_kill(g, r);
+    int p = graph_producer(g, g->n[r].in[0]);
     if (p >= 0)
       sweep_add(g, sw, p);
   }

@@ -30,19 +30,18 @@
 #include "../interp/interp.h"
 #include "passes.h"
 
-/* A tensor whose data is known at compile time. */
-static int is_constant(const Graph *g, int t) { return t >= 0 && g->t[t].data && !g->t[t].is_input; }
+/* Whether tensor index t (maybe -1) is known at compile time. */
+static int is_constant(const Graph *g, int t) { return t >= 0 && tensor_is_const(&g->t[t]); }
 
 /* Whether tensor index t is one of the graph outputs. */
 static int is_graph_output(const Graph *g, int t) { return t >= 0 && g->t[t].is_output; }
 
-/* The pass's state: forwarding of removed tensors, and the names in use. */
+/* The pass's state: forwarding of removed tensors. */
 typedef struct Canon {
   Graph *g;
   int *fwd;      /* fwd[t] >= 0: uses of t now read fwd[t] (nodes are
                     visited in topological order, so later readers resolve
                     their inputs through fwd when their turn comes) */
-  StrMap names;  /* every tensor name, for fresh_name() */
 } Canon;
 
 /* t with its forwarding applied (path-compressed). */
@@ -80,29 +79,6 @@ static int producer_of(const Graph *g, int t, int *slot) {
   return -1;
 }
 
-/* base, or base.1, base.2...: a tensor name not used yet, in the arena. */
-static const char *fresh_name(Canon *c, const char *base) {
-  const char *s = base;
-  for (int k = 1; strmap_get(&c->names, s) >= 0; k++)
-    s = arena_printf(c->g->arena, "%s.%d", base, k);
-  return s;
-}
-
-/* A new constant tensor named after base+suffix, declared at loc, with the
- * given dtype, shape and data (which it keeps). Returns its index. */
-static int new_const(Canon *c, const char *base, const char *suffix, const char *loc, DType dt, int rank,
-                     const int64_t *dims, void *data) {
-  Graph *g = c->g;
-  const char *name = fresh_name(c, arena_printf(g->arena, "%s%s", base, suffix));
-  int ti = graph_add_tensor(g, name, loc);
-  strmap_put(&c->names, g->t[ti].name, ti);
-  Tensor *t = &g->t[ti];
-  t->dtype = dt;
-  tensor_set_shape(t, rank, dims);
-  t->data = data;
-  return ti;
-}
-
 /* Removes node ni, whose output 0 carries its input 0 unchanged (same dtype
  * and shape). Returns 1 when removed, 0 when it has to stay (see the header). */
 static int bypass(Canon *c, int ni) {
@@ -112,7 +88,7 @@ static int bypass(Canon *c, int ni) {
   if (x < 0 || y < 0)
     return 0;
   if (!is_graph_output(g, y)) {
-    n->dead = 1;
+    node_kill(g, ni);
     c->fwd[y] = x; /* later readers of y resolve to x */
     return 1;
   }
@@ -120,7 +96,7 @@ static int bypass(Canon *c, int ni) {
   if (p < 0 || is_graph_output(g, x) || g->t[x].is_input)
     return 0;
   /* Rename: p writes the graph output y; the other users of x read y. */
-  n->dead = 1;
+  node_kill(g, ni);
   g->n[p].out[slot] = y;
   replace_uses(g, x, y); /* readers already visited (one scan per graph output) */
   c->fwd[x] = y;         /* readers still to come */
@@ -162,7 +138,7 @@ static int collapse_reshape(Canon *c, int ni) {
   memcpy(lit, dims, (size_t)rank * sizeof *lit);
   const char *base = g->t[g->n[ni].out[0]].name;
   int src = g->n[p].in[0];
-  int st = new_const(c, base, ".shape", g->n[ni].loc, DT_I64, 1, &one, lit);
+  int st = graph_new_const(g, base, ".shape", g->n[ni].loc, DT_I64, 1, &one, lit);
   Node *n = &g->n[ni];
   if (n->nin < 2)
     n->in = arena_array(g->arena, 2, sizeof(int));
@@ -207,7 +183,7 @@ static int arith_by_const(Canon *cx, int ni) {
   memcpy(dims, ct->dims, sizeof dims);
   int rank = ct->rank;
   Op op = n->op == OP_Sub ? OP_Add : OP_Mul;
-  int nc = new_const(cx, ct->name, op == OP_Add ? ".neg" : ".recip", n->loc, DT_F32, rank, dims, w);
+  int nc = graph_new_const(g, ct->name, op == OP_Add ? ".neg" : ".recip", n->loc, DT_F32, rank, dims, w);
   n = &g->n[ni];
   n->op = op;
   n->in[1] = nc;
@@ -229,12 +205,9 @@ static int all_inputs_const(const Graph *g, const Node *n) {
 
 int pass_canonicalize(Graph *g, Diag *d) {
   int nn = g->nn, changed = 0;
-  Canon c = {g, arena_array(g->arena, (size_t)g->nt + 1, sizeof(int)), {0}};
+  Canon c = {g, arena_array(g->arena, (size_t)g->nt + 1, sizeof(int))};
   for (int t = 0; t < g->nt; t++)
     c.fwd[t] = -1;
-  strmap_init(&c.names, g->arena);
-  for (int t = 0; t < g->nt; t++)
-    strmap_put(&c.names, g->t[t].name, t);
   for (int i = 0; i < nn; i++) {
     Node *n = &g->n[i];
     if (n->dead)
@@ -306,7 +279,7 @@ int pass_dce(Graph *g, Diag *d) {
   int removed = 0;
   for (int i = 0; i < g->nn; i++)
     if (!g->n[i].dead && !keep[i]) {
-      g->n[i].dead = 1;
+      node_kill(g, i);
       removed = 1;
     }
   return removed ? topo_sort(g, d) : 0;

@@ -29,66 +29,18 @@
 
 #define MAX_STEPS 32
 
-/* ---- graph queries over live nodes ---- */
-
-static int producer(Graph *g, int t) {
-  if (t < 0)
-    return -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nout; j++)
-        if (g->n[i].out[j] == t)
-          return i;
-  return -1;
-}
-
-/* The single consumer of t (one use by a live node, not a graph output), or -1. */
-static int only_user(Graph *g, int t) {
-  int node = -1, cnt = 0;
-  if (t < 0 || g->t[t].is_output)
-    return -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nin; j++)
-        if (g->n[i].in[j] == t)
-          node = i, cnt++;
-  return cnt == 1 ? node : -1;
+/* A new 1-D constant [m] of dtype dt holding data, named after base + suffix. */
+static int new_const1(Graph *g, const char *base, const char *suffix, const char *loc, DType dt, int64_t m,
+                      void *data) {
+  return graph_new_const(g, base, suffix, loc, dt, 1, &m, data);
 }
 
 /* Whether output j > 0 of node n is absent or unused. */
 static int extra_outputs_unused(Graph *g, const Node *n) {
-  for (int j = 1; j < n->nout; j++) {
-    int t = n->out[j];
-    if (t < 0)
-      continue;
-    if (g->t[t].is_output)
+  for (int j = 1; j < n->nout; j++)
+    if (n->out[j] >= 0 && graph_nuses(g, n->out[j], NULL, NULL))
       return 0;
-    for (int i = 0; i < g->nn; i++)
-      if (!g->n[i].dead)
-        for (int k = 0; k < g->n[i].nin; k++)
-          if (g->n[i].in[k] == t)
-            return 0;
-  }
   return 1;
-}
-
-static int is_const_f32(Graph *g, int t) { return t >= 0 && g->t[t].data && g->t[t].dtype == DT_F32; }
-
-static const char *fresh_name(Graph *g, const char *base, const char *suffix) {
-  const char *s = arena_printf(g->arena, "%s%s", base, suffix);
-  for (int i = 2; graph_find_tensor(g, s) >= 0; i++)
-    s = arena_printf(g->arena, "%s%s%d", base, suffix, i);
-  return s;
-}
-
-/* A new constant [m] of dtype dt holding data. */
-static int new_const(Graph *g, const char *base, const char *suffix, const char *loc, DType dt, int64_t m,
-                     void *data) {
-  int t = graph_add_tensor(g, fresh_name(g, base, suffix), loc);
-  g->t[t].dtype = dt;
-  tensor_set_shape(&g->t[t], 1, &m);
-  g->t[t].data = data;
-  return t;
 }
 
 /* ---- chains of per-channel monotone float ops ---- */
@@ -146,7 +98,7 @@ static int chain_dir(const Chain *c, int from, int to, int64_t ch) {
  * axis 1, c channels): every dim of t but the one aligned with axis 1 is 1,
  * and that one is 1 or c. Sets *cs; returns the data or NULL. */
 static const float *per_channel_const(Graph *g, int t, const Tensor *x, int64_t *cs) {
-  if (!is_const_f32(g, t))
+  if (!graph_is_const_f32(g, t))
     return NULL;
   const Tensor *ct = &g->t[t];
   if (ct->rank > x->rank)
@@ -187,7 +139,7 @@ static int as_step(Graph *g, int ni, int t, Step *s) {
     s->eps = attr_float(n, "epsilon", 1e-5f);
     for (int i = 0; i < 4; i++) {
       int c = n->in[1 + i];
-      if (!is_const_f32(g, c) || tensor_numel(&g->t[c]) != x->dims[1])
+      if (!graph_is_const_f32(g, c) || tensor_numel(&g->t[c]) != x->dims[1])
         return 0;
       s->p[i] = g->t[c].data;
     }
@@ -228,7 +180,7 @@ static int data_input(Graph *g, int ni) {
 /* Extends c forward from tensor *t through chain steps whose input has no
  * other use; *t becomes the last step's output. */
 static void walk_steps(Graph *g, Chain *c, int *t) {
-  for (int u; c->n < MAX_STEPS && (u = only_user(g, *t)) >= 0 && as_step(g, u, *t, &c->s[c->n]); c->n++)
+  for (int u; c->n < MAX_STEPS && (u = graph_only_user(g, *t)) >= 0 && as_step(g, u, *t, &c->s[c->n]); c->n++)
     *t = g->n[u].out[0];
 }
 
@@ -388,7 +340,7 @@ static int fuse_threshold(Graph *g, int bi) {
     return 0;
   Step rev[MAX_STEPS];
   int nrev = 0, x = b->in[0];
-  for (int p; nrev < MAX_STEPS && (p = producer(g, x)) >= 0 && only_user(g, x) >= 0;) {
+  for (int p; nrev < MAX_STEPS && (p = graph_producer(g, x)) >= 0 && graph_only_user(g, x) >= 0;) {
     int in = data_input(g, p);
     if (in < 0 || !as_step(g, p, in, &rev[nrev]))
       break;
@@ -409,41 +361,27 @@ static int fuse_threshold(Graph *g, int bi) {
   const char *name = b->name, *loc = b->loc;
   int y = b->out[0];
   const char *base = *name ? name : g->t[y].name;
-  int tl = new_const(g, base, ".lo", loc, DT_F32, C, lo), th = new_const(g, base, ".hi", loc, DT_F32, C, hi);
+  int tl = new_const1(g, base, ".lo", loc, DT_F32, C, lo), th = new_const1(g, base, ".hi", loc, DT_F32, C, hi);
   int ni = graph_add_node(g, OP_BinThreshold, name, loc, 3, 1);
   Node *n = &g->n[ni];
   n->in[0] = x, n->in[1] = tl, n->in[2] = th, n->out[0] = y;
   add_fused_attr(g, ni, arena_printf(g->arena, "%s,BinActiv", chain_names(g, &c, 0, c.n, "")));
   g->t[y].dtype = DT_BIT;
-  g->n[bi].dead = 1;
+  node_kill(g, bi);
   for (int i = 0; i < c.n; i++)
-    g->n[c.s[i].node].dead = 1;
+    node_kill(g, c.s[i].node);
   return 1;
 }
 
 /* ---- XnorBlock: BinConv and what follows ---- */
 
-/* Ops through which +-1 values stay +-1 (input 0 to output 0). */
-static int passthrough(const Node *n) {
-  switch (n->op) {
-  case OP_Identity:
-  case OP_Flatten:
-  case OP_Reshape:
-  case OP_Squeeze:
-  case OP_Unsqueeze:
-  case OP_Transpose:
-  case OP_MaxPool:
-  case OP_Dropout: return 1;
-  default: return 0;
-  }
-}
 
 /* Whether tensor t holds only +-1 (a binary activation, maybe reshaped or pooled). */
 static int is_binary(Graph *g, int t) {
   for (int depth = 0; depth < 64 && t >= 0; depth++) {
     if (g->t[t].dtype == DT_BIT)
       return 1;
-    int p = producer(g, t);
+    int p = graph_producer(g, t);
     if (p < 0)
       return 0;
     const Node *n = &g->n[p];
@@ -453,7 +391,7 @@ static int is_binary(Graph *g, int t) {
       return !strcmp(attr_string(n, "output", "float"), "bit");
     if (n->op == OP_XnorDense)
       return n->out[0] == t;
-    if (!passthrough(n) || n->out[0] != t)
+    if (!node_keeps_values(n) || n->out[0] != t)
       return 0;
     t = n->in[0];
   }
@@ -578,16 +516,16 @@ static int fuse_bit_block(Graph *g, int ci) {
   Window pw;
   walk_steps(g, &ch, &t);
   pre = ch.n;
-  if ((u = only_user(g, t)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
+  if ((u = graph_only_user(g, t)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
     pool = u;
     t = g->n[u].out[0];
     walk_steps(g, &ch, &t);
   }
-  act = only_user(g, t);
+  act = graph_only_user(g, t);
   if (act < 0 || g->n[act].op != OP_BinActiv || g->n[act].in[0] != t || (g->n[act].nout > 1 && g->n[act].out[1] >= 0))
     return 0;
   int y = g->n[act].out[0];
-  if (pool < 0 && (u = only_user(g, y)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
+  if (pool < 0 && (u = graph_only_user(g, y)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
     pool = u;
     post_pool = 1;
     y = g->n[u].out[0];
@@ -604,8 +542,8 @@ static int fuse_bit_block(Graph *g, int ci) {
     red[m] = !post_pool && pool >= 0 && chain_dir(&ch, pre, ch.n, m) < 0;
   }
   const char *base = *c->name ? c->name : g->t[c->out[0]].name, *loc = c->loc;
-  int tl = new_const(g, base, ".lo", loc, DT_I64, M, lo), th = new_const(g, base, ".hi", loc, DT_I64, M, hi);
-  int tr = pool >= 0 ? new_const(g, base, ".pool_all", loc, DT_I64, M, red) : -1;
+  int tl = new_const1(g, base, ".lo", loc, DT_I64, M, lo), th = new_const1(g, base, ".hi", loc, DT_I64, M, hi);
+  int tr = pool >= 0 ? new_const1(g, base, ".pool_all", loc, DT_I64, M, red) : -1;
   const char *list = chain_names(g, &ch, 0, pre, "BinConv");
   if (pool >= 0 && !post_pool)
     list = arena_printf(g->arena, "%s,MaxPool", list);
@@ -620,11 +558,11 @@ static int fuse_bit_block(Graph *g, int ci) {
   }
   add_fused_attr(g, ni, list);
   g->t[y].dtype = DT_BIT;
-  g->n[ci].dead = g->n[act].dead = 1;
+  node_kill(g, ci), node_kill(g, act);
   if (pool >= 0)
-    g->n[pool].dead = 1;
+    node_kill(g, pool);
   for (int i = 0; i < ch.n; i++)
-    g->n[ch.s[i].node].dead = 1;
+    node_kill(g, ch.s[i].node);
   return 1;
 }
 
@@ -636,15 +574,15 @@ static int fuse_dense(Graph *g, int gi) {
   const Node *c = &g->n[gi];
   const Tensor *x = node_in(g, c, 0), *wt = node_in(g, c, 1);
   int bias = c->nin > 2 ? c->in[2] : -1;
-  if ((c->nin > 3 && c->in[3] >= 0) || !x || x->rank != 2 || !wt || wt->rank != 2 || !is_const_f32(g, c->in[1]) ||
-      wt->dims[0] < 1 || wt->dims[1] < 1 || wt->dims[1] != x->dims[1] || (bias >= 0 && !is_const_f32(g, bias)) ||
+  if ((c->nin > 3 && c->in[3] >= 0) || !x || x->rank != 2 || !wt || wt->rank != 2 || !graph_is_const_f32(g, c->in[1]) ||
+      wt->dims[0] < 1 || wt->dims[1] < 1 || wt->dims[1] != x->dims[1] || (bias >= 0 && !graph_is_const_f32(g, bias)) ||
       (bias >= 0 && tensor_numel(&g->t[bias]) != wt->dims[0]) || !is_binary(g, c->in[0]))
     return 0;
   Chain ch;
   ch.n = 0;
   int t = c->out[0];
   walk_steps(g, &ch, &t);
-  int act = only_user(g, t);
+  int act = graph_only_user(g, t);
   if (act < 0 || g->n[act].op != OP_BinActiv || g->n[act].in[0] != t || (g->n[act].nout > 1 && g->n[act].out[1] >= 0))
     return 0;
   int y = g->n[act].out[0];
@@ -655,16 +593,16 @@ static int fuse_dense(Graph *g, int gi) {
     if (!acc_cut(&ch, m, filter_alpha(w + m * F, F), b, F, &lo[m], &hi[m]))
       return 0;
   const char *base = *c->name ? c->name : g->t[c->out[0]].name, *loc = c->loc;
-  int tl = new_const(g, base, ".lo", loc, DT_I64, M, lo), th = new_const(g, base, ".hi", loc, DT_I64, M, hi);
+  int tl = new_const1(g, base, ".lo", loc, DT_I64, M, lo), th = new_const1(g, base, ".hi", loc, DT_I64, M, hi);
   const char *list = chain_names(g, &ch, 0, ch.n, "BinGemm");
   int ni = graph_add_node(g, OP_XnorDense, g->n[gi].name, loc, 4, 1);
   Node *n = &g->n[ni];
   n->in[0] = g->n[gi].in[0], n->in[1] = g->n[gi].in[1], n->in[2] = tl, n->in[3] = th, n->out[0] = y;
   add_fused_attr(g, ni, arena_printf(g->arena, "%s,BinActiv", list));
   g->t[y].dtype = DT_BIT;
-  g->n[gi].dead = g->n[act].dead = 1;
+  node_kill(g, gi), node_kill(g, act);
   for (int i = 0; i < ch.n; i++)
-    g->n[ch.s[i].node].dead = 1;
+    node_kill(g, ch.s[i].node);
   return 1;
 }
 
@@ -735,11 +673,11 @@ static int fuse_float_block(Graph *g, int ci) {
     if (k)
       t = g->n[ch.s[k - 1].node].out[0];
   }
-  if ((u = only_user(g, t)) >= 0 && g->n[u].op == OP_Relu) {
+  if ((u = graph_only_user(g, t)) >= 0 && g->n[u].op == OP_Relu) {
     relu = u;
     t = g->n[u].out[0];
   }
-  if ((u = only_user(g, t)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
+  if ((u = graph_only_user(g, t)) >= 0 && g->n[u].op == OP_MaxPool && pool_ok(g, u, &pw)) {
     pool = u;
     t = g->n[u].out[0];
   }
@@ -757,9 +695,9 @@ static int fuse_float_block(Graph *g, int ci) {
       return 0;
   }
   const char *base = *c->name ? c->name : g->t[c->out[0]].name;
-  int ts = new_const(g, base, ch.n ? ".scale" : ".alpha", c->loc, DT_F32, M, alpha);
+  int ts = new_const1(g, base, ch.n ? ".scale" : ".alpha", c->loc, DT_F32, M, alpha);
   if (ch.n)
-    bias = new_const(g, base, ".bias", c->loc, DT_F32, M, q);
+    bias = new_const1(g, base, ".bias", c->loc, DT_F32, M, q);
   int ni = new_block(g, ci, a >= 0 ? 5 : 4, t, "float");
   Node *n = &g->n[ni];
   n->in[2] = ts, n->in[3] = bias;
@@ -771,13 +709,13 @@ static int fuse_float_block(Graph *g, int ci) {
     set_pool_attrs(g, ni, &pw);
   const char *list = chain_names(g, &ch, 0, ch.n, "BinConv");
   add_fused_attr(g, ni, arena_printf(g->arena, "%s%s%s", list, relu >= 0 ? ",Relu" : "", pool >= 0 ? ",MaxPool" : ""));
-  g->n[ci].dead = 1;
+  node_kill(g, ci);
   for (int i = 0; i < ch.n; i++)
-    g->n[ch.s[i].node].dead = 1;
+    node_kill(g, ch.s[i].node);
   if (relu >= 0)
-    g->n[relu].dead = 1;
+    node_kill(g, relu);
   if (pool >= 0)
-    g->n[pool].dead = 1;
+    node_kill(g, pool);
   return 1;
 }
 
@@ -786,9 +724,9 @@ static int fuse_float_block(Graph *g, int ci) {
 static int block_candidate(Graph *g, int ci) {
   const Node *c = &g->n[ci];
   const Tensor *x = node_in(g, c, 0), *w = node_in(g, c, 1);
-  if (!x || x->rank != 4 || !w || !is_const_f32(g, c->in[1]) || w->dims[0] < 1 || tensor_numel(w) < 1)
+  if (!x || x->rank != 4 || !w || !graph_is_const_f32(g, c->in[1]) || w->dims[0] < 1 || tensor_numel(w) < 1)
     return 0;
-  if (c->nin > 2 && c->in[2] >= 0 && !is_const_f32(g, c->in[2]))
+  if (c->nin > 2 && c->in[2] >= 0 && !graph_is_const_f32(g, c->in[2]))
     return 0;
   return is_binary(g, c->in[0]);
 }

@@ -16,7 +16,6 @@
 /* Folded outputs larger than this stay computed at run time. */
 #define FOLD_MAX_BYTES ((int64_t)64 << 20)
 
-int is_const(const Tensor *t) { return t->data != NULL && !t->is_input; }
 
 /* Reports nodes xnorcc cannot handle at all: unknown ops, ops of an unknown
  * domain, bad arities or tensor indices, omitted required
@@ -95,6 +94,7 @@ int fold_node(Graph *g, Node *n, Diag *d) {
     if (out[j])
       node_out(g, n, j)->data = out[j];
   n->dead = 1;
+  graph_changed(g);
   return 0;
 }
 
@@ -127,7 +127,7 @@ int infer_and_fold(Graph *g, Diag *d) {
         node_error(d, g, n, "input %d '%s' has no known shape", j, t->name);
         ok = 0;
       }
-      all_const &= is_const(t);
+      all_const &= tensor_is_const(t);
     }
     if (ok && infer_node(&c, n))
       ok = 0;

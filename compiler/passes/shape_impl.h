@@ -18,7 +18,4 @@ typedef struct Infer {
  * known. Returns 0, or -1 after reporting to the Diag. */
 int infer_node(Infer *c, Node *n);
 
-/* A tensor whose data is known at compile time (not an overridable input). */
-int is_const(const Tensor *t);
-
 #endif

@@ -333,7 +333,7 @@ static int infer_flatten(Infer *c, Node *n) {
 /* The constant int64 vector at input i, or NULL after reporting. */
 static const int64_t *const_vec(Infer *c, const Node *n, int i, const char *what, int64_t *cnt) {
   const Tensor *t = node_in(G, n, i);
-  if (!is_const(t)) {
+  if (!tensor_is_const(t)) {
     node_error(D, G, n, "%s '%s' must be a constant", what, t->name);
     return NULL;
   }
@@ -527,7 +527,7 @@ static int infer_softmax(Infer *c, Node *n) {
 static int infer_dropout(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0), *tm = node_in(G, n, 2);
   if (tm) {
-    if (!is_const(tm) || numel(tm) != 1) {
+    if (!tensor_is_const(tm) || numel(tm) != 1) {
       node_error(D, G, n, "training_mode '%s' must be a constant scalar", tm->name);
       return -1;
     }
@@ -595,7 +595,7 @@ static int infer_gather(Infer *c, Node *n) {
   int axis;
   if (norm_axis(G, n, D, "axis", attr_int(n, "axis", 0), x->rank, &axis))
     return -1;
-  if (is_const(ind)) {
+  if (tensor_is_const(ind)) {
     const int64_t *v = ind->data;
     int64_t A = x->dims[axis];
     for (int64_t j = 0; j < numel(ind); j++)

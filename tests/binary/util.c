@@ -25,47 +25,27 @@ float rng_val(Rng *r) {
 }
 
 int tb_tensor(Graph *g, const char *name, int rank, const int64_t *dims, float *data) {
-  int t = graph_add_tensor(g, name, arena_printf(g->arena, "test:%s", name));
-  g->t[t].dtype = DT_F32;
-  tensor_set_shape(&g->t[t], rank, dims);
-  g->t[t].data = data;
-  return t;
+  return graph_add_const(g, name, arena_printf(g->arena, "test:%s", name), DT_F32, rank, dims, data);
 }
 
 int tb_ints(Graph *g, const char *name, int n, const int64_t *v) {
-  int t = graph_add_tensor(g, name, "test");
   int64_t dims[1] = {n};
   int64_t *data = arena_array(g->arena, (size_t)n + 1, sizeof *data);
   memcpy(data, v, (size_t)n * sizeof *data);
-  g->t[t].dtype = DT_I64;
-  tensor_set_shape(&g->t[t], 1, dims);
-  g->t[t].data = data;
-  return t;
+  return graph_add_const(g, name, "test", DT_I64, 1, dims, data);
 }
 
 int tb_node(Graph *g, Op op, const char *name, int nin, const int *in, int nout, const int *out) {
-  int ni = graph_add_node(g, op, name, arena_printf(g->arena, "graph.node[%d]", g->nn), nin, nout);
-  for (int i = 0; i < nin; i++)
-    g->n[ni].in[i] = in[i];
-  for (int i = 0; i < nout; i++)
-    g->n[ni].out[i] = out[i];
-  return ni;
+  return graph_add_node_io(g, op, name, arena_printf(g->arena, "graph.node[%d]", g->nn), nin, in, nout, out);
 }
 
-void tb_attr_int(Graph *g, int node, const char *name, int64_t v) {
-  node_add_attr(g, node, name, AT_INT, NULL)->i = v;
-}
+void tb_attr_int(Graph *g, int node, const char *name, int64_t v) { node_set_int(g, node, name, v); }
 
 void tb_attr_ints(Graph *g, int node, const char *name, int n, const int64_t *v) {
-  Attr *a = node_add_attr(g, node, name, AT_INTS, NULL);
-  a->ints = arena_array(g->arena, (size_t)n + 1, sizeof(int64_t));
-  memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
-  a->n = n;
+  node_set_ints(g, node, name, n, v);
 }
 
-void tb_attr_float(Graph *g, int node, const char *name, float v) {
-  node_add_attr(g, node, name, AT_FLOAT, NULL)->f = v;
-}
+void tb_attr_float(Graph *g, int node, const char *name, float v) { node_set_float(g, node, name, v); }
 
 float *tb_random(Graph *g, Rng *r, int64_t n) {
   float *v = arena_array(g->arena, (size_t)n + 1, sizeof(float));

@@ -215,7 +215,7 @@ static int check_fuse_tol(Graph *g, const float **in, int tol) {
 
 static int check_fuse(Graph *g, const float **in) { return check_fuse_tol(g, in, 0); }
 
-static const char *attr_s(const Graph *g, int t, const char *name) {
+static const char *attr_s(Graph *g, int t, const char *name) {
   int p = pt_producer(g, t);
   ck_assert_int_ge(p, 0);
   return attr_string(&g->n[p], name, "");

@@ -5,31 +5,20 @@
 #include "pass_test.h"
 
 int pt_tensor(Graph *g, const char *name, int rank, const int64_t *dims, float *data) {
-  int t = graph_add_tensor(g, name, arena_printf(g->arena, "test:%s", name));
-  g->t[t].dtype = DT_F32;
-  if (data)
-    tensor_set_shape(&g->t[t], rank, dims);
-  g->t[t].data = data;
-  return t;
+  return graph_add_const(g, name, arena_printf(g->arena, "test:%s", name), DT_F32, data ? rank : -1, dims, data);
 }
 
 int pt_input(Graph *g, const char *name, int rank, const int64_t *dims) {
-  int t = graph_add_tensor(g, name, arena_printf(g->arena, "test:%s", name));
-  g->t[t].dtype = DT_F32;
-  tensor_set_shape(&g->t[t], rank, dims);
+  int t = graph_add_const(g, name, arena_printf(g->arena, "test:%s", name), DT_F32, rank, dims, NULL);
   graph_add_input(g, t);
   return t;
 }
 
 int pt_ints(Graph *g, const char *name, int n, const int64_t *v) {
-  int t = graph_add_tensor(g, name, "test");
   int64_t dims[1] = {n};
   int64_t *data = arena_array(g->arena, (size_t)n + 1, sizeof *data);
   memcpy(data, v, (size_t)n * sizeof *data);
-  g->t[t].dtype = DT_I64;
-  tensor_set_shape(&g->t[t], 1, dims);
-  g->t[t].data = data;
-  return t;
+  return graph_add_const(g, name, "test", DT_I64, 1, dims, data);
 }
 
 int pt_floats(Graph *g, const char *name, int n, const float *v) {
@@ -40,17 +29,10 @@ int pt_floats(Graph *g, const char *name, int n, const float *v) {
 }
 
 int pt_node(Graph *g, Op op, const char *name, int nin, const int *in, int nout, const int *out) {
-  int ni = graph_add_node(g, op, name, arena_printf(g->arena, "graph.node[%d]", g->nn), nin, nout);
-  for (int i = 0; i < nin; i++)
-    g->n[ni].in[i] = in[i];
-  for (int i = 0; i < nout; i++)
-    g->n[ni].out[i] = out[i];
-  return ni;
+  return graph_add_node_io(g, op, name, arena_printf(g->arena, "graph.node[%d]", g->nn), nin, in, nout, out);
 }
 
-void pt_attr_int(Graph *g, int node, const char *name, int64_t v) {
-  node_add_attr(g, node, name, AT_INT, NULL)->i = v;
-}
+void pt_attr_int(Graph *g, int node, const char *name, int64_t v) { node_set_int(g, node, name, v); }
 
 void pt_shape(Graph *g) {
   Diag d;
@@ -123,11 +105,4 @@ int pt_count(const Graph *g, Op op) {
   return c;
 }
 
-int pt_producer(const Graph *g, int t) {
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead)
-      for (int j = 0; j < g->n[i].nout; j++)
-        if (g->n[i].out[j] == t)
-          return i;
-  return -1;
-}
+int pt_producer(Graph *g, int t) { return graph_producer(g, t); }
