@@ -94,8 +94,9 @@ int read_tensor(const Emit *e, const Node *n, int i);
 
 /* ---- emit_ops.c ---- */
 
-/* Whether the backend can emit op. */
-int op_supported(Op op);
+/* The emitters of the op table (ops.h, column emit): the body of node n's
+ * function, between the frame emit_node_fn writes. */
+XN_OPS(XN_EMIT_PROTO)
 /* Emits the static function of node ni (name l<ni>_<op>) into e->c. Returns 0
  * or -1 after reporting an unsupported attribute to e->d. */
 int emit_node_fn(Emit *e, int ni);
@@ -132,13 +133,13 @@ void emit_box_k(StrBuf *b, const Win *v, const char *a);
  * clears e->emit). Called by plan_storage after bin_plan. */
 void block_plan(Emit *e);
 /* Bytes of emitted XnorBlock node ni's struct in the work union NAME_work (0
- * for other nodes, or when the block cannot be emitted: emit_fused_body then
+ * for other nodes, or when the block cannot be emitted: emit_fused then
  * reports why); when decl is not NULL, appends the struct's member
  * declarations to it. */
 int64_t block_work(Emit *e, int ni, StrBuf *decl);
 /* Emits the body of BinThreshold or XnorBlock node n (weights and thresholds
  * as static const arrays of its function, work buffers in NAME_work).
  * Returns 0 or -1. */
-int emit_fused_body(Emit *e, const Node *n);
+int emit_fused(Emit *e, const Node *n);
 
 #endif

@@ -425,11 +425,11 @@ static int emit_dense(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_fused_body(Emit *e, const Node *n) {
+int emit_fused(Emit *e, const Node *n) {
   switch (n->op) {
   case OP_BinThreshold: return emit_threshold(e, n);
   case OP_XnorBlock: return emit_block(e, n);
   case OP_XnorDense: return emit_dense(e, n);
-  default: xn_unreachable("emit_fused_body: not a fused op");
+  default: xn_unreachable("emit_fused: not a fused op");
   }
 }

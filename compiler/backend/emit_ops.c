@@ -12,22 +12,6 @@
 
 #include "emit.h"
 
-int op_supported(Op op) {
-  switch (op) {
-  case OP_Conv: case OP_BatchNormalization: case OP_Relu: case OP_LeakyRelu: case OP_PRelu:
-  case OP_Clip: case OP_Sigmoid: case OP_Tanh: case OP_Abs: case OP_Sign: case OP_MaxPool:
-  case OP_AveragePool: case OP_GlobalAveragePool: case OP_Gemm: case OP_MatMul: case OP_Flatten:
-  case OP_Reshape: case OP_Transpose: case OP_Add: case OP_Sub: case OP_Mul: case OP_Div:
-  case OP_ReduceMean: case OP_Pad: case OP_Concat: case OP_Softmax: case OP_Identity:
-  case OP_Dropout: case OP_Constant: case OP_Squeeze: case OP_Unsqueeze:
-  case OP_BinActiv: case OP_BinConv: case OP_BinGemm: case OP_BinThreshold: case OP_XnorBlock:
-  case OP_XnorDense:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
 void put_fn_name(Emit *e, StrBuf *b, int ni) {
   sb_printf(b, "l%d_", ni);
   for (const char *s = op_info[e->g->n[ni].op].name; *s; s++)
@@ -193,71 +177,94 @@ static void emit_map(Emit *e, const Node *n, const char *expr) {
   sb_puts(b, "}\n");
 }
 
-static int emit_unary(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+int emit_relu(Emit *e, const Node *n) {
+  emit_map(e, n, "v > 0.0f ? v : 0.0f");
+  return 0;
+}
+
+int emit_sigmoid(Emit *e, const Node *n) {
+  emit_map(e, n, "1.0f / (1.0f + expf(-v))");
+  return 0;
+}
+
+int emit_tanh(Emit *e, const Node *n) {
+  emit_map(e, n, "tanhf(v)");
+  return 0;
+}
+
+int emit_abs(Emit *e, const Node *n) {
+  emit_map(e, n, "fabsf(v)");
+  return 0;
+}
+
+int emit_sign(Emit *e, const Node *n) {
+  emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)");
+  return 0;
+}
+
+int emit_leakyrelu(Emit *e, const Node *n) {
   StrBuf x;
   sb_init(&x, e->g->arena);
-  switch (n->op) {
-  case OP_Relu: emit_map(e, n, "v > 0.0f ? v : 0.0f"); break;
-  case OP_Sigmoid: emit_map(e, n, "1.0f / (1.0f + expf(-v))"); break;
-  case OP_Tanh: emit_map(e, n, "tanhf(v)"); break;
-  case OP_Abs: emit_map(e, n, "fabsf(v)"); break;
-  case OP_Sign: emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)"); break;
-  case OP_LeakyRelu:
-    sb_puts(&x, "v < 0.0f ? v * ");
-    put_hexfloat(&x, attr_float(n, "alpha", 0.01f));
-    sb_puts(&x, " : v");
-    emit_map(e, n, x.s);
-    break;
-  case OP_Clip: {
-    float lo = 0, hi = 0;
-    int has_lo, has_hi;
-    if (e->g->opset < 11) {
-      has_lo = node_attr(n, "min") != NULL;
-      has_hi = node_attr(n, "max") != NULL;
-      lo = attr_float(n, "min", 0);
-      hi = attr_float(n, "max", 0);
-    } else {
-      has_lo = const_scalar(e, n, 1, &lo);
-      has_hi = const_scalar(e, n, 2, &hi);
-      if (has_lo < 0 || has_hi < 0)
-        return -1;
-    }
-    sb_puts(&x, "v");
-    if (has_lo) {
-      StrBuf t;
-      sb_init(&t, e->g->arena);
-      sb_puts(&t, "v < ");
-      put_hexfloat(&t, lo);
-      sb_puts(&t, " ? ");
-      put_hexfloat(&t, lo);
-      sb_puts(&t, " : v");
-      x = t;
-    }
-    if (has_hi) {
-      StrBuf t;
-      sb_init(&t, e->g->arena);
-      sb_puts(&t, "v > ");
-      put_hexfloat(&t, hi);
-      sb_puts(&t, " ? ");
-      put_hexfloat(&t, hi);
-      sb_printf(&t, " : (%s)", x.s);
-      x = t;
-    }
-    emit_map(e, n, x.s);
-    break;
+  sb_puts(&x, "v < 0.0f ? v * ");
+  put_hexfloat(&x, attr_float(n, "alpha", 0.01f));
+  sb_puts(&x, " : v");
+  emit_map(e, n, x.s);
+  return 0;
+}
+
+int emit_clip(Emit *e, const Node *n) {
+  StrBuf x;
+  sb_init(&x, e->g->arena);
+  float lo = 0, hi = 0;
+  int has_lo, has_hi;
+  if (e->g->opset < 11) {
+    has_lo = node_attr(n, "min") != NULL;
+    has_hi = node_attr(n, "max") != NULL;
+    lo = attr_float(n, "min", 0);
+    hi = attr_float(n, "max", 0);
+  } else {
+    has_lo = const_scalar(e, n, 1, &lo);
+    has_hi = const_scalar(e, n, 2, &hi);
+    if (has_lo < 0 || has_hi < 0)
+      return -1;
   }
-  default:
-    /* Identity, Dropout, Reshape, Flatten, Squeeze, Unsqueeze: a copy. */
-    loop(b, 1, "i", numel(node_out(e->g, n, 0)));
-    ind(b, 2);
-    sb_puts(b, "y[i] = x0[i];\n");
+  sb_puts(&x, "v");
+  if (has_lo) {
+    StrBuf t;
+    sb_init(&t, e->g->arena);
+    sb_puts(&t, "v < ");
+    put_hexfloat(&t, lo);
+    sb_puts(&t, " ? ");
+    put_hexfloat(&t, lo);
+    sb_puts(&t, " : v");
+    x = t;
   }
+  if (has_hi) {
+    StrBuf t;
+    sb_init(&t, e->g->arena);
+    sb_puts(&t, "v > ");
+    put_hexfloat(&t, hi);
+    sb_puts(&t, " ? ");
+    put_hexfloat(&t, hi);
+    sb_printf(&t, " : (%s)", x.s);
+    x = t;
+  }
+  emit_map(e, n, x.s);
+  return 0;
+}
+
+/* A view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) that
+ * writes a graph output: a copy (otherwise it is an alias and has no code). */
+int emit_copy(Emit *e, const Node *n) {
+  StrBuf *b = e->c;
+  loop(b, 1, "i", numel(node_out(e->g, n, 0)));
+  ind(b, 2);
+  sb_puts(b, "y[i] = x0[i];\n");
   return 0;
 }
 
 /* Add, Sub, Mul, Div, PRelu with numpy broadcasting. */
-static int emit_binary(Emit *e, const Node *n) {
+static int emit_two_operand(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Graph *g = e->g;
   Tensor *a = node_in(g, n, 0), *c = node_in(g, n, 1), *y = node_out(g, n, 0);
@@ -302,6 +309,10 @@ static int emit_binary(Emit *e, const Node *n) {
   sb_printf(b, "y[%s] = x0[%s] %c x1[%s];\n", iy.s, ia.s, opc, ic.s);
   return 0;
 }
+
+int emit_arith(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+
+int emit_prelu(Emit *e, const Node *n) { return emit_two_operand(e, n); }
 
 /* ---- windows: Conv, MaxPool, AveragePool ---- */
 
@@ -436,7 +447,7 @@ static int conv_groups(Emit *e, const Node *n, const Win *v, int64_t *M, int64_t
 /* Conv: y[n,m,oh,ow] = sum over c of m's group, kh, kw (in that order, from
  * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
  * whose window lies inside the input skip the bounds tests. */
-static int emit_conv(Emit *e, const Node *n) {
+int emit_conv(Emit *e, const Node *n) {
   Win v;
   if (win_get(e, n, &v))
     return -1;
@@ -478,7 +489,7 @@ static int emit_conv(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_pool(Emit *e, const Node *n) {
+int emit_pool(Emit *e, const Node *n) {
   Win v;
   if (win_get(e, n, &v))
     return -1;
@@ -540,7 +551,7 @@ static int emit_pool(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_global_avg(Emit *e, const Node *n) {
+int emit_global_avg(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
@@ -564,7 +575,7 @@ static int emit_global_avg(Emit *e, const Node *n) {
 }
 
 /* y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1). */
-static int emit_batchnorm(Emit *e, const Node *n) {
+int emit_batchnorm(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
@@ -599,7 +610,7 @@ static int emit_batchnorm(Emit *e, const Node *n) {
 
 /* ---- linear algebra ---- */
 
-static int emit_gemm(Emit *e, const Node *n) {
+int emit_gemm(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1), *C = node_in(e->g, n, 2);
   Tensor *y = node_out(e->g, n, 0);
@@ -647,7 +658,7 @@ static int emit_gemm(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_matmul(Emit *e, const Node *n) {
+int emit_matmul(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1);
   if (A->rank < 1 || B->rank < 1) {
@@ -716,7 +727,7 @@ static int emit_matmul(Emit *e, const Node *n) {
 
 /* ---- data movement ---- */
 
-static int emit_transpose(Emit *e, const Node *n) {
+int emit_transpose(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -746,7 +757,7 @@ static int emit_transpose(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_concat(Emit *e, const Node *n) {
+int emit_concat(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *y = node_out(e->g, n, 0);
   int r = y->rank;
@@ -781,7 +792,7 @@ static int emit_concat(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_pad(Emit *e, const Node *n) {
+int emit_pad(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -851,7 +862,7 @@ static int emit_pad(Emit *e, const Node *n) {
   return 0;
 }
 
-static int emit_reducemean(Emit *e, const Node *n) {
+int emit_reducemean(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -937,7 +948,7 @@ static int emit_reducemean(Emit *e, const Node *n) {
 
 /* Softmax over one axis (opset >= 13) or over the flattened dims from axis on
  * (opset < 13): y = exp(x - max) / sum(exp(x - max)). */
-static int emit_softmax(Emit *e, const Node *n) {
+int emit_softmax(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   int r = x->rank, v13 = e->g->opset >= 13;
@@ -995,7 +1006,7 @@ static int emit_softmax(Emit *e, const Node *n) {
  * (otherwise emit_binary.c compiles them onto the runtime's kernels). ---- */
 
 /* BinActiv: y = sign(x); y1 = mean over axis 1 of |x| (when used). */
-static int emit_binactiv(Emit *e, const Node *n) {
+int emit_binactiv(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   if (op_writes_output(e, n, 0)) {
@@ -1055,7 +1066,13 @@ static void put_taps(StrBuf *b, const Win *v) {
 
 /* BinConv: y = alpha_m * sum_{c,kh,kw} xp * sign(w) * K + B, xp = pad_value
  * outside the input, K = box mean of A over the window (A = 0 outside). */
-static int emit_binconv(Emit *e, const Node *n) {
+static int float_binconv(Emit *e, const Node *n);
+
+int emit_binconv(Emit *e, const Node *n) {
+  return e->bin[n - e->g->n] != BP_FLOAT ? emit_bin_body(e, n) : float_binconv(e, n);
+}
+
+static int float_binconv(Emit *e, const Node *n) {
   Win v;
   if (win_get(e, n, &v))
     return -1;
@@ -1125,7 +1142,13 @@ static int emit_binconv(Emit *e, const Node *n) {
 }
 
 /* BinGemm: y[r,m] = alpha_m * sum_f x[r,f] * sign(w[m,f]) * A[r] + B[m]. */
-static int emit_bingemm(Emit *e, const Node *n) {
+static int float_bingemm(Emit *e, const Node *n);
+
+int emit_bingemm(Emit *e, const Node *n) {
+  return e->bin[n - e->g->n] != BP_FLOAT ? emit_bin_body(e, n) : float_bingemm(e, n);
+}
+
+static int float_bingemm(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *wt = node_in(e->g, n, 1);
   if (x->rank < 1 || wt->rank != 2) {
@@ -1166,33 +1189,7 @@ int emit_node_fn(Emit *e, int ni) {
   Node *n = &e->g->n[ni];
   size_t mark = e->c->len;
   fn_begin(e, ni);
-  int rc;
-  switch (n->op) {
-  case OP_Conv: rc = emit_conv(e, n); break;
-  case OP_MaxPool:
-  case OP_AveragePool: rc = emit_pool(e, n); break;
-  case OP_GlobalAveragePool: rc = emit_global_avg(e, n); break;
-  case OP_BatchNormalization: rc = emit_batchnorm(e, n); break;
-  case OP_Gemm: rc = emit_gemm(e, n); break;
-  case OP_MatMul: rc = emit_matmul(e, n); break;
-  case OP_Add:
-  case OP_Sub:
-  case OP_Mul:
-  case OP_Div:
-  case OP_PRelu: rc = emit_binary(e, n); break;
-  case OP_Transpose: rc = emit_transpose(e, n); break;
-  case OP_Concat: rc = emit_concat(e, n); break;
-  case OP_Pad: rc = emit_pad(e, n); break;
-  case OP_ReduceMean: rc = emit_reducemean(e, n); break;
-  case OP_Softmax: rc = emit_softmax(e, n); break;
-  case OP_BinActiv: rc = emit_binactiv(e, n); break;
-  case OP_BinConv: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_binconv(e, n); break;
-  case OP_BinGemm: rc = e->bin[ni] != BP_FLOAT ? emit_bin_body(e, n) : emit_bingemm(e, n); break;
-  case OP_BinThreshold:
-  case OP_XnorBlock:
-  case OP_XnorDense: rc = emit_fused_body(e, n); break;
-  default: rc = emit_unary(e, n); break;
-  }
+  int rc = op_info[n->op].emit(e, n); /* plan_storage checked it exists */
   if (rc) {
     e->c->len = mark;
     e->c->s[mark] = 0;

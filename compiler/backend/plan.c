@@ -32,30 +32,9 @@ int op_reads_input(const Emit *e, const Node *n, int i) {
     return 0;
   if (e->bin && e->bin[n - e->g->n] != BP_FLOAT && i == 1)
     return 0; /* bit-packed at compile time */
-  switch (n->op) {
-  case OP_Conv:
-    return i <= 2;
-  case OP_Gemm: /* C is not read when beta = 0 */
-    return i <= 1 || (i == 2 && attr_float(n, "beta", 1.0f) != 0.0f);
-  case OP_BatchNormalization:
-    return i <= 4;
-  case OP_PRelu:
-  case OP_MatMul:
-  case OP_Add:
-  case OP_Sub:
-  case OP_Mul:
-  case OP_Div:
-    return i <= 1;
-  case OP_Concat:
-    return 1;
-  case OP_BinConv:
-  case OP_BinGemm:
-    return i <= 3;
-  case OP_XnorBlock: /* W, thresholds and scales become literals */
-    return i == 0 || i == 4;
-  default:
-    return i == 0;
-  }
+  if (n->op == OP_Gemm && i == 2) /* C is not read when beta = 0 */
+    return attr_float(n, "beta", 1.0f) != 0.0f;
+  return (op_info[n->op].reads >> (i < 31 ? i : 31) & 1u) != 0;
 }
 
 int read_tensor(const Emit *e, const Node *n, int i) {
@@ -70,11 +49,6 @@ int op_writes_output(const Emit *e, const Node *n, int j) {
     return !(e->no_y && e->no_y[n - e->g->n]);
   const Tensor *t = &e->g->t[n->out[j]];
   return n->op == OP_BinActiv && j == 1 && (e->consumed[n->out[j]] || t->is_output);
-}
-
-static int is_alias_op(Op op) {
-  return op == OP_Reshape || op == OP_Flatten || op == OP_Identity || op == OP_Dropout ||
-         op == OP_Squeeze || op == OP_Unsqueeze;
 }
 
 /* A node is folded when all its outputs are constants. */
@@ -242,7 +216,7 @@ int plan_storage(Emit *e) {
     Node *n = &g->n[i];
     if (n->dead || is_folded(g, n))
       continue;
-    if (!op_supported(n->op))
+    if (!op_info[n->op].emit)
       node_error(e->d, g, n, "op %s is not supported by the C backend", op_info[n->op].name);
     else
       e->emit[i] = 1;
@@ -315,7 +289,7 @@ int plan_storage(Emit *e) {
     if (!e->emit[i])
       continue;
     int y = n->out[0];
-    if (is_alias_op(n->op) && !g->t[y].is_output) {
+    if (op_has(n->op, OPF_VIEW) && !g->t[y].is_output) {
       e->alias[i] = 1;
       e->emit[i] = 0;
       e->root[y] = e->root[n->in[0]];

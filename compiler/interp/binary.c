@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "../passes/binary.h"
+#include "interp_impl.h"
 
 static double sgn(float x) { return x < 0.0f ? -1.0 : 1.0; }
 
@@ -137,21 +138,23 @@ static void run_gemm(Graph *g, const Node *n, const float *x, const float *w, co
     }
 }
 
-int interp_binary_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
-  /* An input is present when the node names a tensor for it. */
-  const float *i0 = in[0], *i1 = node_in(g, n, 1) ? in[1] : NULL;
-  const float *i2 = node_in(g, n, 2) ? in[2] : NULL, *i3 = node_in(g, n, 3) ? in[3] : NULL;
-  switch (n->op) {
-  case OP_BinActiv:
-    run_activ(g, n, i0, out[0], node_out(g, n, 1) ? out[1] : NULL);
-    return 0;
-  case OP_BinConv: return run_conv(g, n, d, i0, i1, i2, i3, out[0]);
-  case OP_BinGemm:
-    run_gemm(g, n, i0, i1, i2, i3, out[0]);
-    return 0;
-  case OP_BinThreshold:
-  case OP_XnorBlock:
-  case OP_XnorDense: return interp_fused_node(g, n, d, in, out);
-  default: xn_unreachable("interp_binary_node: not an xnor op");
-  }
+/* An input is present when the node names a tensor for it. */
+static const float *present(Graph *g, const Node *n, void *const *in, int i) {
+  return node_in(g, n, i) ? in[i] : NULL;
+}
+
+int interp_binactiv(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  run_activ(g, n, in[0], out[0], node_out(g, n, 1) ? out[1] : NULL);
+  return 0;
+}
+
+int interp_binconv(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  return run_conv(g, n, d, in[0], present(g, n, in, 1), present(g, n, in, 2), present(g, n, in, 3), out[0]);
+}
+
+int interp_bingemm(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  run_gemm(g, n, in[0], present(g, n, in, 1), present(g, n, in, 2), present(g, n, in, 3), out[0]);
+  return 0;
 }

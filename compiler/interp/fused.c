@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../passes/binary.h"
+#include "interp_impl.h"
 
 static int run_threshold(Graph *g, const Node *n, const float *x, const float *lo, const float *hi, float *y) {
   const Tensor *xt = node_in(g, n, 0);
@@ -121,11 +122,16 @@ static int run_dense(Graph *g, const Node *n, void *const *in, float *y) {
   return 0;
 }
 
-int interp_fused_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
-  switch (n->op) {
-  case OP_BinThreshold: return run_threshold(g, n, in[0], in[1], in[2], out[0]);
-  case OP_XnorBlock: return run_block(g, n, d, in, out[0]);
-  case OP_XnorDense: return run_dense(g, n, in, out[0]);
-  default: xn_unreachable("interp_fused_node: not a fused op");
-  }
+int interp_binthreshold(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  return run_threshold(g, n, in[0], in[1], in[2], out[0]);
+}
+
+int interp_xnorblock(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  return run_block(g, n, d, in, out[0]);
+}
+
+int interp_xnordense(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  return run_dense(g, n, in, out[0]);
 }

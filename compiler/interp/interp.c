@@ -6,53 +6,8 @@
 #include "../passes/binary.h"
 #include "interp_impl.h"
 
-static Kernel *kernel_of(Op op) {
-  switch (op) {
-  case OP_Relu:
-  case OP_LeakyRelu:
-  case OP_Sigmoid:
-  case OP_Tanh:
-  case OP_Abs:
-  case OP_Sign: return interp_unary;
-  case OP_Add:
-  case OP_Sub:
-  case OP_Mul:
-  case OP_Div: return interp_binary;
-  case OP_PRelu: return interp_prelu;
-  case OP_Clip: return interp_clip;
-  case OP_BatchNormalization: return interp_batchnorm;
-  case OP_Softmax: return interp_softmax;
-  case OP_Conv: return interp_conv;
-  case OP_MaxPool: return interp_maxpool;
-  case OP_AveragePool: return interp_avgpool;
-  case OP_GlobalAveragePool: return interp_globalavgpool;
-  case OP_Gemm: return interp_gemm;
-  case OP_MatMul: return interp_matmul;
-  case OP_ReduceMean: return interp_reducemean;
-  case OP_Identity:
-  case OP_Flatten:
-  case OP_Reshape:
-  case OP_Squeeze:
-  case OP_Unsqueeze: return interp_copy;
-  case OP_Dropout: return interp_dropout;
-  case OP_Transpose: return interp_transpose;
-  case OP_Pad: return interp_pad;
-  case OP_Concat: return interp_concat;
-  case OP_Gather: return interp_gather;
-  case OP_Shape: return interp_shape;
-  case OP_Constant: return interp_constant;
-  case OP_BinActiv:
-  case OP_BinConv:
-  case OP_BinGemm:
-  case OP_BinThreshold:
-  case OP_XnorBlock:
-  case OP_XnorDense: return interp_binary_node;
-  default: return NULL;
-  }
-}
-
 int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
-  Kernel *k = n->op < OP__COUNT ? kernel_of(n->op) : NULL;
+  InterpFn *k = n->op < OP__COUNT ? op_info[n->op].interp : NULL;
   if (!k) {
     node_error(d, g, n, "the interpreter does not support this op yet");
     return -1;

@@ -105,7 +105,7 @@ static int binary_i64(Graph *g, const Node *n, Diag *d, int64_t a, int64_t b, in
   }
 }
 
-int interp_binary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+int interp_arith(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   const Tensor *ta = node_in(g, n, 0), *tb = node_in(g, n, 1), *ty = node_out(g, n, 0);
   int r = ty->rank;
   int64_t sa[XN_MAX_RANK], sb[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, oa = 0, ob = 0;

@@ -14,13 +14,8 @@
 
 #include "interp.h"
 
-typedef int Kernel(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
-
-Kernel interp_unary, interp_binary, interp_prelu, interp_clip, interp_batchnorm, interp_softmax;
-Kernel interp_conv, interp_maxpool, interp_avgpool, interp_globalavgpool, interp_gemm, interp_matmul,
-    interp_reducemean;
-Kernel interp_copy, interp_dropout, interp_transpose, interp_pad, interp_concat, interp_gather, interp_shape,
-    interp_constant;
+/* The kernels of the op table (ops.h, column interp). */
+XN_OPS(XN_INTERP_PROTO)
 
 /* Strides (in elements) of t's dims as seen from an output of rank orank and
  * extents odims under numpy broadcasting (right-aligned): 0 where t has extent

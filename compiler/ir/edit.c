@@ -107,20 +107,9 @@ int graph_only_user(Graph *g, int t) {
 }
 
 int node_keeps_values(const Node *n) {
-  switch (n->op) {
-  case OP_Identity:
-  case OP_Flatten:
-  case OP_Reshape:
-  case OP_Squeeze:
-  case OP_Unsqueeze:
-  case OP_Transpose:
-    return 1;
-  case OP_MaxPool:
-  case OP_Dropout: /* only without the second output (indices, mask) */
-    return n->nout < 2 || n->out[1] < 0;
-  default:
+  if (!op_has(n->op, OPF_KEEPS))
     return 0;
-  }
+  return n->nout < 2 || n->out[1] < 0; /* MaxPool's indices, Dropout's mask */
 }
 
 /* ---- names ---- */

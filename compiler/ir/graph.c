@@ -1,13 +1,24 @@
 /* graph.c - building graphs and reading attributes. */
+#include <stddef.h>
 #include <string.h>
 
 #include "ir.h"
 
-const OpInfo op_info[OP__COUNT] = {
-#define X(id, name, dom, mi, xi, mo, xo, fl) {name, dom, mi, xi, mo, xo, fl},
+XN_OPS(XN_SHAPE_PROTO)
+XN_OPS(XN_INTERP_PROTO)
+XN_OPS(XN_EMIT_PROTO)
+#define shape_none NULL
+#define interp_none NULL
+#define emit_none NULL
+
+const OpDef op_info[OP__COUNT] = {
+#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em)                                                   \
+  {name, dom, mi, xi, mo, xo, fl, rd, shape_##sh, interp_##ip, emit_##em},
     XN_OPS(X)
 #undef X
 };
+
+int op_has(Op op, unsigned f) { return op < OP__COUNT && (op_info[op].flags & f) != 0; }
 
 Op op_lookup(const char *domain, const char *name) {
   if (!domain || !strcmp(domain, "ai.onnx"))

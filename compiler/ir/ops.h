@@ -1,76 +1,141 @@
 /* ops.h - every operator xnorcc knows, declared once.
  *
- * X(id, onnx_name, domain, min_in, max_in, min_out, max_out, flags)
- * expands into the Op enum, the op_info[] table (name, arity checks) and
- * wherever else a per-op list is needed. Domain "" is the default ONNX domain
- * (also spelled "ai.onnx"); "xnor" holds the binary layers.
+ *   X(id, onnx_name, domain, min_in, max_in, min_out, max_out, flags, reads,
+ *     shape, interp, emit)
+ *
+ * expands into the Op enum and the op_info[] table of OpDef rows (graph.c):
+ * the op's name and domain ("" is the default ONNX domain, also spelled
+ * "ai.onnx"; "xnor" holds the binary layers), arity, properties (OPF_*), which
+ * inputs the generated code reads at run time (bit i: input i, when present;
+ * the others become literals or are packed at compile time), and its
+ * behaviour in each phase as a function named after the column:
+ *   shape   shape_<shape>   (passes/shape_rules.c and friends): checks the
+ *           inputs, sets the outputs' dtype and shape
+ *   interp  interp_<interp> (interp/): the reference semantics, also used by
+ *           constant folding
+ *   emit    emit_<emit>     (backend/): the body of the layer's C function
+ * `none` in a column means the op has no behaviour in that phase: the phase
+ * reports "not supported" naming the op (never a default). The prototypes
+ * are generated from this table too (OP_PROTOTYPES), so adding an op is one
+ * row here plus one function per phase where it has behaviour
+ * (docs/architecture.md walks through it).
  */
 #ifndef XN_OPS_H
 #define XN_OPS_H
 
-/* flags */
-#define OPF_LAYER 1 /* a compute layer with weights: listed by --report */
-#define OPF_ELEMWISE 2 /* unary elementwise on floats */
+/* Properties (flags column). */
+#define OPF_LAYER 1u     /* a compute layer with weights: listed by --report */
+#define OPF_ELEMWISE 2u  /* unary elementwise on floats */
+#define OPF_VIEW 4u      /* output 0 is input 0 under another shape: no code, an
+                            alias of the input's buffer (a copy when it is a graph output) */
+#define OPF_KEEPS 8u     /* output 0 holds values of input 0, moved or selected, not
+                            computed: +-1 stays +-1 (sign-preserving) */
+#define OPF_BINARY 16u   /* a binarized layer (xnor domain): its kind (xnor, bwn) is
+                            decided by the binarize pass and kept in Node.kind */
+#define OPF_BITS 32u     /* output 0 is +-1 bits (BinActiv, BinThreshold, XnorDense;
+                            an XnorBlock when its attribute output is "bit") */
+#define OPF_FUSED 64u    /* made by the fuse pass (attribute "fused" lists what it replaced) */
 
-#define XN_OPS(X)                                                         \
-  X(Conv, "Conv", "", 2, 3, 1, 1, OPF_LAYER)                              \
-  X(BatchNormalization, "BatchNormalization", "", 5, 5, 1, 5, 0)          \
-  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE)                           \
-  X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE)                 \
-  X(PRelu, "PRelu", "", 2, 2, 1, 1, 0)                                    \
-  X(Clip, "Clip", "", 1, 3, 1, 1, 0)                                      \
-  X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE)                     \
-  X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE)                           \
-  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE)                             \
-  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE)                           \
-  X(MaxPool, "MaxPool", "", 1, 1, 1, 2, 0)                                \
-  X(AveragePool, "AveragePool", "", 1, 1, 1, 1, 0)                        \
-  X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, 0)            \
-  X(Gemm, "Gemm", "", 2, 3, 1, 1, OPF_LAYER)                              \
-  X(MatMul, "MatMul", "", 2, 2, 1, 1, OPF_LAYER)                          \
-  X(Flatten, "Flatten", "", 1, 1, 1, 1, 0)                                \
-  X(Reshape, "Reshape", "", 1, 2, 1, 1, 0)                                \
-  X(Transpose, "Transpose", "", 1, 1, 1, 1, 0)                            \
-  X(Add, "Add", "", 2, 2, 1, 1, 0)                                        \
-  X(Sub, "Sub", "", 2, 2, 1, 1, 0)                                        \
-  X(Mul, "Mul", "", 2, 2, 1, 1, 0)                                        \
-  X(Div, "Div", "", 2, 2, 1, 1, 0)                                        \
-  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0)                          \
-  X(Pad, "Pad", "", 1, 3, 1, 1, 0)                                        \
-  X(Concat, "Concat", "", 1, 1024, 1, 1, 0)                               \
-  X(Softmax, "Softmax", "", 1, 1, 1, 1, 0)                                \
-  X(Identity, "Identity", "", 1, 1, 1, 1, 0)                              \
-  X(Dropout, "Dropout", "", 1, 3, 1, 2, 0)                                \
-  X(Constant, "Constant", "", 0, 0, 1, 1, 0)                              \
-  X(Shape, "Shape", "", 1, 1, 1, 1, 0)                                    \
-  X(Gather, "Gather", "", 2, 2, 1, 1, 0)                                  \
-  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, 0)                            \
-  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, 0)                                \
-  X(BinActiv, "BinActiv", "xnor", 1, 1, 1, 2, 0)                          \
-  X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER)                    \
-  X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER)                    \
-  X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, 0)                  \
-  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER)                \
-  X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER)
+/* Inputs read at run time (reads column). */
+#define R0 1u            /* input 0 */
+#define R01 3u           /* inputs 0, 1 */
+#define R012 7u          /* inputs 0, 1, 2 */
+#define R0to3 15u        /* inputs 0 to 3 */
+#define R0to4 31u        /* inputs 0 to 4 */
+#define RALL 0xffffffffu /* every input */
+#define RNONE 0u
+
+#define XN_OPS(X)                                                                                              \
+  X(Conv, "Conv", "", 2, 3, 1, 1, OPF_LAYER, R012, conv, conv, conv)                                          \
+  X(BatchNormalization, "BatchNormalization", "", 5, 5, 1, 5, 0, R0to4, batchnorm, batchnorm, batchnorm)     \
+  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, relu)                                   \
+  X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, leakyrelu)                        \
+  X(PRelu, "PRelu", "", 2, 2, 1, 1, 0, R01, prelu, prelu, prelu)                                              \
+  X(Clip, "Clip", "", 1, 3, 1, 1, 0, R0, clip, clip, clip)                                                    \
+  X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sigmoid)                              \
+  X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh)                                       \
+  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, abs)                                      \
+  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign)                                   \
+  X(MaxPool, "MaxPool", "", 1, 1, 1, 2, OPF_KEEPS, R0, pool, maxpool, pool)                                   \
+  X(AveragePool, "AveragePool", "", 1, 1, 1, 1, 0, R0, pool, avgpool, pool)                                   \
+  X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, 0, R0, globalavgpool, globalavgpool, global_avg)  \
+  X(Gemm, "Gemm", "", 2, 3, 1, 1, OPF_LAYER, R012, gemm, gemm, gemm)                                          \
+  X(MatMul, "MatMul", "", 2, 2, 1, 1, OPF_LAYER, R01, matmul, matmul, matmul)                                 \
+  X(Flatten, "Flatten", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, flatten, copy, copy)                        \
+  X(Reshape, "Reshape", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, reshape, copy, copy)                        \
+  X(Transpose, "Transpose", "", 1, 1, 1, 1, OPF_KEEPS, R0, transpose, transpose, transpose)                   \
+  X(Add, "Add", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
+  X(Sub, "Sub", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
+  X(Mul, "Mul", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
+  X(Div, "Div", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
+  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reducemean, reducemean, reducemean)                      \
+  X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad)                                                         \
+  X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat)                                     \
+  X(Softmax, "Softmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                                     \
+  X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, identity, copy, copy)                     \
+  X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS, R0, dropout, dropout, copy)                     \
+  X(Constant, "Constant", "", 0, 0, 1, 1, 0, RNONE, constant, constant, none)                                 \
+  X(Shape, "Shape", "", 1, 1, 1, 1, 0, RNONE, shape, shape, none)                                             \
+  X(Gather, "Gather", "", 2, 2, 1, 1, 0, R0, gather, gather, none)                                            \
+  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, unsqueeze, copy, copy)                  \
+  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, squeeze, copy, copy)                        \
+  X(BinActiv, "BinActiv", "xnor", 1, 1, 1, 2, OPF_BITS, R0, binactiv, binactiv, binactiv)                     \
+  X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, binconv, binconv, binconv)        \
+  X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, bingemm, bingemm, bingemm)        \
+  X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, OPF_BITS | OPF_FUSED, R0, binthreshold, binthreshold,   \
+    fused)                                                                                                     \
+  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER | OPF_BINARY | OPF_FUSED, R0 | 16u, xnorblock,      \
+    xnorblock, fused)                                                                                          \
+  X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER | OPF_BINARY | OPF_BITS | OPF_FUSED, R0, xnordense, \
+    xnordense, fused)
 
 typedef enum Op {
-#define X(id, name, dom, mi, xi, mo, xo, fl) OP_##id,
+#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) OP_##id,
   XN_OPS(X)
 #undef X
   OP__COUNT /* number of ops; also "unknown op" */
 } Op;
 
-typedef struct OpInfo {
-  const char *name;   /* operator name as in ONNX op_type */
-  const char *domain; /* "" for the default ONNX domain */
-  int min_in, max_in; /* accepted number of inputs (omitted optional ones count) */
-  int min_out, max_out; /* accepted number of outputs */
-  int flags;          /* OPF_* */
-} OpInfo;
+struct Graph;
+struct Node;
+struct Diag;
+struct Infer;
+struct Emit;
 
-extern const OpInfo op_info[OP__COUNT];
+/* Shape rule: checks node n's inputs (shapes known) and sets its outputs'
+ * dtypes and shapes. Returns 0, or -1 after reporting to the context's Diag. */
+typedef int ShapeFn(struct Infer *c, struct Node *n);
+/* Interpreter: in[i] is the data of input i (NULL when omitted), out[i]
+ * caller-allocated storage of output i; see interp_node(). Returns 0 or -1. */
+typedef int InterpFn(struct Graph *g, const struct Node *n, struct Diag *d, void *const *in, void **out);
+/* Emitter: the body of node n's C function (backend/emit.h). Returns 0 or -1. */
+typedef int EmitFn(struct Emit *e, const struct Node *n);
+
+typedef struct OpDef {
+  const char *name;     /* operator name as in ONNX op_type */
+  const char *domain;   /* "" for the default ONNX domain */
+  int min_in, max_in;   /* accepted number of inputs (omitted optional ones count) */
+  int min_out, max_out; /* accepted number of outputs */
+  unsigned flags;       /* OPF_* */
+  unsigned reads;       /* bit i (i < 31; bit 31: every later input): input i is read at run time */
+  ShapeFn *shape;       /* shape rule (NULL: none) */
+  InterpFn *interp;     /* reference semantics and folding (NULL: none) */
+  EmitFn *emit;         /* C emitter (NULL: the C backend does not support the op) */
+} OpDef;
+
+extern const OpDef op_info[OP__COUNT];
+
+/* Prototypes of one phase's column: XN_OPS(XN_SHAPE_PROTO) declares every
+ * shape_<name> (and shape_none, which is never defined: the table maps it to
+ * NULL). */
+#define XN_SHAPE_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) ShapeFn shape_##sh;
+#define XN_INTERP_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) InterpFn interp_##ip;
+#define XN_EMIT_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) EmitFn emit_##em;
 
 /* The op named name in domain ("" or "ai.onnx" for ONNX), or OP__COUNT. */
 Op op_lookup(const char *domain, const char *name);
+
+/* Whether op has property f (OPF_*); false for OP__COUNT. */
+int op_has(Op op, unsigned f);
 
 #endif

@@ -166,7 +166,7 @@ int graph_verify(Graph *g, Diag *d, int shapes_known) {
       diag_error(d, "verifier: node %d has no valid op", i);
       continue;
     }
-    const OpInfo *oi = &op_info[n->op];
+    const OpDef *oi = &op_info[n->op];
     if (n->nin < oi->min_in || n->nin > oi->max_in || n->nout < oi->min_out || n->nout > oi->max_out)
       node_error(d, g, n, "verifier: %d inputs and %d outputs do not fit the op", n->nin, n->nout);
     for (int j = 0; j < n->nin; j++) {

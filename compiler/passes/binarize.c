@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "binary.h"
+#include "passes.h"
 
 /* The live node that produces t, looking through passthrough ops; -1 if none. */
 static int binary_source(Graph *g, int t) {
@@ -400,7 +401,7 @@ static int recheck(Graph *g, int ni, Diag *d) {
   for (int j = 0; j < n->nout && j < 2; j++)
     if (n->out[j] >= 0)
       saved[j] = g->t[n->out[j]];
-  if (infer_binary_node(g, n, d))
+  if (shape_node(g, n, d))
     return -1;
   for (int j = 0; j < n->nout && j < 2; j++) {
     const Tensor *t = n->out[j] >= 0 ? &g->t[n->out[j]] : NULL;

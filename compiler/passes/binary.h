@@ -17,20 +17,7 @@
 
 #include "../ir/ir.h"
 
-/* ---- binary_shape.c ---- */
-
-/* Checks node n (BinActiv, BinConv or BinGemm; inputs' shapes known) and sets
- * the dtype (F32) and shape of its outputs. Errors name the node and both
- * sides of a mismatch. Returns 0, or -1 after reporting to d. */
-int infer_binary_node(Graph *g, Node *n, Diag *d);
-
 /* ---- ../interp/binary.c ---- */
-
-/* Evaluates BinActiv, BinConv or BinGemm node n with the calling convention of
- * interp_node(): in[i] is the float data of input i (NULL when omitted), out[i]
- * caller-allocated storage of output i (NULL when omitted). Shapes must have
- * been inferred. Returns 0, or -1 after reporting to d. */
-int interp_binary_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
 
 /* The shared loops of BinConv and XnorBlock (NCHW, window win, C input and M
  * output channels): the sum over the taps and channels of filter m's group of
@@ -63,11 +50,6 @@ const char *binary_layer_kind(Graph *g, const Node *n);
 
 /* ---- fuse_shape.c ---- */
 
-/* Checks node n (BinThreshold or XnorBlock; inputs' shapes known) and sets the
- * dtype (BIT for binary outputs, F32 otherwise) and shape of its output.
- * Returns 0, or -1 after reporting to d. */
-int infer_fused_node(Graph *g, Node *n, Diag *d);
-
 /* The max-pool an XnorBlock applies after its conv (attributes pool_kernel,
  * pool_strides, pool_pads, pool_dilations; floor rounding). */
 typedef struct XnorPool {
@@ -79,13 +61,6 @@ typedef struct XnorPool {
 /* Fills p for XnorBlock n whose conv output has spatial extents in[2]
  * (p->on = 0 without a pool). Returns 0, or -1 after reporting a bad window. */
 int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPool *p);
-
-/* ---- ../interp/fused.c ---- */
-
-/* Evaluates BinThreshold or XnorBlock node n with the calling convention of
- * interp_node() (int64 inputs as int64_t data, BIT outputs as float +-1).
- * Returns 0, or -1 after reporting to d. */
-int interp_fused_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
 
 /* ---- fuse.c ---- */
 

@@ -5,6 +5,7 @@
  *   BinGemm   X, W, [B], [A] -> Y  ... x M           (X ... x F, W M x F)
  */
 #include "binary.h"
+#include "shape_impl.h"
 
 /* Input i must be a float tensor of known shape (or omitted when optional). */
 static const Tensor *float_in(Graph *g, const Node *n, int i, const char *what, int required, Diag *d,
@@ -50,7 +51,9 @@ static int check_bias(Graph *g, const Node *n, const Tensor *b, int64_t m, const
   return 0;
 }
 
-static int infer_activ(Graph *g, Node *n, Diag *d) {
+int shape_binactiv(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   int err = 0;
   const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
   if (err)
@@ -71,7 +74,9 @@ static int infer_activ(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
-static int infer_conv(Graph *g, Node *n, Diag *d) {
+int shape_binconv(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   int err = 0;
   const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
   const Tensor *w = err ? NULL : float_in(g, n, 1, "W", 1, d, &err);
@@ -121,7 +126,9 @@ static int infer_conv(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
-static int infer_gemm(Graph *g, Node *n, Diag *d) {
+int shape_bingemm(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   int err = 0;
   const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
   const Tensor *w = err ? NULL : float_in(g, n, 1, "W", 1, d, &err);
@@ -168,14 +175,3 @@ static int infer_gemm(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
-int infer_binary_node(Graph *g, Node *n, Diag *d) {
-  switch (n->op) {
-  case OP_BinActiv: return infer_activ(g, n, d);
-  case OP_BinConv: return infer_conv(g, n, d);
-  case OP_BinGemm: return infer_gemm(g, n, d);
-  case OP_BinThreshold:
-  case OP_XnorBlock:
-  case OP_XnorDense: return infer_fused_node(g, n, d);
-  default: xn_unreachable("infer_binary_node: not an xnor op");
-  }
-}

@@ -61,7 +61,7 @@ typedef struct Chain {
 } Chain;
 
 /* One step on channel ch, as the interpreter computes it (interp_elem.c:
- * interp_batchnorm, interp_binary, interp_unary). */
+ * interp_batchnorm, interp_arith, interp_unary). */
 static float step_eval(const Step *s, int64_t ch, float v) {
   int64_t i = ch * s->cs;
   switch (s->k) {

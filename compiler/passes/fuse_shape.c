@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "binary.h"
+#include "shape_impl.h"
 
 /* Input i: present (or optional), known shape, of the given dtype class
  * (want_int: int64, else float32/bit). */
@@ -56,7 +57,9 @@ static void set_out(Graph *g, const Node *n, DType dt, int rank, const int64_t *
   tensor_set_shape(t, rank, dims);
 }
 
-static int infer_threshold(Graph *g, Node *n, Diag *d) {
+int shape_binthreshold(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   int err = 0;
   const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
   const Tensor *lo = input(g, n, 1, "Lo", 1, 0, d, &err);
@@ -107,7 +110,9 @@ int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPoo
   return 0;
 }
 
-static int infer_block(Graph *g, Node *n, Diag *d) {
+int shape_xnorblock(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   const char *mode = attr_string(n, "output", "float");
   int bit = !strcmp(mode, "bit");
   if (!bit && strcmp(mode, "float")) {
@@ -171,7 +176,9 @@ static int infer_block(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
-static int infer_dense(Graph *g, Node *n, Diag *d) {
+int shape_xnordense(Infer *cx, Node *n) {
+  Graph *g = cx->g;
+  Diag *d = cx->d;
   int err = 0;
   const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
   const Tensor *w = input(g, n, 1, "W", 1, 0, d, &err);
@@ -193,11 +200,3 @@ static int infer_dense(Graph *g, Node *n, Diag *d) {
   return 0;
 }
 
-int infer_fused_node(Graph *g, Node *n, Diag *d) {
-  switch (n->op) {
-  case OP_BinThreshold: return infer_threshold(g, n, d);
-  case OP_XnorBlock: return infer_block(g, n, d);
-  case OP_XnorDense: return infer_dense(g, n, d);
-  default: xn_unreachable("infer_fused_node: not a fused op");
-  }
-}

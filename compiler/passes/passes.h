@@ -22,6 +22,11 @@
  * unsupported ops at once before anything else. Returns 0 or -1. */
 int infer_and_fold(Graph *g, Diag *d);
 
+/* Runs the shape rule of node n alone (its inputs' shapes known): checks
+ * them and sets its outputs' dtypes and shapes. Returns 0, or -1 after
+ * reporting to d (also for an op without a shape rule). */
+int shape_node(Graph *g, Node *n, Diag *d);
+
 /* Evaluates node n, whose inputs are all constant, with the interpreter and
  * attaches the results to its outputs, which become constants; n is marked
  * dead. Outputs over 64 MiB (except a Constant's) are left to run time and n

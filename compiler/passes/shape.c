@@ -32,7 +32,7 @@ static int check_supported(Graph *g, Diag *d) {
       bad++;
       continue;
     }
-    const OpInfo *oi = &op_info[n->op];
+    const OpDef *oi = &op_info[n->op];
     if (oi->domain[0] && strcmp(oi->domain, "xnor")) {
       node_error(d, g, n, "op %s of domain '%s' is not supported", oi->name, oi->domain);
       bad++;
@@ -96,6 +96,11 @@ int fold_node(Graph *g, Node *n, Diag *d) {
   n->dead = 1;
   graph_changed(g);
   return 0;
+}
+
+int shape_node(Graph *g, Node *n, Diag *d) {
+  Infer c = {g, d, NULL};
+  return infer_node(&c, n);
 }
 
 int infer_and_fold(Graph *g, Diag *d) {

@@ -11,11 +11,15 @@
 typedef struct Infer {
   Graph *g;
   Diag *d;
-  int *uses; /* per tensor: live consumers, plus one if it is a graph output */
+  int *uses; /* per tensor: live consumers, plus one if it is a graph output
+                (NULL: ask the graph toolkit) */
 } Infer;
 
 /* Infers node n's outputs (dtype and shape) from its inputs, whose shapes are
  * known. Returns 0, or -1 after reporting to the Diag. */
 int infer_node(Infer *c, Node *n);
+
+/* The shape rules of the op table (ops.h, column shape). */
+XN_OPS(XN_SHAPE_PROTO)
 
 #endif

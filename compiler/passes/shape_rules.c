@@ -12,6 +12,9 @@
 #define G (c->g)
 #define D (c->d)
 
+/* Whether tensor t has a consumer (or is a graph output). */
+static int is_used(Infer *c, int t) { return c->uses ? c->uses[t] : graph_nuses(c->g, t, NULL, NULL); }
+
 static int is_float(const Tensor *t) { return t->dtype == DT_F32 || t->dtype == DT_BIT; }
 
 static int need_float(Infer *c, const Node *n, int i) {
@@ -109,7 +112,7 @@ static int scalar_input(Infer *c, const Node *n, int i, const char *what, DType 
 
 /* ---- the rules ---- */
 
-static int infer_conv(Infer *c, Node *n) {
+int shape_conv(Infer *c, Node *n) {
   Window w;
   if (need_float(c, n, 0) || need_float(c, n, 1) || need_float(c, n, 2) || window_params(G, n, &w, D))
     return -1;
@@ -136,7 +139,7 @@ static int infer_conv(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, x->rank, dims);
 }
 
-static int infer_batchnorm(Infer *c, Node *n) {
+int shape_batchnorm(Infer *c, Node *n) {
   static const char *names[5] = {"X", "scale", "B", "mean", "var"};
   const Tensor *x = node_in(G, n, 0);
   for (int i = 0; i < 5; i++)
@@ -167,7 +170,7 @@ static int infer_batchnorm(Infer *c, Node *n) {
   }
   for (int i = 1; i < n->nout; i++) {
     const Tensor *t = node_out(G, n, i);
-    if (t && c->uses[n->out[i]]) {
+    if (t && is_used(c, n->out[i])) {
       node_error(D, G, n, "output %d '%s' (training statistics) is used, which inference does not support", i,
                  t->name);
       return -1;
@@ -178,15 +181,22 @@ static int infer_batchnorm(Infer *c, Node *n) {
   return same_shape_out(c, n, DT_F32);
 }
 
-static int infer_unary(Infer *c, Node *n) {
-  const Tensor *x = node_in(G, n, 0);
-  int int_ok = n->op == OP_Abs || n->op == OP_Sign || n->op == OP_Relu;
-  if (!(int_ok && x->dtype == DT_I64) && need_float(c, n, 0))
+/* A unary op on floats. */
+int shape_unary(Infer *c, Node *n) {
+  if (need_float(c, n, 0))
     return -1;
-  return same_shape_out(c, n, x->dtype == DT_I64 ? DT_I64 : DT_F32);
+  return same_shape_out(c, n, DT_F32);
 }
 
-static int infer_prelu(Infer *c, Node *n) {
+/* A unary op on floats or int64 (Abs, Sign, Relu: shape arithmetic). */
+int shape_unary_int(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  if (x->dtype == DT_I64)
+    return same_shape_out(c, n, DT_I64);
+  return shape_unary(c, n);
+}
+
+int shape_prelu(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0), *s = node_in(G, n, 1);
   if (need_float(c, n, 0) || need_float(c, n, 1))
     return -1;
@@ -196,7 +206,7 @@ static int infer_prelu(Infer *c, Node *n) {
   return same_shape_out(c, n, DT_F32);
 }
 
-static int infer_clip(Infer *c, Node *n) {
+int shape_clip(Infer *c, Node *n) {
   if (need_float(c, n, 0))
     return -1;
   if (G->opset < 11) {
@@ -217,7 +227,7 @@ static int infer_clip(Infer *c, Node *n) {
   return same_shape_out(c, n, DT_F32);
 }
 
-static int infer_pool(Infer *c, Node *n) {
+int shape_pool(Infer *c, Node *n) {
   Window w;
   if (need_float(c, n, 0) || window_params(G, n, &w, D))
     return -1;
@@ -227,7 +237,7 @@ static int infer_pool(Infer *c, Node *n) {
     dims[2] = w.out[1];
   if (n->op == OP_MaxPool && n->nout > 1 && n->out[1] >= 0) {
     const Tensor *t = node_out(G, n, 1);
-    if (c->uses[n->out[1]]) {
+    if (is_used(c, n->out[1])) {
       node_error(D, G, n, "the Indices output '%s' is not supported", t->name);
       return -1;
     }
@@ -237,7 +247,7 @@ static int infer_pool(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, x->rank, dims);
 }
 
-static int infer_globalavgpool(Infer *c, Node *n) {
+int shape_globalavgpool(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   if (need_float(c, n, 0))
     return -1;
@@ -252,7 +262,7 @@ static int infer_globalavgpool(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, x->rank, dims);
 }
 
-static int infer_gemm(Infer *c, Node *n) {
+int shape_gemm(Infer *c, Node *n) {
   const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1), *cc = node_in(G, n, 2);
   if (need_float(c, n, 0) || need_float(c, n, 1) || need_float(c, n, 2))
     return -1;
@@ -279,7 +289,7 @@ static int infer_gemm(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, 2, dims);
 }
 
-static int infer_matmul(Infer *c, Node *n) {
+int shape_matmul(Infer *c, Node *n) {
   const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
   if (need_float(c, n, 0) || need_float(c, n, 1))
     return -1;
@@ -314,7 +324,7 @@ static int infer_matmul(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, r, dims);
 }
 
-static int infer_flatten(Infer *c, Node *n) {
+int shape_flatten(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   int64_t axis = attr_int(n, "axis", 1);
   if (axis < -(int64_t)x->rank || axis > x->rank) {
@@ -348,7 +358,7 @@ static const int64_t *const_vec(Infer *c, const Node *n, int i, const char *what
 
 /* Reshape: 0 copies the input dim at the same index (unless allowzero), one
  * -1 is inferred from the element count. */
-static int infer_reshape(Infer *c, Node *n) {
+int shape_reshape(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   if (!node_in(G, n, 1)) {
     node_error(D, G, n, "input 1 (shape) is required");
@@ -408,7 +418,7 @@ static int infer_reshape(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, (int)cnt, dims);
 }
 
-static int infer_transpose(Infer *c, Node *n) {
+int shape_transpose(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   int perm[XN_MAX_RANK];
   if (transpose_perm(G, n, perm, D))
@@ -419,7 +429,7 @@ static int infer_transpose(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, x->rank, dims);
 }
 
-static int infer_binary(Infer *c, Node *n) {
+int shape_arith(Infer *c, Node *n) {
   const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
   if (is_float(a) != is_float(b) || (!is_float(a) && a->dtype != b->dtype)) {
     node_error(D, G, n, "input 0 '%s' is %s but input 1 '%s' is %s", a->name, dtype_name(a->dtype), b->name,
@@ -433,7 +443,7 @@ static int infer_binary(Infer *c, Node *n) {
   return set_out(c, n, 0, is_float(a) ? DT_F32 : a->dtype, r, dims);
 }
 
-static int infer_reducemean(Infer *c, Node *n) {
+int shape_reducemean(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   Reduce rd;
   if (need_float(c, n, 0) || reduce_params(G, n, &rd, D))
@@ -448,7 +458,7 @@ static int infer_reducemean(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_F32, r, dims);
 }
 
-static int infer_pad(Infer *c, Node *n) {
+int shape_pad(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   if (x->dtype != DT_I64 && need_float(c, n, 0))
     return -1;
@@ -468,7 +478,7 @@ static int infer_pad(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, x->rank, dims);
 }
 
-static int infer_concat(Infer *c, Node *n) {
+int shape_concat(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   if (!node_attr(n, "axis")) {
     node_error(D, G, n, "attribute 'axis' is required");
@@ -510,7 +520,7 @@ static int infer_concat(Infer *c, Node *n) {
   return set_out(c, n, 0, is_float(x) ? DT_F32 : x->dtype, x->rank, dims);
 }
 
-static int infer_softmax(Infer *c, Node *n) {
+int shape_softmax(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   int axis;
   if (need_float(c, n, 0))
@@ -524,7 +534,7 @@ static int infer_softmax(Infer *c, Node *n) {
   return same_shape_out(c, n, DT_F32);
 }
 
-static int infer_dropout(Infer *c, Node *n) {
+int shape_dropout(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0), *tm = node_in(G, n, 2);
   if (tm) {
     if (!tensor_is_const(tm) || numel(tm) != 1) {
@@ -538,7 +548,7 @@ static int infer_dropout(Infer *c, Node *n) {
     }
   }
   if (n->nout > 1 && n->out[1] >= 0) {
-    if (c->uses[n->out[1]]) {
+    if (is_used(c, n->out[1])) {
       node_error(D, G, n, "the mask output '%s' is used, which is not supported", node_out(G, n, 1)->name);
       return -1;
     }
@@ -548,7 +558,7 @@ static int infer_dropout(Infer *c, Node *n) {
   return same_shape_out(c, n, x->dtype);
 }
 
-static int infer_constant(Infer *c, Node *n) {
+int shape_constant(Infer *c, Node *n) {
   const Attr *a = node_attr(n, "value");
   if (a && a->kind == AT_TENSOR && a->tensor >= 0 && a->tensor < G->nt && G->t[a->tensor].data &&
       G->t[a->tensor].rank >= 0) {
@@ -569,7 +579,7 @@ static int infer_constant(Infer *c, Node *n) {
   return -1;
 }
 
-static int infer_shape(Infer *c, Node *n) {
+int shape_shape(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   int64_t r = x->rank, start = attr_int(n, "start", 0), end = attr_int(n, "end", r);
   if (start < 0)
@@ -582,7 +592,7 @@ static int infer_shape(Infer *c, Node *n) {
   return set_out(c, n, 0, DT_I64, 1, &len);
 }
 
-static int infer_gather(Infer *c, Node *n) {
+int shape_gather(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0), *ind = node_in(G, n, 1);
   if (ind->dtype != DT_I64) {
     node_error(D, G, n, "indices '%s' are %s; expected int64", ind->name, dtype_name(ind->dtype));
@@ -616,7 +626,7 @@ static int infer_gather(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, r, dims);
 }
 
-static int infer_unsqueeze(Infer *c, Node *n) {
+int shape_unsqueeze(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   const int64_t *v;
   int64_t cnt;
@@ -641,7 +651,7 @@ static int infer_unsqueeze(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, r, dims);
 }
 
-static int infer_squeeze(Infer *c, Node *n) {
+int shape_squeeze(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   const int64_t *v;
   int64_t cnt;
@@ -667,49 +677,13 @@ static int infer_squeeze(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, r, dims);
 }
 
-static int infer_identity(Infer *c, Node *n) { return same_shape_out(c, n, node_in(G, n, 0)->dtype); }
+int shape_identity(Infer *c, Node *n) { return same_shape_out(c, n, node_in(G, n, 0)->dtype); }
 
 int infer_node(Infer *c, Node *n) {
-  switch (n->op) {
-  case OP_Conv: return infer_conv(c, n);
-  case OP_BatchNormalization: return infer_batchnorm(c, n);
-  case OP_Relu:
-  case OP_LeakyRelu:
-  case OP_Sigmoid:
-  case OP_Tanh:
-  case OP_Abs:
-  case OP_Sign: return infer_unary(c, n);
-  case OP_PRelu: return infer_prelu(c, n);
-  case OP_Clip: return infer_clip(c, n);
-  case OP_MaxPool:
-  case OP_AveragePool: return infer_pool(c, n);
-  case OP_GlobalAveragePool: return infer_globalavgpool(c, n);
-  case OP_Gemm: return infer_gemm(c, n);
-  case OP_MatMul: return infer_matmul(c, n);
-  case OP_Flatten: return infer_flatten(c, n);
-  case OP_Reshape: return infer_reshape(c, n);
-  case OP_Transpose: return infer_transpose(c, n);
-  case OP_Add:
-  case OP_Sub:
-  case OP_Mul:
-  case OP_Div: return infer_binary(c, n);
-  case OP_ReduceMean: return infer_reducemean(c, n);
-  case OP_Pad: return infer_pad(c, n);
-  case OP_Concat: return infer_concat(c, n);
-  case OP_Softmax: return infer_softmax(c, n);
-  case OP_Identity: return infer_identity(c, n);
-  case OP_Dropout: return infer_dropout(c, n);
-  case OP_Constant: return infer_constant(c, n);
-  case OP_Shape: return infer_shape(c, n);
-  case OP_Gather: return infer_gather(c, n);
-  case OP_Unsqueeze: return infer_unsqueeze(c, n);
-  case OP_Squeeze: return infer_squeeze(c, n);
-  case OP_BinActiv:
-  case OP_BinConv:
-  case OP_BinGemm:
-  case OP_BinThreshold:
-  case OP_XnorBlock:
-  case OP_XnorDense: return infer_binary_node(G, n, D);
-  default: node_error(D, G, n, "op is not supported yet"); return -1;
+  ShapeFn *rule = n->op < OP__COUNT ? op_info[n->op].shape : NULL;
+  if (!rule) {
+    node_error(D, G, n, "op is not supported yet");
+    return -1;
   }
+  return rule(c, n);
 }

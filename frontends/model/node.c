@@ -61,7 +61,7 @@ static void declare_outputs(OmCtx *c, const OmNode *n) {
 }
 
 static void check_arity(OmCtx *c, int ni, int nin, int nout) {
-  const OpInfo *info = &op_info[c->g->n[ni].op];
+  const OpDef *info = &op_info[c->g->n[ni].op];
   Node *n = &c->g->n[ni];
   if (nin < info->min_in || nin > info->max_in) {
     if (info->min_in == info->max_in)

@@ -618,7 +618,7 @@ void xb_node(XirCtx *c, const char *op, const XirLoc *ol, XirStr name, const Xir
     xir_error(c, ol, "unknown op '%s'", op);
     ok = 0;
   } else {
-    const OpInfo *oi = &op_info[o];
+    const OpDef *oi = &op_info[o];
     if (nin < oi->min_in || nin > oi->max_in) {
       xir_error(c, ol, "%s takes %d to %d inputs, got %d", op, oi->min_in, oi->max_in, nin);
       ok = 0;

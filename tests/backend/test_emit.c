@@ -257,7 +257,7 @@ START_TEST(unsupported_ops_all_listed) {
 END_TEST
 
 /* The reference values of every tensor: the interpreter node by node (with
- * interp_binary_node for the xnor ops). Returns the per-tensor data. */
+ * the xnor ops too). Returns the per-tensor data. */
 static void **run_ref(Graph *g, Diag *d, const float *const *inputs) {
   void **val = arena_array(g->arena, (size_t)g->nt + 1, sizeof(void *));
   for (int t = 0; t < g->nt; t++)
@@ -282,10 +282,7 @@ static void **run_ref(Graph *g, Diag *d, const float *const *inputs) {
       }
     if (done)
       continue;
-    int rc = n->op == OP_BinActiv || n->op == OP_BinConv || n->op == OP_BinGemm
-                 ? interp_binary_node(g, n, d, in, out)
-                 : interp_node(g, n, d, in, out);
-    if (rc)
+    if (interp_node(g, n, d, in, out))
       return NULL;
   }
   return val;

@@ -1,5 +1,5 @@
-/* test_interp.c - BinActiv/BinConv/BinGemm (interp_binary_node and
- * infer_binary_node) against independent computations: the float Conv/Gemm/
+/* test_interp.c - BinActiv/BinConv/BinGemm (interp_node and
+ * shape_node) against independent computations: the float Conv/Gemm/
  * MatMul of the interpreter on +-1 data and +-alpha weights, with pad_value
  * made explicit by padding the input by hand and K by a box-filter conv. */
 #include <math.h>
@@ -48,7 +48,7 @@ static double run_conv_case(const ConvCase *k, uint64_t seed) {
   set_conv_attrs(g, bc, k, 1);
   tb_attr_int(g, bc, "group", k->group);
   tb_attr_int(g, bc, "pad_value", k->pad_value);
-  ck_assert_int_eq(infer_binary_node(g, &g->n[bc], &d), 0);
+  ck_assert_int_eq(shape_node(g, &g->n[bc], &d), 0);
   const Tensor *yt = &g->t[ty];
   ck_assert_int_eq(yt->rank, 4);
   int64_t oh = yt->dims[2], ow = yt->dims[3], ny = tensor_numel(yt);
@@ -56,7 +56,7 @@ static double run_conv_case(const ConvCase *k, uint64_t seed) {
   ck_assert_int_eq(ow, (k->w + k->pl + k->pr - k->dw * (k->kw - 1) - 1) / k->sw + 1);
   float *y = arena_array(g->arena, (size_t)ny, sizeof(float));
   void *ins[4] = {x, w, b, a}, *outs[1] = {y};
-  ck_assert_int_eq(interp_binary_node(g, &g->n[bc], &d, ins, outs), 0);
+  ck_assert_int_eq(interp_node(g, &g->n[bc], &d, ins, outs), 0);
 
   /* Reference: pad by hand with pad_value, float Conv with +-alpha weights. */
   int64_t hp = k->h + k->pt + k->pb, wp = k->w + k->pl + k->pr;
@@ -182,13 +182,13 @@ static double run_gemm_case(int64_t n, int64_t f, int64_t m, int xnor, int with_
   int ta = tb_tensor(g, "a", 2, ad, a), ty = tb_tensor(g, "y", -1, NULL, NULL);
   int in[4] = {tx, tw, with_b ? tb : -1, with_a ? ta : -1};
   int bg = tb_node(g, OP_BinGemm, "bgemm", with_a ? 4 : with_b ? 3 : 2, in, 1, &ty);
-  ck_assert_int_eq(infer_binary_node(g, &g->n[bg], &d), 0);
+  ck_assert_int_eq(shape_node(g, &g->n[bg], &d), 0);
   ck_assert_int_eq(g->t[ty].rank, 2);
   ck_assert_int_eq(g->t[ty].dims[0], n);
   ck_assert_int_eq(g->t[ty].dims[1], m);
   float *y = arena_array(g->arena, (size_t)(n * m), sizeof(float));
   void *ins[4] = {x, w, b, a}, *outs[1] = {y};
-  ck_assert_int_eq(interp_binary_node(g, &g->n[bg], &d, ins, outs), 0);
+  ck_assert_int_eq(interp_node(g, &g->n[bg], &d, ins, outs), 0);
 
   float *wq = arena_array(g->arena, (size_t)(m * f), sizeof(float));
   memcpy(wq, w, (size_t)(m * f) * sizeof(float));
@@ -234,11 +234,11 @@ START_TEST(test_bingemm_rows) {
   int ty = tb_tensor(g, "y", -1, NULL, NULL);
   int in[4] = {tx, tw, -1, ta};
   int bg = tb_node(g, OP_BinGemm, "bgemm", 4, in, 1, &ty);
-  ck_assert_int_eq(infer_binary_node(g, &g->n[bg], &d), 0);
+  ck_assert_int_eq(shape_node(g, &g->n[bg], &d), 0);
   ck_assert_str_eq(shape_str(g, &g->t[ty]), "2x3x4");
   float y[24], ref[24];
   void *ins[4] = {x, w, NULL, a}, *outs[1] = {y};
-  ck_assert_int_eq(interp_binary_node(g, &g->n[bg], &d, ins, outs), 0);
+  ck_assert_int_eq(interp_node(g, &g->n[bg], &d, ins, outs), 0);
   float *wq = arena_array(g->arena, 280, sizeof(float)), *wt = arena_array(g->arena, 280, sizeof(float));
   memcpy(wq, w, 280 * sizeof(float));
   to_pm_alpha(wq, 4, 70);
@@ -269,13 +269,13 @@ START_TEST(test_binactiv) {
   int tx = tb_tensor(g, "x", 4, xd, x), ty = tb_tensor(g, "y", -1, NULL, NULL), ta = tb_tensor(g, "a", -1, NULL, NULL);
   int outs_t[2] = {ty, ta};
   int ba = tb_node(g, OP_BinActiv, "act", 1, &tx, 2, outs_t);
-  ck_assert_int_eq(infer_binary_node(g, &g->n[ba], &d), 0);
+  ck_assert_int_eq(shape_node(g, &g->n[ba], &d), 0);
   ck_assert_str_eq(shape_str(g, &g->t[ty]), "2x5x3x2");
   ck_assert_str_eq(shape_str(g, &g->t[ta]), "2x1x3x2");
   ck_assert_int_eq(g->t[ty].dtype, DT_F32);
   float y[60], a[12];
   void *ins[1] = {x}, *outs[2] = {y, a};
-  ck_assert_int_eq(interp_binary_node(g, &g->n[ba], &d, ins, outs), 0);
+  ck_assert_int_eq(interp_node(g, &g->n[ba], &d, ins, outs), 0);
   ck_assert(y[0] == 1.0f && y[1] == 1.0f && y[2] == -1.0f && y[3] == 1.0f);
   for (int i = 0; i < 60; i++)
     ck_assert(y[i] == (x[i] < 0 ? -1.0f : 1.0f));
@@ -292,14 +292,14 @@ START_TEST(test_binactiv) {
   int ta2 = tb_tensor(g, "a2", -1, NULL, NULL);
   int o2[2] = {ty2, ta2};
   int ba2 = tb_node(g, OP_BinActiv, "act2", 1, &tx2, 2, o2);
-  ck_assert_int_eq(infer_binary_node(g, &g->n[ba2], &d), 0);
+  ck_assert_int_eq(shape_node(g, &g->n[ba2], &d), 0);
   ck_assert_str_eq(shape_str(g, &g->t[ta2]), "3x1");
   diag_free(&d);
   graph_free(g);
 }
 END_TEST
 
-/* The error text of infer_binary_node on a BinConv built from the given
+/* The error text of shape_node on a BinConv built from the given
  * shapes (weight dims w, bias dims b or NULL, pad_value pv). */
 static char *conv_error(const int64_t *w, const int64_t *b, const int64_t *a, int64_t pv, int64_t group) {
   static char buf[1024];
@@ -314,7 +314,7 @@ static char *conv_error(const int64_t *w, const int64_t *b, const int64_t *a, in
   int ni = tb_node(g, OP_BinConv, "bc", 4, in, 1, &ty);
   tb_attr_int(g, ni, "pad_value", pv);
   tb_attr_int(g, ni, "group", group);
-  int rc = infer_binary_node(g, &g->n[ni], &d);
+  int rc = shape_node(g, &g->n[ni], &d);
   snprintf(buf, sizeof buf, "%s", rc ? (d.text ? d.text : "(no text)") : "");
   diag_free(&d);
   graph_free(g);

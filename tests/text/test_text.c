@@ -225,7 +225,7 @@ START_TEST(roundtrip_every_op) {
   Graph *g = graph_new("ops.json");
   int64_t d1[1] = {1};
   for (int op = 0; op < OP__COUNT; op++) {
-    const OpInfo *oi = &op_info[op];
+    const OpDef *oi = &op_info[op];
     int nin = oi->min_in, nout = oi->max_out;
     int ni = graph_add_node(g, (Op)op, oi->name, "loc", nin, nout);
     for (int j = 0; j < nin; j++)
