@@ -212,6 +212,22 @@ int emit_leakyrelu(Emit *e, const Node *n) {
   return 0;
 }
 
+/* HardSigmoid with the interpreter's arithmetic: t = alpha * v + beta in
+ * float, clamped to [0, 1]. */
+int emit_hardsigmoid(Emit *e, const Node *n) {
+  StrBuf t, x;
+  sb_init(&t, e->g->arena);
+  sb_init(&x, e->g->arena);
+  sb_puts(&t, "(");
+  put_hexfloat(&t, attr_float(n, "alpha", 0.2f));
+  sb_puts(&t, " * v + ");
+  put_hexfloat(&t, attr_float(n, "beta", 0.5f));
+  sb_puts(&t, ")");
+  sb_printf(&x, "%s < 0.0f ? 0.0f : (%s > 1.0f ? 1.0f : %s)", t.s, t.s, t.s);
+  emit_map(e, n, x.s);
+  return 0;
+}
+
 int emit_clip(Emit *e, const Node *n) {
   StrBuf x;
   sb_init(&x, e->g->arena);

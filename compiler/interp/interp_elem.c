@@ -82,6 +82,19 @@ int interp_unary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) 
   return 0;
 }
 
+/* HardSigmoid: y = max(0, min(1, alpha * x + beta)), in float; NaN stays NaN. */
+int interp_hardsigmoid(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const float *x = in[0];
+  float *y = out[0];
+  float alpha = attr_float(n, "alpha", 0.2f), beta = attr_float(n, "beta", 0.5f);
+  for (int64_t i = 0, cnt = tensor_numel(node_in(g, n, 0)); i < cnt; i++) {
+    float t = alpha * x[i] + beta;
+    y[i] = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+  }
+  return 0;
+}
+
 /* int64 arithmetic wraps (as two's complement) instead of overflowing; Div
  * truncates toward zero like C and reports division by zero. */
 static int binary_i64(Graph *g, const Node *n, Diag *d, int64_t a, int64_t b, int64_t *r) {

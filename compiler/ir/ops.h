@@ -54,6 +54,7 @@
   X(Clip, "Clip", "", 1, 3, 1, 1, 0, R0, clip, clip, clip)                                                    \
   X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sigmoid)                              \
   X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh)                                       \
+  X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, hardsigmoid, hardsigmoid)            \
   X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, abs)                                      \
   X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign)                                   \
   X(MaxPool, "MaxPool", "", 1, 1, 1, 2, OPF_KEEPS, R0, pool, maxpool, pool)                                   \

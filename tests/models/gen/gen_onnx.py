@@ -146,6 +146,7 @@ def run_node(node, a, ins, opset):
         return [(x - mean.reshape(sh)) / np.sqrt(var.reshape(sh) + a.get("epsilon", 1e-5)) * sc.reshape(sh) + b.reshape(sh)]
     if t == "Relu": return [np.maximum(ins[0], 0)]
     if t == "LeakyRelu": return [np.where(ins[0] >= 0, ins[0], ins[0] * a.get("alpha", 0.01))]
+    if t == "HardSigmoid": return [np.clip(a.get("alpha", 0.2) * ins[0] + a.get("beta", 0.5), 0.0, 1.0)]
     if t == "PRelu": return [np.where(ins[0] >= 0, ins[0], ins[0] * ins[1])]
     if t == "Clip":
         if opset < 11:
@@ -422,6 +423,12 @@ def gen_act():
          {"slope_c": rnd(r, 3, 1, 1, scale=0.3), "slope_1": np.array([0.25], np.float32),
           "slope_w": rnd(r, 5, scale=0.3)},
          readme="PRelu with per-channel slope [3,1,1], scalar slope [1], and slope [5] broadcast on the last axis")
+    rh = rng_for("op_hardsigmoid"); xh = rnd(rh, 2, 3, 4, 5, scale=4.0)
+    case("op_hardsigmoid", 13,
+         [N("HardSigmoid", ["x"], ["y0"]), N("HardSigmoid", ["x"], ["y1"], alpha=1.0 / 6, beta=0.5)],
+         [("x", xh)], ["y0", "y1"],
+         readme="HardSigmoid default alpha 0.2, beta 0.5; alpha 1/6 (as PyTorch nn.Hardsigmoid exports); inputs "
+                "of standard deviation 4 reach both clamps")
     xs = rnd(r, 2, 3, 4, 5); xs.flat[::7] = 0.0
     case("op_sign", 13, [N("Sign", ["x"], ["y"])], [("x", xs)], ["y"],
          readme="Sign with exact zeros in the input: ONNX Sign(0) = 0")
