@@ -1,4 +1,5 @@
-/* xnorcc runtime: XNOR-popcount kernels for binary neural networks.
+/* xnorcc runtime: XNOR-popcount kernels for binary neural networks, and the
+ * float kernels (GEMM, conv, pooling, elementwise) around them.
  * Header-only kernels (static inline, specialized by literal sizes at the call
  * site) plus a small library (libxnorcc_rt) for the version string.
  * No allocation: work buffers are passed in; sizes from the *_WORDS macros.
@@ -12,6 +13,8 @@
 #include "xnorcc_rt/bconv.h"
 #include "xnorcc_rt/bwn.h"
 #include "xnorcc_rt/threshold.h"
+#include "xnorcc_rt/sgemm.h"
+#include "xnorcc_rt/conv.h"
 
 #define XNRT_VERSION "0.1.0"
 

@@ -34,6 +34,33 @@
 #  define XNRT_ISA "portable"
 #endif
 
+/* Float kernels (sgemm.h, conv.h, fvec.h and the rest) pick their own path,
+ * since they need only the float instructions:
+ *   XNRT_F_AVX512   __AVX512F__               (16 lanes, masked tails)
+ *   XNRT_F_AVX2     __AVX2__ && __FMA__       (8 lanes, maskload tails)
+ *   XNRT_F_NEON     __ARM_NEON && __aarch64__ (4 lanes)
+ *   XNRT_F_PORTABLE otherwise, or XNRT_FORCE_PORTABLE (plain C, 4-lane structs)
+ * XNRT_FISA names the compiled float path. */
+#if defined(XNRT_FORCE_PORTABLE)
+#  define XNRT_F_PORTABLE 1
+#  define XNRT_FISA "portable"
+#elif defined(__AVX512F__)
+#  define XNRT_F_AVX512 1
+#  define XNRT_FISA "avx512"
+#  include <immintrin.h>
+#elif defined(__AVX2__) && defined(__FMA__)
+#  define XNRT_F_AVX2 1
+#  define XNRT_FISA "avx2-fma"
+#  include <immintrin.h>
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#  define XNRT_F_NEON 1
+#  define XNRT_FISA "neon"
+#  include <arm_neon.h>
+#else
+#  define XNRT_F_PORTABLE 1
+#  define XNRT_FISA "portable"
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define XNRT_INLINE static inline __attribute__((always_inline))
 #else
@@ -47,6 +74,8 @@
 
 /* Name of the ISA path compiled into the calling translation unit. */
 static inline const char *xnrt_isa(void) { return XNRT_ISA; }
+/* Name of the float-kernel path compiled into the calling translation unit. */
+static inline const char *xnrt_fisa(void) { return XNRT_FISA; }
 
 /* Number of set bits of a 64-bit word. */
 XNRT_INLINE int xnrt_popcount64(uint64_t v)

@@ -1,0 +1,208 @@
+/* xnorcc runtime: float 2-D convolution of one NCHW image on the GEMM of
+ * sgemm.h, with the fused epilogue (epilogue.h).
+ *
+ *   y[m][oy][ox] = epilogue(sum over c of m's group, kh, kw of
+ *                  w[m][c][kh][kw] * x[g*Cg + c][oy*sh - pt + kh*dh][ox*sw - pl + kw*dw])
+ *
+ * taps outside the image are 0 (ONNX zero padding, any size, also larger
+ * than the image).  Per group g the weights are the packed Mg x K matrix
+ * (K = Cg*KH*KW, k = (c*KH + kh)*KW + kw; xnrt_conv_pack_weights) and the
+ * columns are the P = OH*OW output positions.  Three ways to feed B, chosen
+ * from the shape alone (xnrt_conv_algo; the same on every ISA path, so the
+ * scratch size is too):
+ *   XNRT_CONV_GEMM    1x1, stride 1, no padding: B is the image itself.
+ *   XNRT_CONV_DIRECT  wide outputs (OW >= XNRT_CONV_DIRECT_MIN_OW): the group's
+ *                     input is copied once, zero-padded and split by column
+ *                     phase (ix mod sw), into the scratch; then every output
+ *                     row is a GEMM whose B rows are taps at fixed offsets in
+ *                     that copy (no im2col; the stem convs).
+ *   XNRT_CONV_IM2COL  otherwise: im2col of K blocks x XNRT_SGEMM_NCB positions
+ *                     into the scratch, then the GEMM on that block.
+ * Depthwise convs (G = C = M) have their own kernel, dwconv.h. */
+#ifndef XNORCC_RT_CONV_H
+#define XNORCC_RT_CONV_H
+
+#include "sgemm.h"
+
+#define XNRT_CONV_GEMM 0
+#define XNRT_CONV_DIRECT 1
+#define XNRT_CONV_IM2COL 2
+/* Narrowest output for XNRT_CONV_DIRECT (its tiles are rows of OW). */
+#define XNRT_CONV_DIRECT_MIN_OW 32
+
+/* Output extent of a convolution along one axis (pads p0 before, p1 after);
+ * also in bconv.h. */
+#ifndef XNRT_CONV_OUT
+#define XNRT_CONV_OUT(in, k, stride, dil, p0, p1) (((in) + (p0) + (p1) - (dil) * ((k) - 1) - 1) / (stride) + 1)
+#endif
+
+/* Which way xnrt_conv2d computes this shape (XNRT_CONV_*). */
+static inline int xnrt_conv_algo(int C, int H, int W, int M, int KH, int KW, int OH, int OW, int sh, int sw,
+                                 int dh, int dw, int pt, int pl, int G)
+{
+    (void)C, (void)M, (void)G, (void)dh, (void)dw;
+    if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W)
+        return XNRT_CONV_GEMM;
+    if (OW >= XNRT_CONV_DIRECT_MIN_OW)
+        return XNRT_CONV_DIRECT;
+    return XNRT_CONV_IM2COL;
+}
+
+/* Geometry of XNRT_CONV_DIRECT's padded copy: Hp rows of sw phases of Wq floats per channel. */
+XNRT_INLINE int xnrt__dir_hp(int OH, int KH, int sh, int dh) { return (OH - 1) * sh + (KH - 1) * dh + 1; }
+XNRT_INLINE int xnrt__dir_wq(int OW, int KW, int sw, int dw) { return OW + (KW - 1) * dw / sw; }
+
+/* Floats of scratch xnrt_conv2d needs for this shape (0 for XNRT_CONV_GEMM);
+ * the same on every ISA path.  Reused across groups and calls. */
+static inline size_t xnrt_conv_scratch_floats(int C, int H, int W, int M, int KH, int KW, int OH, int OW,
+                                              int sh, int sw, int dh, int dw, int pt, int pl, int G)
+{
+    const int Cg = C / G, K = Cg * KH * KW, P = OH * OW;
+    switch (xnrt_conv_algo(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G)) {
+    case XNRT_CONV_DIRECT:
+        return (size_t)Cg * xnrt__dir_hp(OH, KH, sh, dh) * sw * xnrt__dir_wq(OW, KW, sw, dw);
+    case XNRT_CONV_IM2COL:
+        return (size_t)(K < XNRT_SGEMM_KC ? K : XNRT_SGEMM_KC) * (P < XNRT_SGEMM_NCB ? P : XNRT_SGEMM_NCB);
+    default:
+        return 0;
+    }
+}
+
+/* dst[i] = src[ix0 + i*s] where 0 <= ix0 + i*s < W, else 0, for i < n. */
+XNRT_INLINE void xnrt__gather_row(float *dst, const float *src, int ix0, int s, int n, int W)
+{
+    int i0 = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
+    int i1 = ix0 > W - 1 ? 0 : (W - 1 - ix0) / s + 1;
+    int i;
+    if (i1 > n)
+        i1 = n;
+    if (i0 > i1)
+        i0 = i1;
+    for (i = 0; i < i0; i++)
+        dst[i] = 0.0f;
+    i = i0;
+    if (s == 1) {
+        for (; i + XNRT_VL <= i1; i += XNRT_VL)
+            xv_store(dst + i, xv_load(src + ix0 + i));
+        if (i < i1)
+            xv_storen(dst + i, xv_loadn(src + ix0 + i, i1 - i), i1 - i);
+        i = i1;
+    } else if (s == 2) {
+        for (; i + XNRT_VL <= i1 && ix0 + 2 * (i + XNRT_VL) <= W; i += XNRT_VL)
+            xv_store(dst + i, xv_loads2(src + ix0 + 2 * i));
+    }
+    for (; i < i1; i++)
+        dst[i] = src[ix0 + i * s];
+    for (; i < n; i++)
+        dst[i] = 0.0f;
+}
+
+/* The convolution at the top of this file, one image.  x: [C][H][W];
+ * wp: XNRT_CONV_WEIGHT_FLOATS(M, C/G, KH, KW, G) floats from
+ * xnrt_conv_pack_weights; y: [M][OH][OW] (OH, OW as XNRT_CONV_OUT gives
+ * them; the bottom/right pads are implied); scratch:
+ * xnrt_conv_scratch_floats(...) floats (may be NULL when that is 0).  flags
+ * and epi as epilogue.h, per-channel operands indexed by the output channel
+ * m in 0..M-1, the residual shaped like y, bits as G groups of word planes
+ * [XNRT_WORDS(M/G)][OH*OW] (threshold.h's layout).  Preconditions (not
+ * checked): sizes, strides, dilations >= 1, pads >= 0, C % G == M % G == 0. */
+static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float *scratch, int C, int H, int W,
+                               int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw, int pt,
+                               int pl, int G, int flags, const xnrt_epi *epi)
+{
+    const int Cg = C / G, Mg = M / G, T = KH * KW, K = Cg * T, P = OH * OW;
+    const int algo = xnrt_conv_algo(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G);
+    const int kcb = xnrt__kc(K), ldb = P < XNRT_SGEMM_NCB ? P : XNRT_SGEMM_NCB;
+    const int Hp = xnrt__dir_hp(OH, KH, sh, dh), Wq = xnrt__dir_wq(OW, KW, sw, dw);
+    const size_t RS = (size_t)sw * Wq, CS = (size_t)Hp * RS;
+    ptrdiff_t off[XNRT_SGEMM_KC];
+    int g, k0, kk, n0, oy, c, i, ph;
+    for (g = 0; g < G; g++) {
+        const float *xg = x + (size_t)g * Cg * H * W;
+        const float *wg = wp + (size_t)g * XNRT_SGEMM_PACKED_FLOATS(Mg, K);
+        float *yg = y + (size_t)g * Mg * P;
+        xnrt_epi eg;
+        const xnrt_epi *ep = epi;
+        if (flags) {
+            eg = *epi;
+            ep = &eg;
+            if (flags & XNRT_EPI_SCALE)
+                eg.scale += g * Mg;
+            if (flags & XNRT_EPI_BIAS)
+                eg.bias += g * Mg;
+            if (flags & XNRT_EPI_ADD)
+                eg.res += (size_t)g * Mg * P;
+            if (flags & XNRT_EPI_PRELU)
+                eg.slope += g * Mg;
+            if (flags & XNRT_EPI_BITS) {
+                eg.tlo += g * Mg;
+                eg.thi += g * Mg;
+                eg.bits += (size_t)g * XNRT_WORDS(Mg) * P;
+            }
+        }
+        if (algo == XNRT_CONV_GEMM) {
+            for (kk = 0; kk < kcb; kk++)
+                off[kk] = (ptrdiff_t)kk * P;
+            for (n0 = 0; n0 < P; n0 += XNRT_SGEMM_NCB) {
+                const int n = P - n0 < XNRT_SGEMM_NCB ? P - n0 : XNRT_SGEMM_NCB;
+                for (k0 = 0; k0 < K; k0 += kcb) {
+                    const int kc = K - k0 < kcb ? K - k0 : kcb;
+                    xnrt__kblock(Mg, n, kc, wg + (size_t)k0 * 8, (size_t)K * 8, xg + (size_t)k0 * P + n0, off,
+                                 yg + n0, P, k0 > 0, k0 + kc == K ? flags : 0, ep, (size_t)n0);
+                }
+            }
+        } else if (algo == XNRT_CONV_DIRECT) {
+            for (c = 0; c < Cg; c++)
+                for (i = 0; i < Hp; i++)
+                    for (ph = 0; ph < sw; ph++) {
+                        float *d = scratch + c * CS + i * RS + (size_t)ph * Wq;
+                        if (i - pt < 0 || i - pt >= H)
+                            xnrt__gather_row(d, xg, W, 1, Wq, W); /* ix0 = W: all zeros */
+                        else
+                            xnrt__gather_row(d, xg + ((size_t)c * H + i - pt) * W, ph - pl, sw, Wq, W);
+                    }
+            for (oy = 0; oy < OH; oy++)
+                for (k0 = 0; k0 < K; k0 += kcb) {
+                    const int kc = K - k0 < kcb ? K - k0 : kcb;
+                    for (kk = 0; kk < kc; kk++) {
+                        const int k = k0 + kk, t = k % T, kh = t / KW, kwd = (t % KW) * dw;
+                        off[kk] = (ptrdiff_t)((k / T) * CS + (size_t)kh * dh * RS + (size_t)(kwd % sw) * Wq +
+                                              (size_t)(kwd / sw));
+                    }
+                    xnrt__kblock(Mg, OW, kc, wg + (size_t)k0 * 8, (size_t)K * 8, scratch + (size_t)oy * sh * RS,
+                                 off, yg + (size_t)oy * OW, P, k0 > 0, k0 + kc == K ? flags : 0, ep,
+                                 (size_t)oy * OW);
+                }
+        } else {
+            for (kk = 0; kk < kcb; kk++)
+                off[kk] = (ptrdiff_t)kk * ldb;
+            for (n0 = 0; n0 < P; n0 += XNRT_SGEMM_NCB) {
+                const int n = P - n0 < XNRT_SGEMM_NCB ? P - n0 : XNRT_SGEMM_NCB;
+                for (k0 = 0; k0 < K; k0 += kcb) {
+                    const int kc = K - k0 < kcb ? K - k0 : kcb;
+                    for (kk = 0; kk < kc; kk++) {
+                        const int k = k0 + kk, t = k % T, kh = t / KW, kw = t % KW;
+                        const float *xc = xg + (size_t)(k / T) * H * W;
+                        float *d = scratch + (size_t)kk * ldb;
+                        int j = 0, ry = n0 / OW, rx = n0 % OW;
+                        while (j < n) {
+                            const int run = OW - rx < n - j ? OW - rx : n - j;
+                            const int iy = ry * sh - pt + kh * dh;
+                            if (iy < 0 || iy >= H)
+                                xnrt__gather_row(d + j, xc, W, 1, run, W); /* zeros */
+                            else
+                                xnrt__gather_row(d + j, xc + (size_t)iy * W, rx * sw - pl + kw * dw, sw, run, W);
+                            j += run;
+                            rx = 0;
+                            ry++;
+                        }
+                    }
+                    xnrt__kblock(Mg, n, kc, wg + (size_t)k0 * 8, (size_t)K * 8, scratch, off, yg + n0, P, k0 > 0,
+                                 k0 + kc == K ? flags : 0, ep, (size_t)n0);
+                }
+            }
+        }
+    }
+}
+
+#endif

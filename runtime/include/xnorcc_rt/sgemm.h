@@ -1,0 +1,107 @@
+/* xnorcc runtime: float GEMM on pre-packed weights, with a fused epilogue.
+ *
+ *   C[m*ldc + n] = epilogue(sum_{k<K} A[m][k] * B[k*ldb + n])   m < M, n < N
+ *
+ * A is packed once (sgemm_pack.h; xnorcc does it at compile time), B and C
+ * are row-major floats.  Blocking: columns in blocks of XNRT_SGEMM_NCB, K in
+ * near-equal blocks of at most XNRT_SGEMM_KC; within a block every 8-row
+ * panel of A (kc x 8 floats, in L1) runs over the block's column tiles (B
+ * from L2).  The register-blocked micro-kernel comes from the ISA file:
+ *
+ *   xnrt__ukr(kc, ap, b, off, c, ldc, mr, nr, acc):
+ *     c[r*ldc + j] (= or, if acc, +=) sum_{k<kc} ap[k*8 + r] * b[off[k] + j]
+ *     for r < mr <= 8, j < nr <= XNRT_SGEMM_NR; reads b[off[k] + j] for j < nr only.
+ *
+ * B's rows are addressed through the offset table off[], so the same kernel
+ * runs on a row-major matrix (off[k] = k*ldb), on an NCHW image (1x1 convs),
+ * on an im2col block and on the taps of a padded image (conv.h).  N = 1 is a
+ * matrix-vector product (fully connected layers at batch 1).  No scratch.
+ * Summation order differs from a plain loop: see docs/runtime.md, "Float
+ * accuracy". */
+#ifndef XNORCC_RT_SGEMM_H
+#define XNORCC_RT_SGEMM_H
+
+#include "sgemm_pack.h"
+#include "epilogue.h"
+
+#if defined(XNRT_F_AVX512)
+#  include "sgemm_ukr_avx512.h"
+#elif defined(XNRT_F_AVX2)
+#  include "sgemm_ukr_avx2.h"
+#elif defined(XNRT_F_NEON)
+#  include "sgemm_ukr_neon.h"
+#else
+#  include "sgemm_ukr_portable.h"
+#endif
+
+/* Largest K block, and columns per block (a multiple of every path's NR). */
+#define XNRT_SGEMM_KC 256
+#define XNRT_SGEMM_NCB 384
+
+/* Near-equal K blocks of at most XNRT_SGEMM_KC: the block length. */
+XNRT_INLINE int xnrt__kc(int K) { return XNRT_CDIV(K, XNRT_CDIV(K, XNRT_SGEMM_KC)); }
+
+/* One K block of kc over n columns: every panel of A (ap: first panel at this
+ * block's k, panels pstride floats apart) times the block's columns of B,
+ * into c (column p0 of the output); the epilogue (flags, 0 for none) on each
+ * finished tile. */
+static inline void xnrt__kblock(int M, int n, int kc, const float *ap, size_t pstride, const float *b,
+                                const ptrdiff_t *off, float *c, size_t ldc, int acc, int flags,
+                                const xnrt_epi *e, size_t p0)
+{
+    int mp, j;
+    for (mp = 0; mp < M; mp += 8) {
+        const int mr = M - mp < 8 ? M - mp : 8;
+        const float *a = ap + (size_t)(mp / 8) * pstride;
+        float *cm = c + (size_t)mp * ldc;
+        for (j = 0; j < n; j += XNRT_SGEMM_NR) {
+            const int nr = n - j < XNRT_SGEMM_NR ? n - j : XNRT_SGEMM_NR;
+            xnrt__ukr(kc, a, b + j, off, cm + j, ldc, mr, nr, acc);
+            xnrt__epi_tile(cm + j, ldc, mp, mr, p0 + j, nr, flags, e);
+        }
+    }
+}
+
+/* C[m*ldc] = epilogue(sum_k A[m][k] * x[k*incx]): packed A times a vector. */
+static inline void xnrt_sgemv(int M, int K, const float *ap, const float *x, ptrdiff_t incx, float *c,
+                              size_t ldc, int flags, const xnrt_epi *e)
+{
+    int mp, r;
+    for (mp = 0; mp < M; mp += 8) {
+        const int mr = M - mp < 8 ? M - mp : 8;
+        float t[8];
+        xnrt__gemv_panel(K, ap + (size_t)(mp / 8) * K * 8, x, incx, t);
+        for (r = 0; r < mr; r++)
+            c[(size_t)(mp + r) * ldc] = t[r];
+        xnrt__epi_tile(c + (size_t)mp * ldc, ldc, mp, mr, 0, 1, flags, e);
+    }
+}
+
+/* The GEMM at the top of this file.  ap: XNRT_SGEMM_PACKED_FLOATS(M, K)
+ * floats from xnrt_sgemm_pack; B: K rows of N floats, row stride ldb; C: M
+ * rows, row stride ldc (and the epilogue's residual and bit planes with it).
+ * Sizes >= 1.  Fully connected layer, batch 1: N = 1 with B = the input
+ * (ldb unused), C = the output, ldc = 1. */
+static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float *b, size_t ldb, float *c,
+                              size_t ldc, int flags, const xnrt_epi *e)
+{
+    const int kcb = xnrt__kc(K);
+    ptrdiff_t off[XNRT_SGEMM_KC];
+    int n0, k0, kk;
+    if (N == 1) {
+        xnrt_sgemv(M, K, ap, b, (ptrdiff_t)ldb, c, ldc, flags, e);
+        return;
+    }
+    for (kk = 0; kk < kcb; kk++)
+        off[kk] = (ptrdiff_t)kk * (ptrdiff_t)ldb;
+    for (n0 = 0; n0 < N; n0 += XNRT_SGEMM_NCB) {
+        const int n = N - n0 < XNRT_SGEMM_NCB ? N - n0 : XNRT_SGEMM_NCB;
+        for (k0 = 0; k0 < K; k0 += kcb) {
+            const int kc = K - k0 < kcb ? K - k0 : kcb;
+            xnrt__kblock(M, n, kc, ap + (size_t)k0 * 8, (size_t)K * 8, b + (size_t)k0 * ldb + n0, off,
+                         c + n0, ldc, k0 > 0, k0 + kc == K ? flags : 0, e, (size_t)n0);
+        }
+    }
+}
+
+#endif
