@@ -326,6 +326,106 @@ START_TEST(test_conv)
 }
 END_TEST
 
+
+/* BWN: signs of w kept at one bit, against the reference conv on +-1 floats. */
+START_TEST(test_bwn_conv)
+{
+    const FConv *c = &conv_cases[_i];
+    const int OH = XNRT_CONV_OUT(c->H, c->KH, c->sh, c->dh, c->pt, c->pb);
+    const int OW = XNRT_CONV_OUT(c->W, c->KW, c->sw, c->dw, c->pl, c->pr);
+    const int Cg = c->C / c->G, K = Cg * c->KH * c->KW, P = OH * OW;
+    const size_t nx = (size_t)c->C * c->H * c->W, nw = (size_t)c->M * K, ny = (size_t)c->M * P;
+    const size_t nsc = xnrt_conv_bwn_scratch_floats(c->C, c->H, c->W, c->M, c->KH, c->KW, OH, OW, c->sh, c->sw,
+                                                    c->dh, c->dw, c->pt, c->pl, c->G);
+    const size_t ncw = (size_t)c->G * XNRT_WORDS(c->M / c->G) * P;
+    const size_t nb = XNRT_BWN_CONV_WEIGHT_BYTES(c->M, Cg, c->KH, c->KW, c->G);
+    float *x = rnd_array(nx), *w = rnd_array(nw), *xa = abs_copy(x, nx), *ws = malloc(nw * sizeof *ws);
+    float *y = malloc((ny + NG) * sizeof *y), *yr = malloc(ny * sizeof *yr), *S = malloc(ny * sizeof *S);
+    float *scratch = malloc((nsc + NG) * sizeof *scratch), *ones = malloc(nw * sizeof *ones);
+    uint8_t *wb = malloc(nb + NG);
+    const int fl[3] = {0, XNRT_EPI_SCALE | XNRT_EPI_BIAS | XNRT_EPI_RELU, flag_sets[_i % NFLAGS]};
+    xnrt_epi none;
+    int f;
+    size_t i;
+    char what[96];
+    snprintf(what, sizeof what, "bwn conv case %d", _i);
+    memset(&none, 0, sizeof none);
+    for (i = 0; i < nw; i++) {
+        ws[i] = w[i] < 0.0f ? -1.0f : 1.0f;
+        ones[i] = 1.0f;
+    }
+    memset(wb, 0xa5, nb + NG);
+    xnrt_bwn_conv_pack_weights(w, c->M, Cg, c->KH, c->KW, c->G, wb);
+    for (i = 0; i < NG; i++)
+        ck_assert_uint_eq(wb[nb + i], 0xa5);
+    xnrt_conv2d_ref(xa, ones, S, c->C, c->H, c->W, c->M, c->KH, c->KW, OH, OW, c->sh, c->sw, c->dh, c->dw, c->pt,
+                    c->pl, c->G, 0, &none);
+    for (f = 0; f < 3; f++) {
+        const int flags = fl[f];
+        Epi t, tr;
+        epi_make(&t, c->M, ny, ncw);
+        tr = t;
+        tr.e.bits = calloc(ncw + 1, sizeof(uint64_t));
+        for (i = 0; i < ny + NG; i++)
+            y[i] = GUARD_F;
+        for (i = 0; i < nsc + NG; i++)
+            scratch[i] = GUARD_F;
+        xnrt_conv2d_bwn(x, wb, y, scratch, c->C, c->H, c->W, c->M, c->KH, c->KW, OH, OW, c->sh, c->sw, c->dh, c->dw,
+                        c->pt, c->pl, c->G, flags, &t.e);
+        xnrt_conv2d_ref(x, ws, yr, c->C, c->H, c->W, c->M, c->KH, c->KW, OH, OW, c->sh, c->sw, c->dh, c->dw, c->pt,
+                        c->pl, c->G, flags, &tr.e);
+        check_out(what, y, yr, S, c->M, P, (size_t)P, K, flags, &t, c->G);
+        for (i = 0; i < NG; i++) {
+            ck_assert_float_eq(y[ny + i], GUARD_F);
+            ck_assert_float_eq(scratch[nsc + i], GUARD_F);
+        }
+        free(tr.e.bits);
+        epi_free(&t);
+    }
+    free(x), free(w), free(xa), free(ws), free(y), free(yr), free(S), free(scratch), free(ones), free(wb);
+}
+END_TEST
+
+/* BWN GEMM and GEMV (fully connected): the same against +-1 floats. */
+START_TEST(test_bwn_gemm)
+{
+    const int M = gemm_cases[_i][0], N = gemm_cases[_i][1], K = gemm_cases[_i][2];
+    const size_t ldb = (size_t)N + 1, ldc = (size_t)N + 2;
+    float *A = rnd_array((size_t)M * K), *B = rnd_array((size_t)K * ldb), *Ba = abs_copy(B, (size_t)K * ldb);
+    float *As = malloc((size_t)M * K * sizeof *As), *ones = malloc((size_t)M * K * sizeof *ones);
+    float *ap = malloc(XNRT_SGEMM_PACKED_FLOATS(M, K) * sizeof *ap), *apo = malloc(XNRT_SGEMM_PACKED_FLOATS(M, K) * sizeof *apo);
+    float *C = malloc(((size_t)M * ldc + NG) * sizeof *C), *Cr = malloc((size_t)M * ldc * sizeof *Cr);
+    float *S = malloc((size_t)M * ldc * sizeof *S), *scratch = malloc(XNRT_SGEMM_BWN_SCRATCH_FLOATS * sizeof *scratch);
+    uint8_t *wb = malloc(XNRT_BWN_PACKED_BYTES(M, K));
+    const int flags = XNRT_EPI_SCALE | XNRT_EPI_BIAS | (_i % 2 ? XNRT_EPI_BITS : XNRT_EPI_ADD);
+    Epi t, tr;
+    size_t i;
+    char what[64];
+    for (i = 0; i < (size_t)M * K; i++) {
+        As[i] = A[i] < 0.0f ? -1.0f : 1.0f;
+        ones[i] = 1.0f;
+    }
+    xnrt_bwn_pack(A, M, K, 1, M, wb); /* A read as [K][M] this time */
+    xnrt_sgemm_pack(As, M, K, 1, M, ap);
+    xnrt_sgemm_pack(ones, M, K, 1, M, apo);
+    xnrt_sgemm_ref(M, N, K, apo, Ba, ldb, S, ldc, 0, NULL);
+    epi_make(&t, M, (size_t)M * ldc, (size_t)XNRT_WORDS(M) * ldc);
+    tr = t;
+    tr.e.bits = calloc((size_t)XNRT_WORDS(M) * ldc + 1, sizeof(uint64_t));
+    for (i = 0; i < (size_t)M * ldc + NG; i++)
+        C[i] = GUARD_F;
+    xnrt_sgemm_bwn(M, N, K, wb, B, ldb, C, ldc, scratch, flags, &t.e);
+    xnrt_sgemm_ref(M, N, K, ap, B, ldb, Cr, ldc, flags, &tr.e);
+    snprintf(what, sizeof what, "bwn sgemm %dx%dx%d", M, N, K);
+    check_out(what, C, Cr, S, M, N, ldc, K, flags, &t, 1);
+    for (i = 0; i < NG; i++)
+        ck_assert_float_eq(C[(size_t)M * ldc + i], GUARD_F);
+    free(tr.e.bits);
+    epi_free(&t);
+    free(A), free(B), free(Ba), free(As), free(ones), free(ap), free(apo), free(C), free(Cr), free(S), free(scratch), free(wb);
+}
+END_TEST
+
 /* Every conv algorithm occurs among the cases (so none goes untested). */
 START_TEST(test_conv_algos_covered)
 {
@@ -354,6 +454,8 @@ int main(void)
     tcase_add_loop_test(tc, test_sgemm, 0, NGEMM);
     tcase_add_loop_test(tc, test_conv, 0, NCONV);
     tcase_add_test(tc, test_conv_algos_covered);
+    tcase_add_loop_test(tc, test_bwn_conv, 0, NCONV);
+    tcase_add_loop_test(tc, test_bwn_gemm, 0, NGEMM);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     printf("float kernels: %s\n", xnrt_fisa());

@@ -34,6 +34,37 @@
  * also in bconv.h. */
 #ifndef XNRT_CONV_OUT
 #define XNRT_CONV_OUT(in, k, stride, dil, p0, p1) (((in) + (p0) + (p1) - (dil) * ((k) - 1) - 1) / (stride) + 1)
+static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float *scratch, int C, int H, int W,
+                               int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw, int pt,
+                               int pl, int G, int flags, const xnrt_epi *epi)
+{
+    xnrt__conv2d(x, wp, NULL, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
+}
+
+/* Floats of scratch xnrt_conv2d_bwn needs: xnrt_conv2d's plus one expanded
+ * K block of a panel. */
+static inline size_t xnrt_conv_bwn_scratch_floats(int C, int H, int W, int M, int KH, int KW, int OH, int OW,
+                                                  int sh, int sw, int dh, int dw, int pt, int pl, int G)
+{
+    return xnrt_conv_scratch_floats(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G) +
+           XNRT_SGEMM_BWN_SCRATCH_FLOATS;
+}
+
+/* BWN conv: xnrt_conv2d with +-1 weights kept at one bit each (wbits:
+ * XNRT_BWN_CONV_WEIGHT_BYTES(M, C/G, KH, KW, G) bytes from
+ * xnrt_bwn_conv_pack_weights), expanded one K block of one 8-filter panel at
+ * a time into the end of scratch (xnrt_conv_bwn_scratch_floats floats), then
+ * the float micro-kernel: fp32 GEMM speed at 1/32 of the weight bytes.
+ * alpha (per filter) goes in the epilogue's SCALE. */
+static inline void xnrt_conv2d_bwn(const float *x, const uint8_t *wbits, float *y, float *scratch, int C, int H,
+                                   int W, int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw,
+                                   int pt, int pl, int G, int flags, const xnrt_epi *epi)
+{
+    xnrt__conv2d(x, NULL, wbits, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
+}
+
+#undef XNRT__W
+
 #endif
 
 /* Which way xnrt_conv2d computes this shape (XNRT_CONV_*). */
@@ -97,29 +128,29 @@ XNRT_INLINE void xnrt__gather_row(float *dst, const float *src, int ix0, int s, 
         dst[i] = 0.0f;
 }
 
-/* The convolution at the top of this file, one image.  x: [C][H][W];
- * wp: XNRT_CONV_WEIGHT_FLOATS(M, C/G, KH, KW, G) floats from
- * xnrt_conv_pack_weights; y: [M][OH][OW] (OH, OW as XNRT_CONV_OUT gives
- * them; the bottom/right pads are implied); scratch:
- * xnrt_conv_scratch_floats(...) floats (may be NULL when that is 0).  flags
- * and epi as epilogue.h, per-channel operands indexed by the output channel
- * m in 0..M-1, the residual shaped like y, bits as G groups of word planes
- * [XNRT_WORDS(M/G)][OH*OW] (threshold.h's layout).  Preconditions (not
- * checked): sizes, strides, dilations >= 1, pads >= 0, C % G == M % G == 0. */
-static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float *scratch, int C, int H, int W,
-                               int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw, int pt,
-                               int pl, int G, int flags, const xnrt_epi *epi)
+/* Weight arguments of xnrt__kblock for the K block at k0 of group g. */
+#define XNRT__W(k0) wg ? wg + (size_t)(k0) * 8 : NULL, bg ? bg + (k0) : NULL, wexp, pst
+
+/* The conv with float (wp) or 1-bit (wbits) weights; see xnrt_conv2d. */
+static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *wbits, float *y, float *scratch,
+                                int C, int H, int W, int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh,
+                                int dw, int pt, int pl, int G, int flags, const xnrt_epi *epi)
 {
     const int Cg = C / G, Mg = M / G, T = KH * KW, K = Cg * T, P = OH * OW;
     const int algo = xnrt_conv_algo(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G);
     const int kcb = xnrt__kc(K), ldb = P < XNRT_SGEMM_NCB ? P : XNRT_SGEMM_NCB;
     const int Hp = xnrt__dir_hp(OH, KH, sh, dh), Wq = xnrt__dir_wq(OW, KW, sw, dw);
     const size_t RS = (size_t)sw * Wq, CS = (size_t)Hp * RS;
+    /* BWN: the expanded panel after the scratch the algorithm uses */
+    float *wexp = wbits ? scratch + xnrt_conv_scratch_floats(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G)
+                       : NULL;
+    const size_t pst = wbits ? (size_t)K : (size_t)K * 8;
     ptrdiff_t off[XNRT_SGEMM_KC];
     int g, k0, kk, n0, oy, c, i, ph;
     for (g = 0; g < G; g++) {
         const float *xg = x + (size_t)g * Cg * H * W;
-        const float *wg = wp + (size_t)g * XNRT_SGEMM_PACKED_FLOATS(Mg, K);
+        const float *wg = wbits ? NULL : wp + (size_t)g * XNRT_SGEMM_PACKED_FLOATS(Mg, K);
+        const uint8_t *bg = wbits ? wbits + (size_t)g * XNRT_BWN_PACKED_BYTES(Mg, K) : NULL;
         float *yg = y + (size_t)g * Mg * P;
         xnrt_epi eg;
         const xnrt_epi *ep = epi;
@@ -147,7 +178,7 @@ static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float 
                 const int n = P - n0 < XNRT_SGEMM_NCB ? P - n0 : XNRT_SGEMM_NCB;
                 for (k0 = 0; k0 < K; k0 += kcb) {
                     const int kc = K - k0 < kcb ? K - k0 : kcb;
-                    xnrt__kblock(Mg, n, kc, wg + (size_t)k0 * 8, (size_t)K * 8, xg + (size_t)k0 * P + n0, off,
+                    xnrt__kblock(Mg, n, kc, XNRT__W(k0), xg + (size_t)k0 * P + n0, off,
                                  yg + n0, P, k0 > 0, k0 + kc == K ? flags : 0, ep, (size_t)n0);
                 }
             }
@@ -169,7 +200,7 @@ static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float 
                         off[kk] = (ptrdiff_t)((k / T) * CS + (size_t)kh * dh * RS + (size_t)(kwd % sw) * Wq +
                                               (size_t)(kwd / sw));
                     }
-                    xnrt__kblock(Mg, OW, kc, wg + (size_t)k0 * 8, (size_t)K * 8, scratch + (size_t)oy * sh * RS,
+                    xnrt__kblock(Mg, OW, kc, XNRT__W(k0), scratch + (size_t)oy * sh * RS,
                                  off, yg + (size_t)oy * OW, P, k0 > 0, k0 + kc == K ? flags : 0, ep,
                                  (size_t)oy * OW);
                 }
@@ -197,12 +228,52 @@ static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float 
                             ry++;
                         }
                     }
-                    xnrt__kblock(Mg, n, kc, wg + (size_t)k0 * 8, (size_t)K * 8, scratch, off, yg + n0, P, k0 > 0,
+                    xnrt__kblock(Mg, n, kc, XNRT__W(k0), scratch, off, yg + n0, P, k0 > 0,
                                  k0 + kc == K ? flags : 0, ep, (size_t)n0);
                 }
             }
         }
     }
 }
+
+/* The convolution at the top of this file, one image.  x: [C][H][W];
+ * wp: XNRT_CONV_WEIGHT_FLOATS(M, C/G, KH, KW, G) floats from
+ * xnrt_conv_pack_weights; y: [M][OH][OW] (OH, OW as XNRT_CONV_OUT gives
+ * them; the bottom/right pads are implied); scratch:
+ * xnrt_conv_scratch_floats(...) floats (may be NULL when that is 0).  flags
+ * and epi as epilogue.h, per-channel operands indexed by the output channel
+ * m in 0..M-1, the residual shaped like y, bits as G groups of word planes
+ * [XNRT_WORDS(M/G)][OH*OW] (threshold.h's layout).  Preconditions (not
+ * checked): sizes, strides, dilations >= 1, pads >= 0, C % G == M % G == 0. */
+static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float *scratch, int C, int H, int W,
+                               int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw, int pt,
+                               int pl, int G, int flags, const xnrt_epi *epi)
+{
+    xnrt__conv2d(x, wp, NULL, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
+}
+
+/* Floats of scratch xnrt_conv2d_bwn needs: xnrt_conv2d's plus one expanded
+ * K block of a panel. */
+static inline size_t xnrt_conv_bwn_scratch_floats(int C, int H, int W, int M, int KH, int KW, int OH, int OW,
+                                                  int sh, int sw, int dh, int dw, int pt, int pl, int G)
+{
+    return xnrt_conv_scratch_floats(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G) +
+           XNRT_SGEMM_BWN_SCRATCH_FLOATS;
+}
+
+/* BWN conv: xnrt_conv2d with +-1 weights kept at one bit each (wbits:
+ * XNRT_BWN_CONV_WEIGHT_BYTES(M, C/G, KH, KW, G) bytes from
+ * xnrt_bwn_conv_pack_weights), expanded one K block of one 8-filter panel at
+ * a time into the end of scratch (xnrt_conv_bwn_scratch_floats floats), then
+ * the float micro-kernel: fp32 GEMM speed at 1/32 of the weight bytes.
+ * alpha (per filter) goes in the epilogue's SCALE. */
+static inline void xnrt_conv2d_bwn(const float *x, const uint8_t *wbits, float *y, float *scratch, int C, int H,
+                                   int W, int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw,
+                                   int pt, int pl, int G, int flags, const xnrt_epi *epi)
+{
+    xnrt__conv2d(x, NULL, wbits, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
+}
+
+#undef XNRT__W
 
 #endif

@@ -16,6 +16,8 @@
  * runs on a row-major matrix (off[k] = k*ldb), on an NCHW image (1x1 convs),
  * on an im2col block and on the taps of a padded image (conv.h).  N = 1 is a
  * matrix-vector product (fully connected layers at batch 1).  No scratch.
+ * BWN layers (xnrt_sgemm_bwn) keep A at one bit per weight and expand each
+ * K block of a panel into +-1.0f just before its tiles run.
  * Summation order differs from a plain loop: see docs/runtime.md, "Float
  * accuracy". */
 #ifndef XNORCC_RT_SGEMM_H
@@ -41,19 +43,34 @@
 /* Near-equal K blocks of at most XNRT_SGEMM_KC: the block length. */
 XNRT_INLINE int xnrt__kc(int K) { return XNRT_CDIV(K, XNRT_CDIV(K, XNRT_SGEMM_KC)); }
 
-/* One K block of kc over n columns: every panel of A (ap: first panel at this
- * block's k, panels pstride floats apart) times the block's columns of B,
- * into c (column p0 of the output); the epilogue (flags, 0 for none) on each
- * finished tile. */
-static inline void xnrt__kblock(int M, int n, int kc, const float *ap, size_t pstride, const float *b,
-                                const ptrdiff_t *off, float *c, size_t ldc, int acc, int flags,
-                                const xnrt_epi *e, size_t p0)
+/* Expands kc bytes of a 1-bit panel (sgemm_pack.h) into kc x 8 floats +-1. */
+XNRT_INLINE void xnrt__bwn_expand(const uint8_t *wb, int kc, float *out)
+{
+    int k, r;
+    for (k = 0; k < kc; k++)
+        for (r = 0; r < 8; r++)
+            out[k * 8 + r] = (wb[k] >> r) & 1 ? -1.0f : 1.0f;
+}
+
+/* One K block of kc over n columns: every panel of A times the block's
+ * columns of B, into c (column p0 of the output); the epilogue (flags, 0 for
+ * none) on each finished tile.  A is float panels (ap: the first panel at
+ * this block's k, panels pstride floats apart) or, when wb is not NULL,
+ * 1-bit panels (wb likewise, pstride bytes apart), each expanded into
+ * wexp (kc*8 floats) before its tiles run. */
+static inline void xnrt__kblock(int M, int n, int kc, const float *ap, const uint8_t *wb, float *wexp,
+                                size_t pstride, const float *b, const ptrdiff_t *off, float *c, size_t ldc,
+                                int acc, int flags, const xnrt_epi *e, size_t p0)
 {
     int mp, j;
     for (mp = 0; mp < M; mp += 8) {
         const int mr = M - mp < 8 ? M - mp : 8;
-        const float *a = ap + (size_t)(mp / 8) * pstride;
+        const float *a = wexp;
         float *cm = c + (size_t)mp * ldc;
+        if (wb)
+            xnrt__bwn_expand(wb + (size_t)(mp / 8) * pstride, kc, wexp);
+        else
+            a = ap + (size_t)(mp / 8) * pstride;
         for (j = 0; j < n; j += XNRT_SGEMM_NR) {
             const int nr = n - j < XNRT_SGEMM_NR ? n - j : XNRT_SGEMM_NR;
             xnrt__ukr(kc, a, b + j, off, cm + j, ldc, mr, nr, acc);
@@ -62,34 +79,42 @@ static inline void xnrt__kblock(int M, int n, int kc, const float *ap, size_t ps
     }
 }
 
-/* C[m*ldc] = epilogue(sum_k A[m][k] * x[k*incx]): packed A times a vector. */
-static inline void xnrt_sgemv(int M, int K, const float *ap, const float *x, ptrdiff_t incx, float *c,
-                              size_t ldc, int flags, const xnrt_epi *e)
+/* C[m*ldc] = epilogue(sum_k A[m][k] * x[k*incx]): packed A (float panels
+ * ap, or 1-bit panels wb expanded block by block into wexp) times a vector. */
+static inline void xnrt__sgemv(int M, int K, const float *ap, const uint8_t *wb, float *wexp, const float *x,
+                               ptrdiff_t incx, float *c, size_t ldc, int flags, const xnrt_epi *e)
 {
-    int mp, r;
+    const int kcb = xnrt__kc(K);
+    int mp, r, k0;
     for (mp = 0; mp < M; mp += 8) {
         const int mr = M - mp < 8 ? M - mp : 8;
-        float t[8];
-        xnrt__gemv_panel(K, ap + (size_t)(mp / 8) * K * 8, x, incx, t);
+        float t[8], u[8];
+        if (!wb)
+            xnrt__gemv_panel(K, ap + (size_t)(mp / 8) * K * 8, x, incx, t);
+        else
+            for (k0 = 0; k0 < K; k0 += kcb) {
+                const int kc = K - k0 < kcb ? K - k0 : kcb;
+                xnrt__bwn_expand(wb + (size_t)(mp / 8) * K + k0, kc, wexp);
+                xnrt__gemv_panel(kc, wexp, x + k0 * incx, incx, k0 ? u : t);
+                if (k0)
+                    for (r = 0; r < 8; r++)
+                        t[r] += u[r];
+            }
         for (r = 0; r < mr; r++)
             c[(size_t)(mp + r) * ldc] = t[r];
         xnrt__epi_tile(c + (size_t)mp * ldc, ldc, mp, mr, 0, 1, flags, e);
     }
 }
 
-/* The GEMM at the top of this file.  ap: XNRT_SGEMM_PACKED_FLOATS(M, K)
- * floats from xnrt_sgemm_pack; B: K rows of N floats, row stride ldb; C: M
- * rows, row stride ldc (and the epilogue's residual and bit planes with it).
- * Sizes >= 1.  Fully connected layer, batch 1: N = 1 with B = the input
- * (ldb unused), C = the output, ldc = 1. */
-static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float *b, size_t ldb, float *c,
-                              size_t ldc, int flags, const xnrt_epi *e)
+/* The GEMM with float (ap) or 1-bit (wb, wexp) panels; see xnrt_sgemm. */
+static inline void xnrt__sgemm(int M, int N, int K, const float *ap, const uint8_t *wb, float *wexp, const float *b,
+                               size_t ldb, float *c, size_t ldc, int flags, const xnrt_epi *e)
 {
     const int kcb = xnrt__kc(K);
     ptrdiff_t off[XNRT_SGEMM_KC];
     int n0, k0, kk;
     if (N == 1) {
-        xnrt_sgemv(M, K, ap, b, (ptrdiff_t)ldb, c, ldc, flags, e);
+        xnrt__sgemv(M, K, ap, wb, wexp, b, (ptrdiff_t)ldb, c, ldc, flags, e);
         return;
     }
     for (kk = 0; kk < kcb; kk++)
@@ -98,10 +123,43 @@ static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float 
         const int n = N - n0 < XNRT_SGEMM_NCB ? N - n0 : XNRT_SGEMM_NCB;
         for (k0 = 0; k0 < K; k0 += kcb) {
             const int kc = K - k0 < kcb ? K - k0 : kcb;
-            xnrt__kblock(M, n, kc, ap + (size_t)k0 * 8, (size_t)K * 8, b + (size_t)k0 * ldb + n0, off,
-                         c + n0, ldc, k0 > 0, k0 + kc == K ? flags : 0, e, (size_t)n0);
+            xnrt__kblock(M, n, kc, wb ? NULL : ap + (size_t)k0 * 8, wb ? wb + k0 : NULL, wexp,
+                         wb ? (size_t)K : (size_t)K * 8, b + (size_t)k0 * ldb + n0, off, c + n0, ldc, k0 > 0,
+                         k0 + kc == K ? flags : 0, e, (size_t)n0);
         }
     }
+}
+
+/* C[m*ldc] = epilogue(sum_k A[m][k] * x[k*incx]): packed A times a vector. */
+static inline void xnrt_sgemv(int M, int K, const float *ap, const float *x, ptrdiff_t incx, float *c,
+                              size_t ldc, int flags, const xnrt_epi *e)
+{
+    xnrt__sgemv(M, K, ap, NULL, NULL, x, incx, c, ldc, flags, e);
+}
+
+/* The GEMM at the top of this file.  ap: XNRT_SGEMM_PACKED_FLOATS(M, K)
+ * floats from xnrt_sgemm_pack; B: K rows of N floats, row stride ldb; C: M
+ * rows, row stride ldc (and the epilogue's residual and bit planes with it).
+ * Sizes >= 1.  Fully connected layer, batch 1: N = 1 with B = the input
+ * (ldb: its element stride, 1), C = the output, ldc = 1. */
+static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float *b, size_t ldb, float *c,
+                              size_t ldc, int flags, const xnrt_epi *e)
+{
+    xnrt__sgemm(M, N, K, ap, NULL, NULL, b, ldb, c, ldc, flags, e);
+}
+
+/* Floats of scratch xnrt_sgemm_bwn needs: one expanded K block of a panel. */
+#define XNRT_SGEMM_BWN_SCRATCH_FLOATS ((size_t)XNRT_SGEMM_KC * 8)
+
+/* BWN layer: xnrt_sgemm with A = +-1 kept at one bit per weight (wb:
+ * XNRT_BWN_PACKED_BYTES(M, K) bytes from xnrt_bwn_pack), expanded into
+ * scratch (XNRT_SGEMM_BWN_SCRATCH_FLOATS floats) one K block of one panel at
+ * a time, then the same micro-kernel.  The per-filter scale alpha is the
+ * epilogue's SCALE (so the sums are of +-x, as in bwn.h). */
+static inline void xnrt_sgemm_bwn(int M, int N, int K, const uint8_t *wb, const float *b, size_t ldb, float *c,
+                                  size_t ldc, float *scratch, int flags, const xnrt_epi *e)
+{
+    xnrt__sgemm(M, N, K, NULL, wb, scratch, b, ldb, c, ldc, flags, e);
 }
 
 #endif
