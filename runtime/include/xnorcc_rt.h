@@ -15,6 +15,9 @@
 #include "xnorcc_rt/threshold.h"
 #include "xnorcc_rt/sgemm.h"
 #include "xnorcc_rt/conv.h"
+#include "xnorcc_rt/dwconv.h"
+#include "xnorcc_rt/pool.h"
+#include "xnorcc_rt/eltwise.h"
 
 #define XNRT_VERSION "0.1.0"
 

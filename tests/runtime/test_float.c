@@ -13,6 +13,7 @@
 
 #include "xnorcc_rt.h"
 #include "xnorcc_rt/conv_ref.h"
+#include "xnorcc_rt/pool_ref.h"
 
 static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
 static uint64_t rng(void)
@@ -426,6 +427,234 @@ START_TEST(test_bwn_gemm)
 }
 END_TEST
 
+
+/* Pool cases: NC, H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, ceil_mode */
+static const int pool_cases[][14] = {
+    {4, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0},  /* ResNet max-pool */
+    {3, 55, 55, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 0},    /* AlexNet */
+    {3, 55, 57, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 1},    /* ceil_mode */
+    {2, 20, 70, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0},
+    {2, 9, 50, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},     /* stride 1, same */
+    {2, 9, 50, 3, 5, 1, 3, 2, 1, 2, 2, 1, 0, 1},     /* stride 3, dilation, asymmetric pads, ceil */
+    {3, 7, 41, 2, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1},     /* dilation 2, stride 2 */
+    {2, 5, 5, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 0},
+    {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0},
+    {2, 4, 33, 3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 1},     /* ceil windows past the end pad */
+};
+#define NPOOL ((int)(sizeof pool_cases / sizeof pool_cases[0]))
+
+static int same_float(float a, float b) { return a == b || (a != a && b != b); }
+
+START_TEST(test_pool)
+{
+    const int *q = pool_cases[_i];
+    const int NC = q[0], H = q[1], W = q[2], KH = q[3], KW = q[4], sh = q[5], sw = q[6], dh = q[7], dw = q[8];
+    const int pt = q[9], pl = q[10], pb = q[11], pr = q[12], ceil_mode = q[13];
+    int OH = (H + pt + pb - dh * (KH - 1) - 1 + (ceil_mode ? sh - 1 : 0)) / sh + 1;
+    int OW = (W + pl + pr - dw * (KW - 1) - 1 + (ceil_mode ? sw - 1 : 0)) / sw + 1;
+    size_t nx = (size_t)NC * H * W, ny, i;
+    float *x = rnd_array(nx), *y, *yr;
+    int avg, incl;
+    if (ceil_mode && (OH - 1) * sh >= H + pt)
+        OH--;
+    if (ceil_mode && (OW - 1) * sw >= W + pl)
+        OW--;
+    ny = (size_t)NC * OH * OW;
+    y = malloc((ny + NG) * sizeof *y);
+    yr = malloc(ny * sizeof *yr);
+    for (i = 0; i < nx; i += 97) /* NaN taps (max: NaN wins) */
+        x[i] = NAN;
+    for (avg = 0; avg <= 1; avg++)
+        for (incl = 0; incl <= avg; incl++) {
+            for (i = 0; i < ny + NG; i++)
+                y[i] = GUARD_F;
+            if (avg)
+                xnrt_avgpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, incl);
+            else
+                xnrt_maxpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl);
+            xnrt_pool2d_ref(x, yr, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl);
+            for (i = 0; i < ny; i++)
+                if (!same_float(y[i], yr[i]))
+                    ck_abort_msg("pool case %d avg %d incl %d: y[%zu] = %.9g, reference %.9g", _i, avg, incl, i, y[i],
+                                 yr[i]);
+            for (i = 0; i < NG; i++)
+                ck_assert_float_eq(y[ny + i], GUARD_F);
+        }
+    free(x), free(y), free(yr);
+}
+END_TEST
+
+START_TEST(test_global_avgpool)
+{
+    static const int P[] = {1, 3, 15, 16, 17, 49, 196, 3136};
+    int k, p;
+    for (k = 0; k < (int)(sizeof P / sizeof P[0]); k++) {
+        const int NC = 5;
+        float *x = rnd_array((size_t)NC * P[k]), y[5 + NG], yr[5];
+        for (p = 0; p < NC + NG; p++)
+            y[p] = GUARD_F;
+        xnrt_global_avgpool(x, y, NC, P[k]);
+        xnrt_global_avgpool_ref(x, yr, NC, P[k]);
+        for (p = 0; p < NC; p++) {
+            double S = 0;
+            int i;
+            for (i = 0; i < P[k]; i++)
+                S += fabs(x[(size_t)p * P[k] + i]);
+            ck_assert_msg(fabs((double)y[p] - yr[p]) <= (P[k] + 2) * ldexp(1.0, -24) * (S / P[k]) + 1e-30,
+                          "global avg pool P %d: %.9g vs %.9g", P[k], y[p], yr[p]);
+        }
+        for (p = 0; p < NG; p++)
+            ck_assert_float_eq(y[NC + p], GUARD_F);
+        free(x);
+    }
+}
+END_TEST
+
+/* Per-channel epilogue on a tensor (BN, activations, residual, bits) against
+ * xnrt_epi_value; in place and not. */
+START_TEST(test_channel_apply)
+{
+    static const int shapes[][2] = {{1, 1}, {3, 17}, {8, 64}, {9, 65}, {70, 49}, {16, 200}};
+    const int C = shapes[_i % 6][0], P = shapes[_i % 6][1], flags = flag_sets[_i % NFLAGS], inplace = _i % 2;
+    const size_t n = (size_t)C * P, ncw = (size_t)XNRT_WORDS(C) * P;
+    float *x = rnd_array(n), *y = malloc((n + NG) * sizeof *y);
+    Epi t;
+    size_t i;
+    epi_make(&t, C, n, ncw);
+    for (i = 0; i < n + NG; i++)
+        y[i] = i < n && inplace ? x[i] : GUARD_F;
+    xnrt_channel_apply(inplace ? y : x, y, C, P, flags, &t.e);
+    for (i = 0; i < n; i++) {
+        const int m = (int)(i / P);
+        const float r = xnrt_epi_value(x[i], m, t.res[i], flags, &t.e);
+        const double sc = (flags & XNRT_EPI_SCALE) ? fabs(t.scale[m]) : 1.0;
+        const double L = (flags & XNRT_EPI_PRELU) && fabs(t.slope[m]) > 1 ? fabs(t.slope[m]) : 1.0;
+        const double bound = 4 * ldexp(1.0, -24) * L * (sc * fabs(x[i]) + fabs(t.bias[m]) + fabs(t.res[i])) + 1e-30;
+        if (!(fabs((double)y[i] - r) <= bound))
+            ck_abort_msg("channel_apply C %d P %d flags %d: y[%zu] = %.9g, want %.9g", C, P, flags, i, y[i], r);
+    }
+    for (i = 0; i < NG; i++)
+        ck_assert_float_eq(y[n + i], GUARD_F);
+    if (flags & XNRT_EPI_BITS) { /* the bits against y itself (the value check is above) */
+        float *ya = abs_copy(y, n);
+        check_out("channel_apply", y, y, ya, C, P, (size_t)P, 0, flags, &t, 1);
+        free(ya);
+    }
+    epi_free(&t);
+    free(x), free(y);
+}
+END_TEST
+
+/* Binary ops with every broadcast: exactly the plain loop's results. */
+START_TEST(test_binary)
+{
+    const int rows = 7, n = 37, nb = 3;
+    float *a = rnd_array((size_t)rows * n), *b = rnd_array((size_t)rows * n), *y = malloc(((size_t)rows * n + NG) * sizeof *y);
+    int op, bc, r, i;
+    for (op = XNRT_OP_ADD; op <= XNRT_OP_MIN; op++)
+        for (bc = XNRT_BC_SAME; bc <= XNRT_BC_SCALAR; bc++) {
+            for (i = 0; i < rows * n + NG; i++)
+                y[i] = GUARD_F;
+            xnrt_binary(op, bc, a, b, nb, y, rows, n);
+            for (r = 0; r < rows; r++)
+                for (i = 0; i < n; i++) {
+                    const float av = a[r * n + i];
+                    const float bv = bc == XNRT_BC_SAME ? b[r * n + i] : bc == XNRT_BC_ROW ? b[r % nb]
+                                     : bc == XNRT_BC_COL ? b[i] : b[0];
+                    const float want = op == XNRT_OP_ADD ? av + bv : op == XNRT_OP_SUB ? av - bv
+                                       : op == XNRT_OP_MUL ? av * bv : op == XNRT_OP_DIV ? av / bv
+                                       : op == XNRT_OP_MAX ? (av > bv ? av : bv) : (av < bv ? av : bv);
+                    if (!same_float(y[r * n + i], want))
+                        ck_abort_msg("binary op %d bc %d at [%d][%d]: %.9g, want %.9g", op, bc, r, i, y[r * n + i], want);
+                }
+            for (i = 0; i < NG; i++)
+                ck_assert_float_eq(y[rows * n + i], GUARD_F);
+        }
+    free(a), free(b), free(y);
+}
+END_TEST
+
+/* Softmax: the interpreter's arithmetic exactly (expf, float sum in order). */
+START_TEST(test_softmax)
+{
+    static const int ns[] = {1, 5, 16, 17, 1000};
+    int k, r, i;
+    for (k = 0; k < 5; k++) {
+        const int rows = 3, n = ns[k];
+        float *x = rnd_array((size_t)rows * n), *y = malloc((size_t)rows * n * sizeof *y);
+        for (i = 0; i < rows * n; i++)
+            x[i] *= 20.0f;
+        xnrt_softmax(x, y, rows, n);
+        for (r = 0; r < rows; r++) {
+            float mx = -INFINITY, sum = 0;
+            for (i = 0; i < n; i++)
+                if (x[r * n + i] > mx)
+                    mx = x[r * n + i];
+            for (i = 0; i < n; i++)
+                sum += expf(x[r * n + i] - mx);
+            for (i = 0; i < n; i++)
+                ck_assert_float_eq(y[r * n + i], expf(x[r * n + i] - mx) / sum);
+        }
+        xnrt_softmax(x, x, rows, n); /* in place */
+        for (i = 0; i < rows * n; i++)
+            ck_assert_float_eq(x[i], y[i]);
+        free(x), free(y);
+    }
+}
+END_TEST
+
+
+/* Depthwise cases: C, H, W, mult, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr */
+static const int dw_cases[][14] = {
+    {8, 30, 56, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* MobileNet-like 3x3 */
+    {5, 21, 41, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},   /* stride 2 */
+    {3, 12, 50, 2, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4},   /* multiplier 2, dilation 2 */
+    {70, 4, 9, 1, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1},    /* stride 3, 70 channels */
+    {2, 3, 3, 1, 3, 3, 1, 1, 1, 1, 5, 4, 6, 5},     /* padding larger than the image */
+    {4, 9, 37, 3, 1, 7, 1, 2, 1, 1, 0, 3, 0, 3},    /* 1x7, multiplier 3 */
+};
+#define NDW ((int)(sizeof dw_cases / sizeof dw_cases[0]))
+
+START_TEST(test_dwconv)
+{
+    const int *q = dw_cases[_i / NFLAGS];
+    const int flags = flag_sets[_i % NFLAGS];
+    const int C = q[0], H = q[1], W = q[2], M = C * q[3], KH = q[4], KW = q[5], sh = q[6], sw = q[7], dh = q[8];
+    const int dw = q[9], pt = q[10], pl = q[11], pb = q[12], pr = q[13];
+    const int OH = XNRT_CONV_OUT(H, KH, sh, dh, pt, pb), OW = XNRT_CONV_OUT(W, KW, sw, dw, pl, pr), P = OH * OW;
+    const size_t nx = (size_t)C * H * W, nw = (size_t)M * KH * KW, ny = (size_t)M * P;
+    const size_t ncw = (size_t)C * XNRT_WORDS(M / C) * P;
+    float *x = rnd_array(nx), *w = rnd_array(nw), *xa = abs_copy(x, nx), *wa = abs_copy(w, nw);
+    float *y = malloc((ny + NG) * sizeof *y), *yr = malloc(ny * sizeof *yr), *S = malloc(ny * sizeof *S);
+    xnrt_epi none;
+    Epi t, tr;
+    size_t i;
+    char what[64];
+    memset(&none, 0, sizeof none);
+    snprintf(what, sizeof what, "dwconv case %d", _i / NFLAGS);
+    xnrt_conv2d_ref(xa, wa, S, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, C, 0, &none);
+    epi_make(&t, M, ny, ncw);
+    tr = t;
+    tr.e.bits = calloc(ncw + 1, sizeof(uint64_t));
+    for (i = 0; i < ny + NG; i++)
+        y[i] = GUARD_F;
+    if (flags & XNRT_EPI_BITS)
+        for (i = 0; i < ncw + NG; i++)
+            t.e.bits[i] = 0xdeadbeefULL;
+    xnrt_dwconv2d(x, w, y, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, flags, &t.e);
+    xnrt_conv2d_ref(x, w, yr, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, C, flags, &tr.e);
+    check_out(what, y, yr, S, M, P, (size_t)P, KH * KW, flags, &t, C);
+    for (i = 0; i < NG; i++) {
+        ck_assert_float_eq(y[ny + i], GUARD_F);
+        if (flags & XNRT_EPI_BITS)
+            ck_assert_uint_eq(t.e.bits[ncw + i], 0xdeadbeefULL);
+    }
+    free(tr.e.bits);
+    epi_free(&t);
+    free(x), free(w), free(xa), free(wa), free(y), free(yr), free(S);
+}
+END_TEST
+
 /* Every conv algorithm occurs among the cases (so none goes untested). */
 START_TEST(test_conv_algos_covered)
 {
@@ -456,6 +685,12 @@ int main(void)
     tcase_add_test(tc, test_conv_algos_covered);
     tcase_add_loop_test(tc, test_bwn_conv, 0, NCONV);
     tcase_add_loop_test(tc, test_bwn_gemm, 0, NGEMM);
+    tcase_add_loop_test(tc, test_dwconv, 0, NDW * NFLAGS);
+    tcase_add_loop_test(tc, test_pool, 0, NPOOL);
+    tcase_add_test(tc, test_global_avgpool);
+    tcase_add_loop_test(tc, test_channel_apply, 0, 2 * NFLAGS);
+    tcase_add_test(tc, test_binary);
+    tcase_add_test(tc, test_softmax);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     printf("float kernels: %s\n", xnrt_fisa());

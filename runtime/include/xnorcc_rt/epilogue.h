@@ -68,8 +68,10 @@ XNRT_INLINE float xnrt_epi_value(float v, int m, float resv, int flags, const xn
     return v;
 }
 
-/* The epilogue on a tile: rows m0..m0+mr-1 (mr <= 8, m0 a multiple of 8),
- * columns p0..p0+nr-1, c = &y[m0*ldc + p0] holding the sums. */
+/* The epilogue on a tile: rows m0..m0+mr-1 (mr <= 8, all in one 64-row
+ * word: m0 % 64 + mr <= 64), columns p0..p0+nr-1 (nr <= 64), c =
+ * &y[m0*ldc + p0] holding the sums.  BITS: the tile holding row m0 % 64 == 0
+ * of a word must come before the others of that word (it clears it). */
 static inline void xnrt__epi_tile(float *c, size_t ldc, int m0, int mr, size_t p0, int nr, int flags,
                                   const xnrt_epi *e)
 {

@@ -8,11 +8,12 @@
  *       loadn reads no float past p[n-1] and zeroes the other lanes)
  *   xv_loads2(p): lanes p[0], p[2], ..., p[2*(VL-1)]; reads p[0..2*VL-1]
  *   xv_add xv_sub xv_mul xv_div xv_max xv_min, xv_fma(a, b, c) = a*b + c
+ *   xv_maxnan(a, b): max, NaN when either lane is NaN (max/min alone: unspecified)
  *   xv_sel_neg(v, neg): lanes where v < 0 take neg, the others v
  *   xv_inside(v, lo, hi): bit i set iff lane i is not NaN and lo < v < hi
  *       in the form !(v <= lo || v >= hi) (a NaN bound never matches; threshold.h)
  *   xv_hsum(v): sum of the lanes (in lane order on every path but AVX-512)
- * The kernels in pool.h, eltwise.h, dwconv.h and epilogue.h are written once
+ * The kernels in pool.h, eltwise.h, dwconv.h, conv.h's copies and epilogue.h are written once
  * on these; only the GEMM micro-kernels (sgemm_ukr_*.h) are written per ISA,
  * since their register blocking differs. */
 #ifndef XNORCC_RT_FVEC_H

@@ -38,6 +38,10 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
                                     _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
     return (unsigned)(~_mm256_movemask_ps(out)) & 0xffu;
 }
+XNRT_INLINE xv xv_maxnan(xv a, xv b)
+{
+    return _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
 XNRT_INLINE float xv_hsum(xv v)
 {
     float t[8];

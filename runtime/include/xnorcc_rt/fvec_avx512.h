@@ -34,6 +34,10 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
                           _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     return (unsigned)(__mmask16)~out;
 }
+XNRT_INLINE xv xv_maxnan(xv a, xv b)
+{
+    return _mm512_mask_add_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q), a, b);
+}
 XNRT_INLINE float xv_hsum(xv v) { return _mm512_reduce_add_ps(v); }
 
 #endif

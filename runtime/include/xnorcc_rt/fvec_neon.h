@@ -41,6 +41,7 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
     const uint32x4_t w = {1u, 2u, 4u, 8u};
     return (unsigned)vaddvq_u32(vbicq_u32(w, out));
 }
+XNRT_INLINE xv xv_maxnan(xv a, xv b) { return vmaxq_f32(a, b); }
 XNRT_INLINE float xv_hsum(xv v)
 {
     return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 1) + vgetq_lane_f32(v, 2) + vgetq_lane_f32(v, 3);

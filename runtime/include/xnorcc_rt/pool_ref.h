@@ -1,0 +1,50 @@
+/* xnorcc runtime: plain references of pool.h and eltwise.h (the obvious
+ * loops, the interpreter's arithmetic).  For tests; slow. */
+#ifndef XNORCC_RT_POOL_REF_H
+#define XNORCC_RT_POOL_REF_H
+
+#include <math.h>
+
+#include "epilogue.h"
+
+/* xnrt_maxpool2d (avg = 0) or xnrt_avgpool2d (avg = 1) on NC planes. */
+static inline void xnrt_pool2d_ref(const float *x, float *y, int NC, int H, int W, int KH, int KW, int OH, int OW,
+                                   int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int avg,
+                                   int incl)
+{
+    int p, oy, ox, kh, kw;
+    for (p = 0; p < NC; p++)
+        for (oy = 0; oy < OH; oy++)
+            for (ox = 0; ox < OW; ox++) {
+                float m = -INFINITY, sum = 0.0f;
+                int cnt = 0, nan = 0;
+                for (kh = 0; kh < KH; kh++)
+                    for (kw = 0; kw < KW; kw++) {
+                        const int iy = oy * sh - pt + kh * dh, ix = ox * sw - pl + kw * dw;
+                        const int in = iy >= 0 && iy < H && ix >= 0 && ix < W;
+                        const int inpad = iy >= -pt && iy < H + pb && ix >= -pl && ix < W + pr;
+                        if (in) {
+                            const float v = x[((size_t)p * H + iy) * W + ix];
+                            nan |= v != v;
+                            m = v > m ? v : m;
+                            sum += v;
+                        }
+                        cnt += incl ? inpad : in;
+                    }
+                y[((size_t)p * OH + oy) * OW + ox] = avg ? sum / (float)cnt : nan ? NAN : m;
+            }
+}
+
+/* xnrt_global_avgpool, the sum in index order. */
+static inline void xnrt_global_avgpool_ref(const float *x, float *y, int NC, int P)
+{
+    int p, i;
+    for (p = 0; p < NC; p++) {
+        float s = 0.0f;
+        for (i = 0; i < P; i++)
+            s += x[(size_t)p * P + i];
+        y[p] = s / (float)P;
+    }
+}
+
+#endif
