@@ -6,7 +6,7 @@
  *   weights  bit-packed by xnorcc in the runtime's layout (xnrt_pack_weights,
  *            xnrt_pack_row): static const uint64_t wbN[], 1 bit per weight,
  *            plus alpha_m = mean |W_m| per filter (Eq. 6) in waN[];
- *   xnor     input known to be +-1 (binary_layer_kind: it comes from a
+ *   xnor     input known to be +-1 (Node.kind, set by the binarize pass: it comes from a
  *            BinActiv): packed per image (xnrt_pack_chw / xnrt_pack_row),
  *            then xnrt_bconv2d (with the node's pad_value) or xnrt_bgemm give
  *            exact int32 sums S;
@@ -103,7 +103,7 @@ void bin_plan(Emit *e) {
     BinLayer L;
     if (!e->emit[i] || (n->op != OP_BinConv && n->op != OP_BinGemm))
       continue;
-    BinPath p = strcmp(binary_layer_kind(g, n), "xnor") ? BP_BWN : BP_XNOR;
+    BinPath p = n->kind == LK_XNOR ? BP_XNOR : BP_BWN; /* decided by the binarize pass */
     if (bin_geom(e, n, p, &L) == 0)
       e->bin[i] = p;
   }
@@ -143,7 +143,7 @@ static int64_t layer_work_bytes(const BinLayer *L) {
  * XnorBlock's or XnorDense's, 0 for other nodes. */
 static int64_t node_work_bytes(Emit *e, int i) {
   BinLayer L;
-  if (e->emit[i] && (e->g->n[i].op == OP_XnorBlock || e->g->n[i].op == OP_XnorDense))
+  if (e->emit[i] && op_is_fused_layer(e->g->n[i].op))
     return block_work(e, i, NULL);
   if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
     return 0;
@@ -249,7 +249,7 @@ void emit_bin_data(Emit *e) {
     BinLayer L;
     if (!node_work_bytes(e, i))
       continue;
-    if (g->n[i].op == OP_XnorBlock || g->n[i].op == OP_XnorDense) {
+    if (op_is_fused_layer(g->n[i].op)) {
       sb_puts(c, "  struct {\n");
       block_work(e, i, c);
       sb_printf(c, "  } l%d;\n", i);

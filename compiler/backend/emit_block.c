@@ -82,7 +82,7 @@ static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int
 }
 
 static int is_bit_block(const Node *n) {
-  return n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit");
+  return n->op == OP_XnorBlock && node_writes_bits(n);
 }
 
 /* Whether the bit tensor t written by an emitted bit XnorBlock can stay bit
@@ -172,7 +172,7 @@ static int block_geom(Emit *e, const Node *n, Diag *d, Block *B) {
   if (win_get(&e2, n, v) || xnor_block_pool(g, n, d, (int64_t[2]){v->OH, v->OW}, &B->pool))
     return -1;
   const Tensor *wt = node_in(g, n, 1);
-  B->bit = !strcmp(attr_string(n, "output", "float"), "bit"), B->relu = attr_int(n, "relu", 0) != 0;
+  B->bit = node_writes_bits(n), B->relu = attr_int(n, "relu", 0) != 0;
   B->has_a = node_in(g, n, 4) != NULL, B->has_q = node_in(g, n, 3) != NULL;
   B->M = wt->dims[0], B->G = v->w.group, B->CG = v->C / B->G, B->CW = (B->CG + 63) / 64, B->T = v->KH * v->KW;
   B->P = v->OH * v->OW, B->PH = B->pool.on ? B->pool.out[0] : v->OH, B->PW = B->pool.on ? B->pool.out[1] : v->OW;

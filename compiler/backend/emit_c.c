@@ -254,7 +254,7 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   sb_printf(c, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, nlayers);
   int has_bin = 0, has_block = 0;
   for (int i = 0; i < g->nn; i++) {
-    has_bin |= e.emit[i] && (e.bin[i] != BP_FLOAT || g->n[i].op == OP_XnorBlock || g->n[i].op == OP_XnorDense);
+    has_bin |= e.emit[i] && (e.bin[i] != BP_FLOAT || op_is_fused_layer(g->n[i].op));
     has_block |= e.emit[i] && g->n[i].op == OP_XnorBlock; /* memcpy of packed words (emit_block.c) */
   }
   sb_puts(c, has_block ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");

@@ -46,7 +46,7 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
   if (xnor_block_pool(g, n, d, win.out, &pool))
     return -1;
   const Tensor *xt = node_in(g, n, 0), *wt = node_in(g, n, 1);
-  int bit = !strcmp(attr_string(n, "output", "float"), "bit"), relu = attr_int(n, "relu", 0) != 0;
+  int bit = node_writes_bits(n), relu = attr_int(n, "relu", 0) != 0;
   const float *x = in[0], *w = in[1];
   const float *scale = bit ? NULL : in[2], *bias = !bit && node_in(g, n, 3) ? in[3] : NULL;
   const float *a = node_in(g, n, 4) ? in[4] : NULL;

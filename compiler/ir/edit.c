@@ -112,6 +112,14 @@ int node_keeps_values(const Node *n) {
   return n->nout < 2 || n->out[1] < 0; /* MaxPool's indices, Dropout's mask */
 }
 
+int node_writes_bits(const Node *n) {
+  if (op_has(n->op, OPF_BITS))
+    return 1;
+  return n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit");
+}
+
+const char *layer_kind_name(LayerKind k) { return k == LK_XNOR ? "xnor" : k == LK_BWN ? "bwn" : "float"; }
+
 /* ---- names ---- */
 
 const char *graph_fresh_name(Graph *g, const char *base) {

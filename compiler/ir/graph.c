@@ -20,6 +20,8 @@ const OpDef op_info[OP__COUNT] = {
 
 int op_has(Op op, unsigned f) { return op < OP__COUNT && (op_info[op].flags & f) != 0; }
 
+int op_is_fused_layer(Op op) { return op_has(op, OPF_BINARY) && op_has(op, OPF_FUSED); }
+
 Op op_lookup(const char *domain, const char *name) {
   if (!domain || !strcmp(domain, "ai.onnx"))
     domain = "";

@@ -71,6 +71,14 @@ typedef struct Attr {
   int tensor;       /* AT_TENSOR: tensor index */
 } Attr;
 
+/* What a binarized layer computes on (OPF_BINARY ops), decided by the
+ * binarize pass and read by the backend and --report. */
+typedef enum LayerKind {
+  LK_FLOAT, /* not a binarized layer */
+  LK_XNOR,  /* +-1 input (from a BinActiv or a bit-output fused op): XNOR-popcount */
+  LK_BWN    /* real input, binary weights */
+} LayerKind;
+
 typedef struct Node {
   Op op;            /* operator */
   const char *name; /* node name from the model ("" if none) */
@@ -83,6 +91,7 @@ typedef struct Node {
   Attr *attr;       /* attributes */
   int dead;         /* removed by a pass; skipped by everyone */
   void *aux;        /* pass/backend-private data attached to the node */
+  LayerKind kind;   /* OPF_BINARY ops: set by the binarize (and fuse) pass */
 } Node;
 
 /* Use/def index of a graph's live nodes (edit.c); see graph_usedef(). */
@@ -180,6 +189,11 @@ int graph_only_user(Graph *g, int t);
  * but not computed (views, Transpose, MaxPool and Dropout without their
  * second output): a +-1 input gives a +-1 output. */
 int node_keeps_values(const Node *n);
+/* Whether node n's output 0 is +-1 bits: an OPF_BITS op, or an XnorBlock
+ * whose attribute output is "bit". */
+int node_writes_bits(const Node *n);
+/* "float", "xnor" or "bwn". */
+const char *layer_kind_name(LayerKind k);
 /* base, or base.1, base.2...: a tensor name not used yet (looked up in a name
  * map of the graph, built on first use). The result is in the graph arena. */
 const char *graph_fresh_name(Graph *g, const char *base);

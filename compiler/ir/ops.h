@@ -138,5 +138,7 @@ Op op_lookup(const char *domain, const char *name);
 
 /* Whether op has property f (OPF_*); false for OP__COUNT. */
 int op_has(Op op, unsigned f);
+/* A fused binarized layer (XnorBlock, XnorDense): OPF_BINARY and OPF_FUSED. */
+int op_is_fused_layer(Op op);
 
 #endif

@@ -526,6 +526,16 @@ static int rewrite_sign(Graph *g, int si, Sweep *sw, Diag *d) {
   return recheck(g, ni, d);
 }
 
+/* The kind of binarized layer n: xnor when X is +-1 (the Y of a BinActiv, or
+ * the bit output of a fused op, maybe through ops that keep values), bwn
+ * otherwise; fused blocks are made of binary inputs only (fuse.c). */
+static LayerKind layer_kind(Graph *g, const Node *n) {
+  if (op_is_fused_layer(n->op))
+    return LK_XNOR;
+  int src = binary_source(g, n->in[0]);
+  return src >= 0 && node_writes_bits(&g->n[src]) ? LK_XNOR : LK_BWN;
+}
+
 int pass_binarize(Graph *g, Diag *d) {
   Sweep sw = {NULL, 0, 0};
   int nn = g->nn;
@@ -552,28 +562,16 @@ int pass_binarize(Graph *g, Diag *d) {
     if (!g->n[i].dead && g->n[i].op == OP_Sign && rewrite_sign(g, i, &sw, d))
       return -1;
   sweep_run(g, &sw);
+  set_layer_kinds(g);
   return topo_sort(g, d);
 }
 
-/* ---- report support ---- */
-
-const char *binary_layer_kind(Graph *g, const Node *n) {
-  if (n->op == OP_XnorBlock || n->op == OP_XnorDense) /* fuse.c makes blocks of binary inputs only */
-    return "xnor";
-  if (n->op != OP_BinConv && n->op != OP_BinGemm)
-    return "float";
-  /* xnor when X is +-1: the Y of a BinActiv or BinThreshold, or the bit output
-   * of a fused block (maybe through passthrough ops). */
-  int src = binary_source(g, n->in[0]);
-  if (src < 0)
-    return "bwn";
-  const Node *s = &g->n[src];
-  if (s->op == OP_BinActiv || s->op == OP_BinThreshold)
-    return "xnor";
-  if ((s->op == OP_XnorBlock && !strcmp(attr_string(s, "output", "float"), "bit")) || s->op == OP_XnorDense)
-    return "xnor";
-  return "bwn";
+void set_layer_kinds(Graph *g) {
+  for (int i = 0; i < g->nn; i++)
+    if (!g->n[i].dead && op_has(g->n[i].op, OPF_BINARY))
+      g->n[i].kind = layer_kind(g, &g->n[i]);
 }
+
 
 const char *binarize_reason(Graph *g, const Node *n) {
   char why[512];

@@ -39,14 +39,19 @@ double bin_k_window(const Window *win, const float *a, int64_t in, int64_t oy, i
  * marked dead; the graph is topologically sorted again. Returns 0 or -1. */
 int pass_binarize(Graph *g, Diag *d);
 
+/* Sets Node.kind of every live binarized layer (OPF_BINARY): LK_XNOR when its
+ * input X is +-1 (a BinActiv's Y or a bit-output fused op, maybe through ops
+ * that keep values; fused blocks always), LK_BWN otherwise. pass_binarize and
+ * pass_fuse call it when they are done, so that later phases read the kind
+ * instead of deriving it. */
+void set_layer_kinds(Graph *g);
+
 /* Why the live layer n (Conv, Gemm, MatMul) stayed float although it looks
  * binary (its input comes from a Sign), or why a BinConv/BinGemm fed by a kept
  * Sign is only a BWN layer; NULL when there is nothing to say. The text is in
  * the graph arena. */
 const char *binarize_reason(Graph *g, const Node *n);
 
-/* "xnor", "bwn" or "float": the kind of the live layer n. */
-const char *binary_layer_kind(Graph *g, const Node *n);
 
 /* ---- fuse_shape.c ---- */
 

@@ -385,11 +385,7 @@ static int is_binary(Graph *g, int t) {
     if (p < 0)
       return 0;
     const Node *n = &g->n[p];
-    if (n->op == OP_BinActiv || n->op == OP_BinThreshold)
-      return n->out[0] == t;
-    if (n->op == OP_XnorBlock)
-      return !strcmp(attr_string(n, "output", "float"), "bit");
-    if (n->op == OP_XnorDense)
+    if (node_writes_bits(n))
       return n->out[0] == t;
     if (!node_keeps_values(n) || n->out[0] != t)
       return 0;
@@ -617,8 +613,7 @@ static int reaches_sign(Graph *g, int t, int depth) {
     for (int j = 0; j < n->nin; j++) {
       if (n->in[j] != t)
         continue;
-      if (n->op == OP_BinActiv || n->op == OP_Sign || n->op == OP_BinThreshold || n->op == OP_XnorBlock ||
-          n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorDense)
+      if (n->op == OP_Sign || !strcmp(op_info[n->op].domain, "xnor"))
         return 1;
       for (int k = 0; k < n->nout; k++)
         if (n->out[k] >= 0 && reaches_sign(g, n->out[k], depth + 1))
@@ -744,6 +739,7 @@ int pass_fuse(Graph *g, Diag *d) {
   for (int i = 0; i < nn; i++)
     if (!g->n[i].dead && g->n[i].op == OP_BinActiv)
       fuse_threshold(g, i);
+  set_layer_kinds(g); /* what reads a fused op's bits is an xnor layer now */
   if (topo_sort(g, d))
     return -1;
   return infer_and_fold(g, d) || topo_sort(g, d) ? -1 : 0;

@@ -34,8 +34,7 @@ static void put_escaped(StrBuf *b, const char *s, int quotes) {
 }
 
 static int is_layer(const Node *n) {
-  return !n->dead && (op_info[n->op].flags & OPF_LAYER || n->op == OP_BinConv || n->op == OP_BinGemm ||
-                      n->op == OP_BinThreshold);
+  return !n->dead && (op_has(n->op, OPF_LAYER) || n->op == OP_BinThreshold);
 }
 
 /* What a fused op absorbed and how its output is computed; NULL otherwise. */
@@ -44,7 +43,7 @@ static const char *absorbed(Graph *g, const Node *n) {
   if (!list)
     return NULL;
   const char *how = "float thresholds on the input, bit output";
-  if (n->op == OP_XnorDense || (n->op == OP_XnorBlock && !strcmp(attr_string(n, "output", "float"), "bit")))
+  if (n->op == OP_XnorDense || (n->op == OP_XnorBlock && node_writes_bits(n)))
     how = "integer thresholds on the popcount, bit output";
   else if (n->op == OP_XnorBlock)
     how = node_in(g, n, 4) ? "float output, K from A" : "float output";
@@ -67,12 +66,11 @@ void report_text(Graph *g, StrBuf *b) {
     const Node *n = &g->n[i];
     if (!is_layer(n))
       continue;
-    int binary = n->op == OP_BinConv || n->op == OP_BinGemm || n->op == OP_XnorBlock ||
-                 n->op == OP_XnorDense;
+    int binary = op_has(n->op, OPF_BINARY);
     const char *why = absorbed(g, n);
     sb_putc(b, '\'');
     put_escaped(b, n->name, 1);
-    sb_printf(b, "' %s %s", op_info[n->op].name, why ? "xnor" : binary_layer_kind(g, n));
+    sb_printf(b, "' %s %s", op_info[n->op].name, why ? "xnor" : layer_kind_name(n->kind));
     if (!why)
       why = binarize_reason(g, n);
     if (why) {

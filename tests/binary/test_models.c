@@ -46,7 +46,7 @@ static const char *layer_kinds(Graph *g) {
   for (int i = 0; i < g->nn; i++) {
     const Node *n = &g->n[i];
     if (!n->dead && (op_info[n->op].flags & OPF_LAYER))
-      sb_printf(&b, "%s %s\n", op_info[n->op].name, binary_layer_kind(g, n));
+      sb_printf(&b, "%s %s\n", op_info[n->op].name, layer_kind_name(n->kind));
   }
   sb_printf(&b, "nodes: %s\n", live_ops(g));
   return b.s;

@@ -595,8 +595,8 @@ START_TEST(xnor_after_fused_inputs) {
       if (n->dead || (n->op != OP_BinConv && n->op != OP_XnorBlock))
         continue;
       convs++;
-      ck_assert_msg(!strcmp(binary_layer_kind(g, n), "xnor"), "%s: '%s' is %s", names[c], n->name,
-                    binary_layer_kind(g, n));
+      ck_assert_msg(!strcmp(layer_kind_name(n->kind), "xnor"), "%s: '%s' is %s", names[c], n->name,
+                    layer_kind_name(n->kind));
     }
     ck_assert_int_eq(convs, 2);
     graph_free(g);
@@ -958,7 +958,7 @@ static void dense_case(int64_t N, int64_t F, int64_t M) {
   ck_assert_int_eq(pt_count(g, OP_BinGemm), 1); /* fc2: nothing to absorb */
   ck_assert_str_eq(attr_s(g, y, "fused"), "BinGemm,BatchNormalization,BinActiv");
   ck_assert_int_eq(g->t[y].dtype, DT_BIT);
-  ck_assert_str_eq(binary_layer_kind(g, &g->n[pt_producer(g, g->outputs[0])]), "xnor");
+  ck_assert_str_eq(layer_kind_name(g->n[pt_producer(g, g->outputs[0])].kind), "xnor");
   graph_free(g);
 }
 
