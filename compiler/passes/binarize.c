@@ -22,12 +22,16 @@
 #include "binary.h"
 #include "passes.h"
 
-/* The live node that produces t, looking through passthrough ops; -1 if none. */
+/* The live node whose first output is t, looking through passthrough ops;
+ * -1 if none. (Only output 0 can be binary: a BinActiv's second output is
+ * its real A.) */
 static int binary_source(Graph *g, int t) {
   int p = graph_producer(g, t);
-  while (p >= 0 && node_keeps_values(&g->n[p]))
-    p = graph_producer(g, g->n[p].in[0]);
-  return p;
+  while (p >= 0 && g->n[p].out[0] == t && node_keeps_values(&g->n[p])) {
+    t = g->n[p].in[0];
+    p = graph_producer(g, t);
+  }
+  return p >= 0 && g->n[p].out[0] == t ? p : -1;
 }
 
 /* Whether every use of t is input X of a live BinConv/BinGemm, directly or
