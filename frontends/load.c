@@ -1,4 +1,5 @@
-/* load.c - read a model file and hand it to the loader its name asks for. */
+/* load.c - read a model file and hand it to the loader its name (or else its
+ * contents) asks for. */
 #include <errno.h>
 #include <string.h>
 
@@ -38,13 +39,48 @@ static char *read_file(Graph *g, const char *path, size_t *len, Diag *d) {
   return buf;
 }
 
+/* The format the contents name, for a file whose extension names none:
+ * JSON starts with '{'; text IR with "graph" after comment lines; an ONNX
+ * file with a ModelProto field tag (ir_version, opset_import, graph,
+ * producer_name... all have field numbers 1 to 8, so the first byte is such a
+ * tag with a valid wire type). Returns the loader, or NULL. */
+typedef int (*Loader)(Graph *, const char *, size_t, const LoadOptions *, Diag *);
+
+static Loader sniff(const char *text, size_t len) {
+  size_t i = 0;
+  for (;;) {
+    while (i < len && strchr(" \t\r\n", text[i]) && text[i])
+      i++;
+    if (i < len && text[i] == '#')
+      while (i < len && text[i] != '\n')
+        i++;
+    else
+      break;
+  }
+  if (i < len && text[i] == '{')
+    return json_load;
+  if (len - i >= 5 && !strncmp(text + i, "graph", 5))
+    return xir_load;
+  unsigned char tag = len ? (unsigned char)text[0] : 0;
+  int wire = tag & 7, field = tag >> 3;
+  if (field >= 1 && field <= 8 && (wire == 0 || wire == 2))
+    return onnx_load;
+  return NULL;
+}
+
 int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
+  Loader load = NULL;
   if (ends_with(g->file, ".json"))
-    return json_load(g, text, len, o, d);
-  if (ends_with(g->file, ".xir"))
-    return xir_load(g, text, len, o, d);
-  diag_error(d, "unknown model format (expected a .json or .xir file)");
-  return -1;
+    load = json_load;
+  else if (ends_with(g->file, ".onnx"))
+    load = onnx_load;
+  else if (ends_with(g->file, ".xir"))
+    load = xir_load;
+  else if (!(load = sniff(text, len))) {
+    diag_error(d, "unknown model format (expected a .json, .onnx or .xir file)");
+    return -1;
+  }
+  return load(g, text, len, o, d);
 }
 
 int frontend_load(Graph *g, const LoadOptions *o, Diag *d) {

@@ -27,7 +27,8 @@ static const char usage[] =
     "                                              run MODEL in the reference interpreter\n"
     "       xnorcc config [--cflags] [--libs]       flags to build generated code\n"
     "\n"
-    "MODEL is an ONNX model in protobuf's JSON mapping (.json) or xnorcc text IR (.xir).\n"
+    "MODEL is an ONNX model (.onnx), the same in protobuf's JSON mapping (.json), or\n"
+    "xnorcc text IR (.xir).\n"
     "\n"
     "options:\n"
     "  -o FILE            write the C source to FILE and the header next to it\n"
@@ -44,8 +45,9 @@ static const char usage[] =
     "                     shapes, canonicalize, binarize, fuse or dce\n"
     "  --print-after-all  print the IR to stderr after every pass\n"
     "  --time-passes      print the wall time of each pass to stderr\n"
-    "  --input FILE       (run) an input tensor, .npy or raw float32 .bin, in graph order\n"
-    "  --output FILE      (run) where an output goes, .npy or .bin, in graph order\n"
+    "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
+    "                     float32 .bin, in graph order\n"
+    "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
     "  --no-opt           (run) run the graph as read: shape inference and constant\n"
     "                     folding only (no canonicalize, binarize or fuse)\n"
     "  -h, --help         show this help\n"
@@ -395,7 +397,7 @@ static int cmd_run(Options *o) {
   rc = 0;
   for (int i = 0; i < g->noutputs; i++) {
     Tensor *t = &g->t[g->outputs[i]];
-    if (tensor_write(o->outputs[i], t->rank, t->dims, out[i], tensor_numel(t), &d))
+    if (tensor_write(o->outputs[i], t->name, t->rank, t->dims, out[i], tensor_numel(t), &d))
       rc = 1;
   }
 done:

@@ -1,8 +1,10 @@
-/* npy.c - NumPy .npy format version 1/2/3 (float32, C order) and raw .bin. */
+/* npy.c - NumPy .npy format version 1/2/3 (float32, C order), raw .bin, and
+ * ONNX TensorProto files (.pb, read by frontends/onnx). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../frontends/frontend.h"
 #include "npy.h"
 
 static int has_ext(const char *s, const char *ext) {
@@ -90,6 +92,84 @@ static int parse_header(Arena *a, const char *path, const char *h, int rank, con
   return 0;
 }
 
+/* Reads the whole open file f into the arena (NUL-terminated). */
+static char *slurp(Arena *a, FILE *f, size_t *len) {
+  size_t cap = 1 << 12, n = 0;
+  char *buf = arena_alloc(a, cap + 1);
+  for (;;) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (n < cap)
+      break;
+    char *bigger = arena_alloc(a, cap * 2 + 1);
+    memcpy(bigger, buf, n);
+    buf = bigger;
+    cap *= 2;
+  }
+  *len = n;
+  return ferror(f) ? NULL : buf;
+}
+
+/* Moves the messages of sub (about the tensor file path) into d as
+ * "path: MESSAGE". */
+static void forward(Diag *d, const Diag *sub, const char *path) {
+  size_t skip = strlen(path) + strlen(": error: ");
+  for (const char *line = sub->text; line && *line;) {
+    const char *nl = strchr(line, '\n');
+    size_t n = nl ? (size_t)(nl - line) : strlen(line);
+    if (n > skip)
+      diag_error(d, "%s: %.*s", path, (int)(n - skip), line + skip);
+    line += n + (nl != NULL);
+  }
+  if (sub->truncated || (sub->nerrors && !sub->text))
+    diag_error(d, "%s: out of memory", path);
+}
+
+/* A .pb file: a TensorProto of data type FLOAT whose dims equal the
+ * model's. Its data is read by the .onnx frontend into a graph of its own. */
+static float *read_pb(Arena *a, const char *path, FILE *f, int rank, const int64_t *dims, int64_t numel, Diag *d) {
+  Graph *g = graph_new(path);
+  Diag sub;
+  diag_init(&sub, path);
+  float *x = NULL;
+  jmp_buf oom;
+  if (!g || setjmp(oom)) {
+    diag_error(&sub, "out of memory");
+    goto done;
+  }
+  arena_set_oom(g->arena, &oom);
+  size_t len;
+  const char *text = slurp(g->arena, f, &len);
+  if (!text) {
+    diag_error(&sub, "cannot read the file");
+    goto done;
+  }
+  int dtype, ti = onnx_load_tensor(g, text, len, &dtype, &sub);
+  if (ti < 0)
+    goto done;
+  Tensor *t = &g->t[ti];
+  if (dtype != 1) {
+    diag_error(&sub, "element type is %s, but the model takes FLOAT", onnx_dtype_name(dtype));
+    goto done;
+  }
+  int same = t->rank == rank;
+  for (int i = 0; same && i < rank; i++)
+    same = t->dims[i] == dims[i];
+  if (!same) {
+    diag_error(&sub, "tensor has shape %s but the model expects %s", dims_text(g->arena, t->rank, t->dims),
+               dims_text(g->arena, rank, dims));
+    goto done;
+  }
+  x = arena_array(a, (size_t)numel + 1, sizeof(float));
+  memcpy(x, t->data, (size_t)numel * sizeof(float));
+done:
+  if (g)
+    arena_set_oom(g->arena, NULL);
+  forward(d, &sub, path);
+  diag_free(&sub);
+  graph_free(g);
+  return x;
+}
+
 float *tensor_read(Arena *a, const char *path, int rank, const int64_t *dims, int64_t numel, Diag *d) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -123,8 +203,11 @@ float *tensor_read(Arena *a, const char *path, int rank, const int64_t *dims, in
     }
     if (parse_header(a, path, h, rank, dims, d))
       goto done;
+  } else if (has_ext(path, ".pb")) {
+    x = read_pb(a, path, f, rank, dims, numel, d);
+    goto done;
   } else if (!has_ext(path, ".bin")) {
-    diag_error(d, "%s: unknown tensor file type (expected .npy or .bin)", path);
+    diag_error(d, "%s: unknown tensor file type (expected .npy, .pb or .bin)", path);
     goto done;
   }
   int64_t bytes;
@@ -148,14 +231,44 @@ done:
   return x;
 }
 
-int tensor_write(const char *path, int rank, const int64_t *dims, const float *x, int64_t numel, Diag *d) {
+/* A protobuf varint (wire.c in frontends/onnx reads them). */
+static int put_varint(FILE *f, uint64_t v) {
+  do {
+    unsigned char b = (unsigned char)(v & 0x7f);
+    v >>= 7;
+    if (v)
+      b |= 0x80;
+    if (fputc(b, f) == EOF)
+      return 0;
+  } while (v);
+  return 1;
+}
+
+/* A TensorProto: 1 dims (one field each), 2 data_type = FLOAT, 8 name,
+ * 9 raw_data (little-endian float32), in field order as protobuf writes them. */
+static int write_pb_header(FILE *f, const char *name, int rank, const int64_t *dims, int64_t numel) {
+  int ok = 1;
+  for (int i = 0; ok && i < rank; i++)
+    ok = put_varint(f, 1 << 3 | 0) && put_varint(f, (uint64_t)dims[i]);
+  ok = ok && put_varint(f, 2 << 3 | 0) && put_varint(f, 1);
+  if (ok && name && *name) {
+    size_t n = strlen(name);
+    ok = put_varint(f, 8 << 3 | 2) && put_varint(f, n) && fwrite(name, 1, n, f) == n;
+  }
+  return ok && put_varint(f, 9 << 3 | 2) && put_varint(f, (uint64_t)numel * 4);
+}
+
+int tensor_write(const char *path, const char *name, int rank, const int64_t *dims, const float *x, int64_t numel,
+                 Diag *d) {
   FILE *f = fopen(path, "wb");
   if (!f) {
     diag_error(d, "%s: cannot create: %s", path, strerror(errno));
     return -1;
   }
   int ok = 1;
-  if (has_ext(path, ".npy")) {
+  if (has_ext(path, ".pb")) {
+    ok = write_pb_header(f, name, rank, dims, numel);
+  } else if (has_ext(path, ".npy")) {
     char h[512];
     int n = snprintf(h, sizeof h, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
     for (int i = 0; i < rank; i++)

@@ -1,5 +1,6 @@
-/* npy.h - reading and writing float32 tensors as .npy or raw .bin files, for
- * `xnorcc run` and the tests. The format is chosen by the file extension. */
+/* npy.h - reading and writing float32 tensors as .npy, ONNX TensorProto (.pb)
+ * or raw .bin files, for `xnorcc run` and the tests. The format is chosen by
+ * the file extension. */
 #ifndef XN_NPY_H
 #define XN_NPY_H
 
@@ -7,12 +8,16 @@
 
 /* Reads path into a new arena array of exactly numel floats. A .npy file must
  * hold little-endian float32 ('<f4'), C order, and its shape must equal
- * dims[0..rank) (reported as both shapes otherwise); a .bin file must be exactly
- * numel*4 bytes. Returns NULL after reporting to d. */
+ * dims[0..rank) (reported as both shapes otherwise); a .pb file must be a
+ * TensorProto of data type FLOAT with those dims (its values in raw_data,
+ * float_data or external data, as the .onnx frontend reads them); a .bin file
+ * must be exactly numel*4 bytes. Returns NULL after reporting to d. */
 float *tensor_read(Arena *a, const char *path, int rank, const int64_t *dims, int64_t numel, Diag *d);
 
-/* Writes numel floats to path as .npy (with the given shape) or raw .bin.
- * Returns 0, or -1 after reporting to d. */
-int tensor_write(const char *path, int rank, const int64_t *dims, const float *x, int64_t numel, Diag *d);
+/* Writes numel floats to path as .npy (with the given shape), .pb (a
+ * TensorProto with the shape, data type FLOAT, the name when name is neither
+ * NULL nor "", and raw_data) or raw .bin. Returns 0, or -1 after reporting to d. */
+int tensor_write(const char *path, const char *name, int rank, const int64_t *dims, const float *x, int64_t numel,
+                 Diag *d);
 
 #endif

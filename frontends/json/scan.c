@@ -33,35 +33,6 @@ static void bad_json(Diag *d, const char *text, size_t off, const char *msg) {
   diag_error(d, "invalid JSON at line %zu, column %zu (byte %zu): %s", line, col, off, msg);
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-  unsigned c = s[0];
-  size_t len;
-  unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-  if (c >= 0xc2 && c <= 0xdf)
-    len = 2;
-  else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0)
-      lo = 0xa0; /* overlong */
-    if (c == 0xed)
-      hi = 0x9f; /* surrogates */
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0)
-      lo = 0x90; /* overlong */
-    if (c == 0xf4)
-      hi = 0x8f; /* above U+10FFFF */
-  } else
-    return 0;
-  if (n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < len; i++)
-    if (s[i] < 0x80 || s[i] > 0xbf)
-      return 0;
-  return len;
-}
-
 static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 static int is_nul_escape(const char *s, size_t n) {
@@ -78,7 +49,7 @@ static long scan(const char *text, size_t len, Diag *d, int *open) {
   for (size_t i = 0; i < len;) {
     unsigned c = s[i];
     if (c >= 0x80) {
-      size_t k = utf8_seq(s + i, len - i);
+      size_t k = om_utf8_seq(s + i, len - i);
       if (!k) {
         bad_json(d, text, i, "invalid UTF-8 (JSON text must be UTF-8)");
         return -1;

@@ -55,7 +55,10 @@ void om_err(OmCtx *c, const char *path, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  diag_error(c->d, "%s: %s", path, msg);
+  if (*path)
+    diag_error(c->d, "%s: %s", path, msg);
+  else
+    diag_error(c->d, "%s", msg);
 }
 
 const char *om_esc_bytes(OmCtx *c, const char *s, size_t n) {
@@ -75,6 +78,37 @@ const char *om_esc_bytes(OmCtx *c, const char *s, size_t n) {
 }
 
 const char *om_esc(OmCtx *c, const char *s) { return om_esc_bytes(c, s, strlen(s)); }
+
+/* Length of the valid UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t om_utf8_seq(const unsigned char *s, size_t n) {
+  unsigned b = s[0];
+  size_t len;
+  unsigned lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+  if (b >= 0xc2 && b <= 0xdf) {
+    len = 2;
+  } else if (b >= 0xe0 && b <= 0xef) {
+    len = 3;
+    if (b == 0xe0)
+      lo = 0xa0;
+    if (b == 0xed)
+      hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    len = 4;
+    if (b == 0xf0)
+      lo = 0x90;
+    if (b == 0xf4)
+      hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (n < len || s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < len; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf)
+      return 0;
+  return len;
+}
 
 /* ---- tensors by name ---- */
 

@@ -62,12 +62,16 @@ const char *om_key(OmCtx *c, const char *camel);
 /* "base.key" ("key" when base is empty) and "base[i]", in the arena. */
 const char *om_path(OmCtx *c, const char *base, const char *key);
 const char *om_index(OmCtx *c, const char *base, int i);
-/* Reports "PATH: MESSAGE". */
+/* Reports "PATH: MESSAGE" (just MESSAGE when path is "": the model itself). */
 void om_err(OmCtx *c, const char *path, const char *fmt, ...) XN_PRINTF(3, 4);
 /* s[0..n) with quotes, backslashes, control bytes and NUL escaped, for
  * messages; om_esc() for a NUL-terminated string. */
 const char *om_esc_bytes(OmCtx *c, const char *s, size_t n);
 const char *om_esc(OmCtx *c, const char *s);
+/* Length of the valid UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0 when it
+ * is not valid (RFC 3629: no overlong forms, surrogates or values above
+ * U+10FFFF). Both readers accept only valid UTF-8 in names. */
+size_t om_utf8_seq(const unsigned char *s, size_t n);
 
 /* The tensor a node input names (a fresh one when nobody declared it yet),
  * and the tensor a node output names (whose loc becomes the output's path). */
@@ -201,12 +205,15 @@ typedef struct OmTensor {
   const char *dtype_path;      /* where it is */
   const char *key[OM_NFIELDS]; /* spelling of each value field that holds values, else NULL */
   int64_t count[OM_NFIELDS];   /* how many values it holds (OM_RAW: bytes) */
-  const unsigned char *raw;    /* OM_RAW: the bytes */
+  const unsigned char *raw;    /* OM_RAW: the bytes, or NULL to have them fetched */
+  /* OM_RAW with raw NULL: reads the count[OM_RAW] bytes once their count is
+   * right (external data); returns them, or NULL after reporting. */
+  const unsigned char *(*fetch_raw)(void *it);
   /* A typed field's values, asked for in order (i = 0, 1, ...) once the
    * count is right: sets *f (float fields) or *v (integer fields). Returns 0,
    * or -1 after reporting the value at path. */
   int (*next)(void *it, int64_t i, const char *path, double *f, int64_t *v);
-  void *it;                    /* the reader's iterator for next */
+  void *it;                    /* the reader's state for next and fetch_raw */
 } OmTensor;
 
 /* "graph.initializer[2] ('w')": how messages name a tensor. */

@@ -215,8 +215,11 @@ int om_tensor(OmCtx *c, const OmTensor *t) {
 
   DType t_dt = di->lo != di->hi ? DT_I64 : DT_F32;
   void *data = arena_array(c->a, numel ? (size_t)numel : 1, dtype_size(t_dt));
-  if (src == OM_RAW && convert_raw(c, di, t->raw, numel, where, data))
-    return -1;
+  if (src == OM_RAW) {
+    const unsigned char *raw = t->raw ? t->raw : t->fetch_raw(t->it);
+    if (!raw || convert_raw(c, di, raw, numel, where, data))
+      return -1;
+  }
   if (src > OM_RAW && convert_typed(c, t, di, om_path(c, t->path, t->key[src]), numel, where, data))
     return -1;
 

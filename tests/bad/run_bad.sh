@@ -1,21 +1,25 @@
 #!/bin/sh
-# run_bad.sh XNORCC CASE.json - one bad-model regression test.
+# run_bad.sh XNORCC CASE.EXT - one bad-model regression test (CASE.json,
+# CASE.onnx, ...).
 #
-# Runs `XNORCC NAME.json -o OUT.c [ARGS]` in a fresh temporary directory (so the
-# file name in messages is just NAME.json) and passes when
+# Runs `XNORCC NAME.EXT -o OUT.c [ARGS]` in a fresh temporary directory (so the
+# file name in messages is just NAME.EXT) and passes when
 #   - the exit status is an error (1..125: not success, not a crash),
-#   - stderr is exactly the contents of CASE.err (next to CASE.json),
+#   - stderr is exactly the contents of CASE.err (next to the model),
 #   - neither OUT.c nor OUT.h exists afterwards.
-# ARGS are read from CASE.args when it exists (e.g. `--dim batch=1`).
+# ARGS are read from CASE.args when it exists (e.g. `--dim batch=1`). The
+# contents of CASE.dir/ (external data files, symbolic links), when it
+# exists, are copied beside the model as they are (links stay links).
 set -u
 if [ $# -ne 2 ]; then
-  echo "usage: $0 XNORCC CASE.json" >&2
+  echo "usage: $0 XNORCC CASE.EXT" >&2
   exit 2
 fi
 xnorcc=$1
-case_json=$2
-dir=$(cd "$(dirname "$case_json")" && pwd) || exit 2
-name=$(basename "$case_json" .json)
+case_file=$2
+dir=$(cd "$(dirname "$case_file")" && pwd) || exit 2
+file=$(basename "$case_file")
+name=${file%.*}
 expected="$dir/$name.err"
 if [ ! -f "$expected" ]; then
   echo "FAIL $name: missing $expected" >&2
@@ -27,10 +31,13 @@ if [ -f "$dir/$name.args" ]; then
 fi
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT INT TERM
-cp "$dir/$name.json" "$tmp/$name.json" || exit 2
+cp "$dir/$file" "$tmp/$file" || exit 2
+if [ -d "$dir/$name.dir" ]; then
+  cp -RP "$dir/$name.dir/." "$tmp/" || exit 2
+fi
 cd "$tmp" || exit 2
 # shellcheck disable=SC2086
-"$xnorcc" "$name.json" -o OUT.c $args >stdout.txt 2>stderr.txt
+"$xnorcc" "$file" -o OUT.c $args >stdout.txt 2>stderr.txt
 rc=$?
 fail=0
 if [ "$rc" -eq 0 ]; then

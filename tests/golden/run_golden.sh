@@ -6,7 +6,10 @@
 # README naming --dim NAME=VALUE flags):
 #   1. xnorcc run (the reference interpreter) writes interp_K.bin;
 #   2. xnorcc model.json --main compiles to net.c/net.h, twice (and once more
-#      under another locale): the bytes must be identical;
+#      under another locale): the bytes must be identical; when the case has a
+#      model.onnx (the same model in protobuf, tools/json2onnx.py), it gives
+#      the same net.c/net.h (but for the file name in the first line) and the
+#      same interpreter outputs;
 #   3. net.c is built with gcc and clang (-std=c99 -Wall -Wextra -Werror
 #      -pedantic -O2; also gcc -std=c11 -O0) and run on the inputs; when net.c
 #      uses the runtime (binary layers: it includes xnorcc_rt.h) it is also
@@ -107,6 +110,27 @@ for dir in "$@"; do
     cmp -s "$w/$f" "$w/again/$f" || fail "$f differs between two compilations"
     cmp -s "$w/$f" "$w/locale/$f" || fail "$f differs under LC_ALL=$LOCALE2"
   done
+  # The same model as .onnx (protobuf) must give the same C, but for the
+  # file name in the first comment, and the same interpreter outputs.
+  if [ -f "$dir/model.onnx" ]; then
+    mkdir -p "$w/onnx"
+    onnxrun=$(echo "$runargs" | sed "s|$w/interp_|$w/onnx/interp_|g")
+    # shellcheck disable=SC2086
+    if ! "$XNORCC" "$dir/model.onnx" $dims --name net --main -o "$w/onnx/net.c" 2>"$w/onnx.err"; then
+      fail "xnorcc model.onnx failed: $(head -c 2000 "$w/onnx.err")"
+    elif ! "$XNORCC" run "$dir/model.onnx" $dims $onnxrun 2>"$w/onnx.err"; then
+      fail "xnorcc run model.onnx failed: $(head -c 2000 "$w/onnx.err")"
+    else
+      for f in net.c net.h; do
+        sed "1s|model\.onnx|model.json|" "$w/onnx/$f" | cmp -s - "$w/$f" || fail "$f from model.onnx differs from model.json's"
+      done
+      k=0
+      while [ $k -lt $nout ]; do
+        cmp -s "$w/onnx/interp_$k.bin" "$w/interp_$k.bin" || fail "output $k: xnorcc run differs between model.onnx and model.json"
+        k=$((k + 1))
+      done
+    fi
+  fi
 
   # shellcheck disable=SC2086
   gcc -std=c11 -Wall -Wextra -Werror -pedantic -O0 $RTCFLAGS -c "$w/net.c" -o "$w/net_c11.o" 2>"$w/c11.err" ||

@@ -1,7 +1,7 @@
 /* test_oom.c - out of memory at every allocation of a whole compile.
  *
  * For each model, a reference compile (pipeline_lower + pipeline_emit, in
- * memory; the models below and every tests/bad model) is followed by compiles where the N-th xn_malloc/xn_realloc call
+ * memory; the models below and every tests/bad and tests/bad/onnx model) is followed by compiles where the N-th xn_malloc/xn_realloc call
  * fails, for N = 1, 2, 3, ... (every N up to XN_OOM_DENSE, default 5000, then
  * growing geometrically) until a run makes fewer than N calls; then again
  * with tiny arena blocks (arena_test_block_size), where nearly every arena
@@ -39,6 +39,9 @@ static const Model models[] = {
     {"tests/models/fmt_symbolic_batch/model.json", {{"batch", 2}}, 1},
     {"tests/models/op_constant/model.json", {{NULL, 0}}, 0},
     {"tests/text/golden/hand_mlp.xir", {{NULL, 0}}, 0},
+    {"tests/models/hand_mlp/model.onnx", {{NULL, 0}}, 0},
+    {"tests/models/bin_block/model.onnx", {{NULL, 0}}, 0},
+    {"tests/onnx/external/model.onnx", {{NULL, 0}}, 0},
 };
 enum { NMODELS = sizeof models / sizeof models[0] };
 
@@ -82,9 +85,12 @@ static Run compile(const Model *m, const char *text, size_t len, long fail_at) {
   Run r = {-1, NULL, NULL, NULL, 0, 0};
   long live = xn_alloc_live();
   xn_alloc_fail_at(fail_at);
+  /* The full path: external data is looked for beside the model. */
+  char full[4096];
+  snprintf(full, sizeof full, "%s/%s", XN_SOURCE_DIR, m->path);
   Diag d;
   diag_init(&d, m->path);
-  Graph *g = graph_new(m->path);
+  Graph *g = graph_new(full);
   if (!g) {
     r.diag = dup_or_empty("graph_new: out of memory", 24);
   } else {
@@ -135,24 +141,35 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every bad model of tests/bad: the error paths under out of memory. */
-START_TEST(oom_bad) {
-  DIR *dir = opendir(XN_SOURCE_DIR "/tests/bad");
+/* Adds the models (.json, .onnx, .xir) of the source folder sub to names. */
+static void list_models(const char *sub, char **names, int *n, int max) {
+  char full[4096];
+  snprintf(full, sizeof full, "%s/%s", XN_SOURCE_DIR, sub);
+  DIR *dir = opendir(full);
   if (!dir)
     return;
-  char *names[1024];
-  int n = 0;
-  for (struct dirent *e; (e = readdir(dir)) && n < 1024;) {
+  for (struct dirent *e; (e = readdir(dir)) && *n < max;) {
     size_t l = strlen(e->d_name);
-    if ((l > 5 && !strcmp(e->d_name + l - 5, ".json")) || (l > 4 && !strcmp(e->d_name + l - 4, ".xir")))
-      names[n++] = strdup(e->d_name);
+    if ((l > 5 && !strcmp(e->d_name + l - 5, ".json")) || (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) ||
+        (l > 4 && !strcmp(e->d_name + l - 4, ".xir"))) {
+      char path[1024];
+      snprintf(path, sizeof path, "%s/%s", sub, e->d_name);
+      names[(*n)++] = strdup(path);
+    }
   }
   closedir(dir);
+}
+
+/* Every bad model of tests/bad and tests/bad/onnx: the error paths under out
+ * of memory. */
+START_TEST(oom_bad) {
+  char *names[1024];
+  int n = 0;
+  list_models("tests/bad", names, &n, 1024);
+  list_models("tests/bad/onnx", names, &n, 1024);
   qsort(names, (size_t)n, sizeof *names, cmp_str);
   for (int i = 0; i < n; i++) {
-    char path[1024];
-    snprintf(path, sizeof path, "tests/bad/%s", names[i]);
-    Model m = {path, {{NULL, 0}}, 0};
+    Model m = {names[i], {{NULL, 0}}, 0};
     sweep_both(&m);
     free(names[i]);
   }
