@@ -51,14 +51,6 @@ typedef struct Emit {
   const UseDef *ud;      /* producers and readers of every tensor (live nodes) */
 } Emit;
 
-/* Extents of a Conv-like window, 1-D windows in the W slots with H = 1. */
-typedef struct Win {
-  Window w;
-  int64_t N, C, H, W;  /* input extents (H = 1 for 1-D) */
-  int64_t OH, OW;      /* output extents */
-  int64_t KH, KW, SH, SW, DH, DW, PT, PL, PB, PR;
-} Win;
-
 /* ---- emit_util.c ---- */
 
 /* Appends f as an exact C99 hexadecimal float literal with suffix f (e.g.
@@ -102,8 +94,10 @@ XN_OPS(XN_EMIT_PROTO)
 int emit_node_fn(Emit *e, int ni);
 /* Appends the name of node ni's function. */
 void put_fn_name(Emit *e, StrBuf *b, int ni);
-/* Fills v from the Conv-like node n; -1 after reporting to e->d. */
-int win_get(Emit *e, const Node *n, Win *v);
+/* window_params() of the Conv-like node n, checked for what the C backend
+ * emits (1-D or 2-D windows, extents matching the input); -1 after
+ * reporting to e->d. */
+int win_get(Emit *e, const Node *n, Window *v);
 
 /* ---- emit_binary.c ---- */
 
@@ -124,7 +118,7 @@ int emit_bin_body(Emit *e, const Node *n);
 /* Emits the computation of K (Eq. 11) for image n of the window v from the
  * A map named a (N x 1 x H x W floats) into double k[OH*OW], by a separable
  * box filter through double rs[H*OW] (both must be declared in scope). */
-void emit_box_k(StrBuf *b, const Win *v, const char *a);
+void emit_box_k(StrBuf *b, const Window *v, const char *a);
 
 /* ---- emit_block.c ---- */
 

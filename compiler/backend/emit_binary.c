@@ -32,13 +32,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../passes/binary.h"
 #include "emit.h"
 
 /* Geometry of a packed layer. */
 typedef struct BinLayer {
   int conv;                 /* BinConv (else BinGemm) */
-  Win v;                    /* BinConv window */
+  Window v;                    /* BinConv window */
   int64_t M, G, CG, MG, CW; /* filters, groups, channels and filters per group, words per tap */
   int64_t pv;               /* pad_value */
   int64_t R, F, FW;         /* BinGemm: rows, features, words per row */
@@ -74,25 +73,25 @@ static int bin_geom(Emit *e, const Node *n, BinPath path, BinLayer *L) {
   diag_free(&quiet);
   if (bad)
     return -1;
-  const Win *v = &L->v;
+  const Window *v = &L->v;
   L->conv = 1;
-  L->M = w->dims[0], L->G = v->w.group;
+  L->M = w->dims[0], L->G = v->group;
   if (L->G < 1 || v->C % L->G || L->M % L->G || w->dims[1] != v->C / L->G ||
-      tensor_numel(w) != L->M * (v->C / L->G) * v->KH * v->KW ||
-      tensor_numel(y) != v->N * L->M * v->OH * v->OW)
+      tensor_numel(w) != L->M * (v->C / L->G) * v->k[0] * v->k[1] ||
+      tensor_numel(y) != v->N * L->M * v->out[0] * v->out[1])
     return -1;
   L->CG = v->C / L->G, L->MG = L->M / L->G, L->CW = words(L->CG);
   L->pv = attr_int(n, "pad_value", 0);
   if (L->pv < -1 || L->pv > 1)
     return -1;
-  int64_t P = v->OH * v->OW;
+  int64_t P = v->out[0] * v->out[1];
   if (path == BP_XNOR) {
-    L->xp = L->G * L->CW * v->H * v->W;
-    L->scr = (P + 7) / 8 * (9 * v->KH * v->KW * L->CW + 9);
+    L->xp = L->G * L->CW * v->in[0] * v->in[1];
+    L->scr = (P + 7) / 8 * (9 * v->k[0] * v->k[1] * L->CW + 9);
     L->acc = L->M * P;
   }
   if (node_in(g, n, 3))
-    L->k = P, L->rs = v->H * v->OW;
+    L->k = P, L->rs = v->in[0] * v->out[1];
   return 0;
 }
 
@@ -198,8 +197,8 @@ void emit_bin_data(Emit *e) {
       sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
                    "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
     const float *w = node_in(g, n, 1)->data;
-    int64_t M = L.M, fs = L.conv ? L.CG * L.v.KH * L.v.KW : L.F;
-    int64_t T = L.conv ? L.v.KH * L.v.KW : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
+    int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
+    int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
     int64_t nw = M * T * CW;
     uint64_t *u = arena_array(g->arena, (size_t)nw + 1, sizeof *u);
     /* Conv: u[((m*KH + kh)*KW + kw)*CW + c/64] bit c%64 = W[m][c][kh][kw] < 0
@@ -212,7 +211,7 @@ void emit_bin_data(Emit *e) {
     put_comment_name(c, "bit-packed weights", n);
     if (L.conv)
       sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,
-                (long long)L.CG, (long long)L.v.KH, (long long)L.v.KW);
+                (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1]);
     else
       sb_printf(c, "static const uint64_t wb%d[%lld * XNRT_WORDS(%lld)] = {", i, (long long)M, (long long)L.F);
     put_words(c, u, nw);
@@ -225,7 +224,7 @@ void emit_bin_data(Emit *e) {
         sb_putc(c, ',');
     }
     sb_puts(c, "\n};\n");
-    if (e->bin[i] == BP_BWN && L.conv && L.pv && (L.v.PT || L.v.PL || L.v.PB || L.v.PR)) {
+    if (e->bin[i] == BP_BWN && L.conv && L.pv && (L.v.pb[0] || L.v.pb[1] || L.v.pe[0] || L.v.pe[1])) {
       /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
       put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
       sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
@@ -257,16 +256,16 @@ void emit_bin_data(Emit *e) {
     }
     if (bin_geom(e, &g->n[i], e->bin[i], &L))
       xn_unreachable("packed binary layer without geometry");
-    const Win *v = &L.v;
+    const Window *v = &L.v;
     sb_puts(c, "  struct {\n");
     if (L.xp && L.conv)
       sb_printf(c, "    uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld)];\n", (long long)v->C, (long long)L.G,
-                (long long)v->H, (long long)v->W);
+                (long long)v->in[0], (long long)v->in[1]);
     else if (L.xp)
       sb_printf(c, "    uint64_t xp[%lld * XNRT_WORDS(%lld)];\n", (long long)L.R, (long long)L.F);
     if (L.scr)
       sb_printf(c, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld)];\n", (long long)L.CG,
-                (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW);
+                (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1]);
     if (L.k)
       sb_printf(c, "    double k[%lld];\n    double rs[%lld];\n", (long long)L.k, (long long)L.rs);
     if (L.acc)
@@ -296,22 +295,22 @@ static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int
  * which sums each window tap by tap (row, then column): the two agree bit for
  * bit when the sums of A are exact, and otherwise differ only by the
  * association of the sum. a is the C name of A's buffer. */
-void emit_box_k(StrBuf *b, const Win *v, const char *a) {
-  long long H = v->H, W = v->W, OH = v->OH, OW = v->OW;
+void emit_box_k(StrBuf *b, const Window *v, const char *a) {
+  long long H = v->in[0], W = v->in[1], OH = v->out[0], OW = v->out[1];
   sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator;\n"
              "     * separable: row sums over the kw taps, then column sums over the kh taps */\n");
   sb_printf(b, "    for (int ih = 0; ih < %lld; ih++)\n      for (int ow = 0; ow < %lld; ow++) {\n", H, OW);
-  sb_printf(b, "        double rsum = 0;\n        for (int kw = 0; kw < %lld; kw++) {\n          ", (long long)v->KW);
-  coord(b, "iw", "ow", "kw", v->SW, v->DW, v->PL);
+  sb_printf(b, "        double rsum = 0;\n        for (int kw = 0; kw < %lld; kw++) {\n          ", (long long)v->k[1]);
+  coord(b, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
   sb_printf(b, "\n          if (iw >= 0 && iw < %lld)\n", W);
   sb_printf(b, "            rsum += (double)%s[n * %lld + ih * %lld + iw];\n        }\n", a, H * W, W);
   sb_printf(b, "        rs[ih * %lld + ow] = rsum;\n      }\n", OW);
   sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n", OH, OW);
-  sb_printf(b, "        double ks = 0;\n        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->KH);
-  coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
+  sb_printf(b, "        double ks = 0;\n        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->k[0]);
+  coord(b, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
   sb_printf(b, "\n          if (ih >= 0 && ih < %lld)\n", H);
   sb_printf(b, "            ks += rs[ih * %lld + ow];\n        }\n", OW);
-  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", OW, (long long)(v->KH * v->KW));
+  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", OW, (long long)(v->k[0] * v->k[1]));
 }
 
 /* The output transform of one value: S is the C expression of the sum, yi
@@ -364,13 +363,13 @@ static void split_loop(StrBuf *b, int d, const char *v, int64_t n, const char *b
 
 static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   StrBuf *b = e->c;
-  const Win *v = &L->v;
+  const Window *v = &L->v;
   const char *nm = e->o->name;
   int xnor = e->bin[ni] == BP_XNOR, has_a = L->k > 0, has_b = node_in(e->g, n, 2) != NULL;
-  int64_t P = v->OH * v->OW, MP = L->M * P, CHW = v->C * v->H * v->W;
-  int corr = !xnor && L->pv && (v->PT || v->PL || v->PB || v->PR);
+  int64_t P = v->out[0] * v->out[1], MP = L->M * P, CHW = v->C * v->in[0] * v->in[1];
+  int corr = !xnor && L->pv && (v->pb[0] || v->pb[1] || v->pe[0] || v->pe[1]);
   /* |S| <= CG*KH*KW: below 2^24 it is exact as a float. */
-  int exact_float = L->CG * v->KH * v->KW < (1 << 24);
+  int exact_float = L->CG * v->k[0] * v->k[1] < (1 << 24);
   sb_printf(b, "  /* %s layer: %s, pad_value %lld */\n", xnor ? "xnor" : "bwn",
             xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)" : "real input, packed weights (xnrt_bwn_conv2d)",
             (long long)L->pv);
@@ -382,19 +381,19 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v->N);
   if (xnor) {
     sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)CHW, (long long)v->C,
-              (long long)v->H, (long long)v->W, (long long)L->G);
+              (long long)v->in[0], (long long)v->in[1], (long long)L->G);
     sb_printf(b, "    xnrt_bconv2d(xp, wb%d, acc, scratch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
                  "%lld, %lld, %lld, %lld, %lld, %lld);\n",
-              ni, (long long)v->C, (long long)v->H, (long long)v->W, (long long)L->M, (long long)v->KH,
-              (long long)v->KW, (long long)v->OH, (long long)v->OW, (long long)v->SH, (long long)v->SW,
-              (long long)v->DH, (long long)v->DW, (long long)v->PT, (long long)v->PL, (long long)L->G,
+              ni, (long long)v->C, (long long)v->in[0], (long long)v->in[1], (long long)L->M, (long long)v->k[0],
+              (long long)v->k[1], (long long)v->out[0], (long long)v->out[1], (long long)v->s[0], (long long)v->s[1],
+              (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0], (long long)v->pb[1], (long long)L->G,
               (long long)L->pv);
   } else {
     sb_printf(b, "    xnrt_bwn_conv2d(x0 + n * %lld, wb%d, y + n * %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
                  "%lld, %lld, %lld, %lld, %lld, %lld, %lld);\n",
-              (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->H, (long long)v->W, (long long)L->M,
-              (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW, (long long)v->SH,
-              (long long)v->SW, (long long)v->DH, (long long)v->DW, (long long)v->PT, (long long)v->PL,
+              (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->in[0], (long long)v->in[1], (long long)L->M,
+              (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1], (long long)v->s[0],
+              (long long)v->s[1], (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0], (long long)v->pb[1],
               (long long)L->G);
   }
   if (has_a)
@@ -403,23 +402,23 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   if (corr) {
     /* bwn with pad_value +-1: xnrt_bwn_conv2d pads with zeros; add
      * pad_value * sum of sign(W) over the padded taps. */
-    snprintf(yi, sizeof yi, "n * %lld + (m * %lld + oh) * %lld + ow", (long long)MP, (long long)v->OH,
-             (long long)v->OW);
+    snprintf(yi, sizeof yi, "n * %lld + (m * %lld + oh) * %lld + ow", (long long)MP, (long long)v->out[0],
+             (long long)v->out[1]);
     sb_printf(b, "    for (int m = 0; m < %lld; m++)\n      for (int oh = 0; oh < %lld; oh++)\n"
                  "        for (int ow = 0; ow < %lld; ow++) {\n          int cr = 0;\n          double s;\n",
-              (long long)L->M, (long long)v->OH, (long long)v->OW);
-    sb_printf(b, "          for (int kh = 0; kh < %lld; kh++) {\n            ", (long long)v->KH);
-    coord(b, "ih", "oh", "kh", v->SH, v->DH, v->PT);
-    sb_printf(b, "\n            for (int kw = 0; kw < %lld; kw++) {\n              ", (long long)v->KW);
-    coord(b, "iw", "ow", "kw", v->SW, v->DW, v->PL);
-    sb_printf(b, "\n              if (ih < 0 || ih >= %lld || iw < 0 || iw >= %lld)\n", (long long)v->H,
-              (long long)v->W);
+              (long long)L->M, (long long)v->out[0], (long long)v->out[1]);
+    sb_printf(b, "          for (int kh = 0; kh < %lld; kh++) {\n            ", (long long)v->k[0]);
+    coord(b, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
+    sb_printf(b, "\n            for (int kw = 0; kw < %lld; kw++) {\n              ", (long long)v->k[1]);
+    coord(b, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
+    sb_printf(b, "\n              if (ih < 0 || ih >= %lld || iw < 0 || iw >= %lld)\n", (long long)v->in[0],
+              (long long)v->in[1]);
     sb_printf(b, "                cr += ws%d[(m * %lld + kh) * %lld + kw];\n            }\n          }\n", ni,
-              (long long)v->KH, (long long)v->KW);
+              (long long)v->k[0], (long long)v->k[1]);
     sb_printf(b, "          s = (double)y[%s] %c (double)cr;\n", yi, L->pv > 0 ? '+' : '-');
     snprintf(S, sizeof S, "s");
     char pk[48];
-    snprintf(pk, sizeof pk, "oh * %lld + ow", (long long)v->OW);
+    snprintf(pk, sizeof pk, "oh * %lld + ow", (long long)v->out[1]);
     sb_puts(b, "          {\n");
     emit_out(b, 6, ni, S, 0, yi, "m", NULL, has_a ? pk : NULL, has_b);
     sb_puts(b, "          }\n        }\n");

@@ -22,7 +22,6 @@
  */
 #include <string.h>
 
-#include "../passes/binary.h"
 #include "emit.h"
 
 static void put_floats(StrBuf *b, const char *decl, const float *v, int64_t n) {
@@ -153,8 +152,8 @@ static const Node *fused_threshold(Emit *e, const Node *n) {
 
 /* Geometry of an XnorBlock and the words/elements of its work buffers. */
 typedef struct Block {
-  Win v;                            /* the conv's window */
-  XnorPool pool;                    /* the fused max-pool, if pool.on */
+  Window v;                            /* the conv's window */
+  Window pool;                    /* the fused max-pool, if pool.nsp */
   int bit, relu, has_a, has_q;      /* bit output; ReLU; A (K, Eq. 11) and Q inputs */
   int pack_out, pack_in;            /* output stays packed for the next block; input packed by the previous */
   int64_t M, G, CG, CW, T, P, PH, PW, PQ, pv, OG, NW; /* filters, groups, ..., output word planes */
@@ -168,14 +167,14 @@ static int block_geom(Emit *e, const Node *n, Diag *d, Block *B) {
   Emit e2 = *e;
   e2.d = d;
   memset(B, 0, sizeof *B);
-  Win *v = &B->v;
-  if (win_get(&e2, n, v) || xnor_block_pool(g, n, d, (int64_t[2]){v->OH, v->OW}, &B->pool))
+  Window *v = &B->v;
+  if (win_get(&e2, n, v) || xnor_pool_window(g, n, d, (int64_t[2]){v->out[0], v->out[1]}, &B->pool))
     return -1;
   const Tensor *wt = node_in(g, n, 1);
   B->bit = node_writes_bits(n), B->relu = attr_int(n, "relu", 0) != 0;
   B->has_a = node_in(g, n, 4) != NULL, B->has_q = node_in(g, n, 3) != NULL;
-  B->M = wt->dims[0], B->G = v->w.group, B->CG = v->C / B->G, B->CW = (B->CG + 63) / 64, B->T = v->KH * v->KW;
-  B->P = v->OH * v->OW, B->PH = B->pool.on ? B->pool.out[0] : v->OH, B->PW = B->pool.on ? B->pool.out[1] : v->OW;
+  B->M = wt->dims[0], B->G = v->group, B->CG = v->C / B->G, B->CW = (B->CG + 63) / 64, B->T = v->k[0] * v->k[1];
+  B->P = v->out[0] * v->out[1], B->PH = B->pool.nsp ? B->pool.out[0] : v->out[0], B->PW = B->pool.nsp ? B->pool.out[1] : v->out[1];
   B->PQ = B->PH * B->PW;
   B->pv = attr_int(n, "pad_value", 0), B->OG = 1;
   B->pack_out = B->bit && packed_handoff(e, n->out[0], &B->OG); /* write packed words for the next block */
@@ -188,14 +187,14 @@ static int block_geom(Emit *e, const Node *n, Diag *d, Block *B) {
     return -1;
   }
   /* + 8 words (16 int32): the vector kernels read whole 64-byte blocks (masked) */
-  B->xp = B->G * B->CW * v->H * v->W + 8;
+  B->xp = B->G * B->CW * v->in[0] * v->in[1] + 8;
   B->scr = (B->P + 7) / 8 * (9 * B->T * B->CW + 9) + 8;
   B->acc = B->M * B->P + 16;
   B->bits = B->bit ? B->NW * B->P + 8 : 0;
-  B->pooled = B->bit && B->pool.on ? B->NW * B->PQ + 8 : 0;
+  B->pooled = B->bit && B->pool.nsp ? B->NW * B->PQ + 8 : 0;
   B->k = B->has_a && !B->bit ? B->P : 0;
-  B->rs = B->has_a && !B->bit ? v->H * v->OW : 0;
-  B->val = !B->bit && B->pool.on ? B->P : 0;
+  B->rs = B->has_a && !B->bit ? v->in[0] * v->out[1] : 0;
+  B->val = !B->bit && B->pool.nsp ? B->P : 0;
   return 0;
 }
 
@@ -232,11 +231,11 @@ int64_t block_work(Emit *e, int ni, StrBuf *decl) {
   if (bad) /* emit_block reports it */
     return 0;
   if (decl) {
-    const Win *v = &B.v;
+    const Window *v = &B.v;
     sb_printf(decl, "    uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld) + 8];\n", (long long)v->C,
-              (long long)B.G, (long long)v->H, (long long)v->W);
+              (long long)B.G, (long long)v->in[0], (long long)v->in[1]);
     sb_printf(decl, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld) + 8];\n",
-              (long long)B.CG, (long long)v->KH, (long long)v->KW, (long long)v->OH, (long long)v->OW);
+              (long long)B.CG, (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1]);
     if (B.bits)
       sb_printf(decl, "    uint64_t bits[%lld];\n", (long long)B.bits);
     if (B.pooled)
@@ -258,8 +257,8 @@ static int emit_block(Emit *e, const Node *n) {
   Block B;
   if (block_geom(e, n, e->d, &B))
     return -1;
-  const Win v = B.v;
-  const XnorPool pool = B.pool;
+  const Window v = B.v;
+  const Window pool = B.pool;
   const Tensor *wt = node_in(g, n, 1);
   int bit = B.bit, relu = B.relu, has_a = B.has_a, has_q = B.has_q, pack_out = B.pack_out, pack_in = B.pack_in;
   int64_t M = B.M, G = B.G, CG = B.CG, CW = B.CW, T = B.T, P = B.P, PH = B.PH, PW = B.PW, PQ = B.PQ;
@@ -282,7 +281,7 @@ static int emit_block(Emit *e, const Node *n) {
   if (bit) {
     put_i64s(b, "lo", node_in(g, n, 2)->data, M);
     put_i64s(b, "hi", node_in(g, n, 3)->data, M);
-    if (pool.on) {
+    if (pool.nsp) {
       const int64_t *r = node_in(g, n, 5)->data;
       uint64_t *all = arena_array(g->arena, (size_t)NW + 1, sizeof *all);
       for (int64_t m = 0; m < M; m++)
@@ -316,37 +315,37 @@ static int emit_block(Emit *e, const Node *n) {
   sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v.N);
   if (pack_in)
     sb_printf(b, "    memcpy(xp, (const unsigned char *)x0 + n * %lld, %lld); /* packed by the previous block */\n",
-              (long long)(G * CW * v.H * v.W * 8), (long long)(G * CW * v.H * v.W * 8));
+              (long long)(G * CW * v.in[0] * v.in[1] * 8), (long long)(G * CW * v.in[0] * v.in[1] * 8));
   else if (thr)
     sb_printf(b, "    xnrt_threshold_pack_f32(x0 + n * %lld, %lld, %lld, tlo, thi, %lld, xp); /* the BinThreshold */\n",
-              (long long)(v.C * v.H * v.W), (long long)v.C, (long long)(v.H * v.W), (long long)G);
+              (long long)(v.C * v.in[0] * v.in[1]), (long long)v.C, (long long)(v.in[0] * v.in[1]), (long long)G);
   else
-    sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)(v.C * v.H * v.W),
-              (long long)v.C, (long long)v.H, (long long)v.W, (long long)G);
+    sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)(v.C * v.in[0] * v.in[1]),
+              (long long)v.C, (long long)v.in[0], (long long)v.in[1], (long long)G);
   sb_printf(b, "    xnrt_bconv2d(xp, wb, acc, scratch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
                "%lld, %lld, %lld, %lld, %lld);\n",
-            (long long)v.C, (long long)v.H, (long long)v.W, (long long)M, (long long)v.KH, (long long)v.KW,
-            (long long)v.OH, (long long)v.OW, (long long)v.SH, (long long)v.SW, (long long)v.DH, (long long)v.DW,
-            (long long)v.PT, (long long)v.PL, (long long)G, (long long)pv);
+            (long long)v.C, (long long)v.in[0], (long long)v.in[1], (long long)M, (long long)v.k[0], (long long)v.k[1],
+            (long long)v.out[0], (long long)v.out[1], (long long)v.s[0], (long long)v.s[1], (long long)v.d[0], (long long)v.d[1],
+            (long long)v.pb[0], (long long)v.pb[1], (long long)G, (long long)pv);
   if (bit) {
     sb_printf(b, "    xnrt_threshold_pack_i32(acc, %lld, %lld, lo, hi, %lld, bits);\n", (long long)M, (long long)P,
               (long long)OG);
-    if (pool.on)
+    if (pool.nsp)
       sb_printf(b, "    xnrt_pool_bits(bits, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
                    "all, pooled);\n",
-                (long long)NW, (long long)v.OH, (long long)v.OW, (long long)pool.k[0], (long long)pool.k[1],
+                (long long)NW, (long long)v.out[0], (long long)v.out[1], (long long)pool.k[0], (long long)pool.k[1],
                 (long long)PH, (long long)PW, (long long)pool.s[0], (long long)pool.s[1], (long long)pool.d[0],
                 (long long)pool.d[1], (long long)pool.pb[0], (long long)pool.pb[1]);
     if (pack_out) {
       /* the readers are blocks: keep the bits packed (NW word planes) in y's
        * space, which its M >= 2 floats per position cover */
       sb_printf(b, "    memcpy((unsigned char *)y + n * %lld, %s, %lld);\n", (long long)(NW * PQ * 8),
-                pool.on ? "pooled" : "bits", (long long)(NW * PQ * 8));
+                pool.nsp ? "pooled" : "bits", (long long)(NW * PQ * 8));
     } else {
       sb_printf(b, "    for (int m = 0; m < %lld; m++)\n      for (int q = 0; q < %lld; q++)\n", (long long)M,
                 (long long)PQ);
       sb_printf(b, "        y[n * %lld + m * %lld + q] = %s[(m / 64) * %lld + q] >> (m %% 64) & 1 ? -1.0f : 1.0f;\n",
-                (long long)(M * PQ), (long long)PQ, pool.on ? "pooled" : "bits", (long long)PQ);
+                (long long)(M * PQ), (long long)PQ, pool.nsp ? "pooled" : "bits", (long long)PQ);
     }
     sb_puts(b, "  }\n");
     return 0;
@@ -363,23 +362,23 @@ static int emit_block(Emit *e, const Node *n) {
   sb_puts(b, "        {\n          float o = (float)t;\n");
   if (relu)
     sb_puts(b, "          o = o < 0 ? 0.0f : o;\n");
-  if (pool.on)
+  if (pool.nsp)
     sb_puts(b, "          val[p] = o;\n");
   else
     sb_printf(b, "          y[n * %lld + m * %lld + p] = o;\n", (long long)(M * P), (long long)P);
   sb_puts(b, "        }\n      }\n");
-  if (pool.on) {
+  if (pool.nsp) {
     /* the interpreter's max: the first tap, then larger ones; a NaN tap wins */
     sb_printf(b, "      for (int py = 0; py < %lld; py++)\n        for (int px = 0; px < %lld; px++) {\n",
               (long long)PH, (long long)PW);
     sb_puts(b, "          float best = 0;\n          int seen = 0;\n");
     sb_printf(b, "          for (int ky = 0; ky < %lld; ky++) {\n            ", (long long)pool.k[0]);
     coord(b, "iy", "py", "ky", pool.s[0], pool.d[0], pool.pb[0]);
-    sb_printf(b, "\n            if (iy < 0 || iy >= %lld)\n              continue;\n", (long long)v.OH);
+    sb_printf(b, "\n            if (iy < 0 || iy >= %lld)\n              continue;\n", (long long)v.out[0]);
     sb_printf(b, "            for (int kx = 0; kx < %lld; kx++) {\n              ", (long long)pool.k[1]);
     coord(b, "ix", "px", "kx", pool.s[1], pool.d[1], pool.pb[1]);
-    sb_printf(b, "\n              if (ix < 0 || ix >= %lld)\n                continue;\n", (long long)v.OW);
-    sb_printf(b, "              {\n                const float t = val[iy * %lld + ix];\n", (long long)v.OW);
+    sb_printf(b, "\n              if (ix < 0 || ix >= %lld)\n                continue;\n", (long long)v.out[1]);
+    sb_printf(b, "              {\n                const float t = val[iy * %lld + ix];\n", (long long)v.out[1]);
     sb_puts(b, "                if (!seen || t > best || (t != t && best == best))\n                  best = t;\n"
                "                seen = 1;\n              }\n            }\n          }\n");
     sb_printf(b, "          y[n * %lld + m * %lld + py * %lld + px] = best;\n        }\n", (long long)(M * PQ),

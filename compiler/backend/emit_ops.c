@@ -332,30 +332,18 @@ int emit_prelu(Emit *e, const Node *n) { return emit_two_operand(e, n); }
 
 /* ---- windows: Conv, MaxPool, AveragePool ---- */
 
-int win_get(Emit *e, const Node *n, Win *v) {
+int win_get(Emit *e, const Node *n, Window *v) {
   Tensor *x = node_in(e->g, n, 0);
-  if (window_params(e->g, n, &v->w, e->d))
+  if (window_params(e->g, n, v, e->d))
     return -1;
   if (x->rank != 3 && x->rank != 4) {
     node_error(e->d, e->g, n, "the C backend supports 1-D and 2-D windows, input is %s",
                shape_str(e->g, x));
     return -1;
   }
-  /* A 1-D window lives in the W slots (index 1), with H = 1 in index 0. */
-  const Window *w = &v->w;
-  int h = 0, q = 1;
-  v->N = x->dims[0];
-  v->C = x->dims[1];
-  v->H = w->in[h], v->W = w->in[q];
-  v->OH = w->out[h], v->OW = w->out[q];
-  v->KH = w->k[h], v->KW = w->k[q];
-  v->SH = w->s[h], v->SW = w->s[q];
-  v->DH = w->d[h], v->DW = w->d[q];
-  v->PT = w->pb[h], v->PL = w->pb[q];
-  v->PB = w->pe[h], v->PR = w->pe[q];
-  if (v->H * v->W * v->C * v->N != numel(x)) {
-    node_error(e->d, e->g, n, "window extents %lldx%lld do not match input %s", (long long)v->H,
-               (long long)v->W, shape_str(e->g, x));
+  if (v->in[0] * v->in[1] * v->C * v->N != numel(x)) {
+    node_error(e->d, e->g, n, "window extents %lldx%lld do not match input %s", (long long)v->in[0],
+               (long long)v->in[1], shape_str(e->g, x));
     return -1;
   }
   return 0;
@@ -403,38 +391,38 @@ static void interior(int64_t O, int64_t S, int64_t D, int64_t P, int64_t K, int6
 
 /* The taps of one Conv output: acc += x * w over c, kh, kw; bounds tests
  * only when checked. */
-static void conv_taps(StrBuf *b, int depth, const Win *v, int64_t CG, int64_t MG, int64_t G, int checked) {
+static void conv_taps(StrBuf *b, int depth, const Window *v, int64_t CG, int64_t MG, int64_t G, int checked) {
   loop_open(b, depth, "c", CG);
   ind(b, depth + 1);
-  sb_printf(b, "const float *xc = x0 + n * %lld + ", (long long)(v->C * v->H * v->W));
+  sb_printf(b, "const float *xc = x0 + n * %lld + ", (long long)(v->C * v->in[0] * v->in[1]));
   if (G > 1)
     sb_printf(b, "(m / %lld * %lld + c)", (long long)MG, (long long)CG);
   else
     sb_puts(b, "c");
-  sb_printf(b, " * %lld;\n", (long long)(v->H * v->W));
+  sb_printf(b, " * %lld;\n", (long long)(v->in[0] * v->in[1]));
   ind(b, depth + 1);
-  sb_printf(b, "const float *wc = x1 + (m * %lld + c) * %lld;\n", (long long)CG, (long long)(v->KH * v->KW));
-  loop_open(b, depth + 1, "kh", v->KH);
+  sb_printf(b, "const float *wc = x1 + (m * %lld + c) * %lld;\n", (long long)CG, (long long)(v->k[0] * v->k[1]));
+  loop_open(b, depth + 1, "kh", v->k[0]);
   if (checked)
-    win_coord(b, depth + 2, "ih", "oh", "kh", v->SH, v->DH, v->PT, v->KH, v->OH, 0, v->H);
+    win_coord(b, depth + 2, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], v->k[0], v->out[0], 0, v->in[0]);
   else
-    win_coord(b, depth + 2, "ih", "oh", "kh", v->SH, v->DH, v->PT, 1, 1, INT64_MIN / 2, INT64_MAX / 2);
+    win_coord(b, depth + 2, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], 1, 1, INT64_MIN / 2, INT64_MAX / 2);
   if (checked) {
-    loop_open(b, depth + 2, "kw", v->KW);
-    win_coord(b, depth + 3, "iw", "ow", "kw", v->SW, v->DW, v->PL, v->KW, v->OW, 0, v->W);
+    loop_open(b, depth + 2, "kw", v->k[1]);
+    win_coord(b, depth + 3, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1], v->k[1], v->out[1], 0, v->in[1]);
     ind(b, depth + 3);
-    sb_printf(b, "acc += xc[ih * %lld + iw] * wc[kh * %lld + kw];\n", (long long)v->W, (long long)v->KW);
+    sb_printf(b, "acc += xc[ih * %lld + iw] * wc[kh * %lld + kw];\n", (long long)v->in[1], (long long)v->k[1]);
     ind(b, depth + 2);
     sb_puts(b, "}\n");
   } else {
-    loop(b, depth + 2, "kw", v->KW);
+    loop(b, depth + 2, "kw", v->k[1]);
     ind(b, depth + 3);
-    sb_printf(b, "acc += xc[ih * %lld + ", (long long)v->W);
-    put_mul(b, "ow", v->SW);
+    sb_printf(b, "acc += xc[ih * %lld + ", (long long)v->in[1]);
+    put_mul(b, "ow", v->s[1]);
     sb_puts(b, " + ");
-    put_mul(b, "kw", v->DW);
-    put_plus(b, -v->PL);
-    sb_printf(b, "] * wc[kh * %lld + kw];\n", (long long)v->KW);
+    put_mul(b, "kw", v->d[1]);
+    put_plus(b, -v->pb[1]);
+    sb_printf(b, "] * wc[kh * %lld + kw];\n", (long long)v->k[1]);
   }
   ind(b, depth + 1);
   sb_puts(b, "}\n");
@@ -445,14 +433,14 @@ static void conv_taps(StrBuf *b, int depth, const Win *v, int64_t CG, int64_t MG
 /* Output channels *M, input channels per group *CG and filters per group *MG
  * of a Conv or BinConv; reports a weight that does not fit the input, the
  * group count or the output. Returns 0 or -1. */
-static int conv_groups(Emit *e, const Node *n, const Win *v, int64_t *M, int64_t *CG, int64_t *MG) {
+static int conv_groups(Emit *e, const Node *n, const Window *v, int64_t *M, int64_t *CG, int64_t *MG) {
   Tensor *wt = node_in(e->g, n, 1), *y = node_out(e->g, n, 0);
-  int64_t G = v->w.group;
+  int64_t G = v->group;
   *M = wt->dims[0];
   *CG = G ? v->C / G : 0;
   *MG = G ? *M / G : 0;
   if (G < 1 || y->dims[1] != *M || *CG * G != v->C || *MG * G != *M || wt->dims[1] != *CG ||
-      wt->dims[2] * (wt->rank == 4 ? wt->dims[3] : 1) != v->KH * v->KW) {
+      wt->dims[2] * (wt->rank == 4 ? wt->dims[3] : 1) != v->k[0] * v->k[1]) {
     node_error(e->d, e->g, n, "weight %s does not fit input %s with group %lld", shape_str(e->g, wt),
                shape_str(e->g, node_in(e->g, n, 0)), (long long)G);
     return -1;
@@ -464,22 +452,22 @@ static int conv_groups(Emit *e, const Node *n, const Win *v, int64_t *M, int64_t
  * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
  * whose window lies inside the input skip the bounds tests. */
 int emit_conv(Emit *e, const Node *n) {
-  Win v;
+  Window v;
   if (win_get(e, n, &v))
     return -1;
   StrBuf *b = e->c;
-  int64_t M, CG, MG, G = v.w.group;
+  int64_t M, CG, MG, G = v.group;
   if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
   int64_t h0, h1, w0, w1;
-  interior(v.OH, v.SH, v.DH, v.PT, v.KH, v.H, &h0, &h1);
-  interior(v.OW, v.SW, v.DW, v.PL, v.KW, v.W, &w0, &w1);
-  int all_inside = h0 == 0 && h1 == v.OH && w0 == 0 && w1 == v.OW;
+  interior(v.out[0], v.s[0], v.d[0], v.pb[0], v.k[0], v.in[0], &h0, &h1);
+  interior(v.out[1], v.s[1], v.d[1], v.pb[1], v.k[1], v.in[1], &w0, &w1);
+  int all_inside = h0 == 0 && h1 == v.out[0] && w0 == 0 && w1 == v.out[1];
   int none_inside = h0 >= h1 || w0 >= w1;
   loop(b, 1, "n", v.N);
   loop(b, 2, "m", M);
-  loop(b, 3, "oh", v.OH);
-  loop_open(b, 4, "ow", v.OW);
+  loop(b, 3, "oh", v.out[0]);
+  loop_open(b, 4, "ow", v.out[1]);
   ind(b, 5);
   sb_puts(b, "float acc = 0.0f;\n");
   if (all_inside) {
@@ -498,15 +486,15 @@ int emit_conv(Emit *e, const Node *n) {
     sb_puts(b, "}\n");
   }
   ind(b, 5);
-  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = acc%s;\n", (long long)M, (long long)v.OH,
-            (long long)v.OW, node_in(e->g, n, 2) ? " + x2[m]" : "");
+  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = acc%s;\n", (long long)M, (long long)v.out[0],
+            (long long)v.out[1], node_in(e->g, n, 2) ? " + x2[m]" : "");
   ind(b, 4);
   sb_puts(b, "}\n");
   return 0;
 }
 
 int emit_pool(Emit *e, const Node *n) {
-  Win v;
+  Window v;
   if (win_get(e, n, &v))
     return -1;
   StrBuf *b = e->c;
@@ -515,10 +503,10 @@ int emit_pool(Emit *e, const Node *n) {
     node_error(e->d, e->g, n, "storage_order=1 is not supported by the C backend");
     return -1;
   }
-  int cip = !is_max && v.w.count_include_pad;
+  int cip = !is_max && v.count_include_pad;
   loop(b, 1, "nc", v.N * v.C);
-  loop(b, 2, "oh", v.OH);
-  loop_open(b, 3, "ow", v.OW);
+  loop(b, 2, "oh", v.out[0]);
+  loop_open(b, 3, "ow", v.out[1]);
   ind(b, 4);
   sb_puts(b, is_max ? "float acc = -HUGE_VALF;\n" : "float acc = 0.0f;\n");
   if (!is_max) {
@@ -527,16 +515,16 @@ int emit_pool(Emit *e, const Node *n) {
   }
   /* With count_include_pad, cells in the padding count (but not cells past
    * it, which ceil_mode can reach); they add nothing to the sum. */
-  int64_t loh = cip ? -v.PT : 0, hih = cip ? v.H + v.PB : v.H;
-  int64_t low = cip ? -v.PL : 0, hiw = cip ? v.W + v.PR : v.W;
-  loop_open(b, 4, "kh", v.KH);
-  win_coord(b, 5, "ih", "oh", "kh", v.SH, v.DH, v.PT, v.KH, v.OH, loh, hih);
-  loop_open(b, 5, "kw", v.KW);
-  win_coord(b, 6, "iw", "ow", "kw", v.SW, v.DW, v.PL, v.KW, v.OW, low, hiw);
+  int64_t loh = cip ? -v.pb[0] : 0, hih = cip ? v.in[0] + v.pe[0] : v.in[0];
+  int64_t low = cip ? -v.pb[1] : 0, hiw = cip ? v.in[1] + v.pe[1] : v.in[1];
+  loop_open(b, 4, "kh", v.k[0]);
+  win_coord(b, 5, "ih", "oh", "kh", v.s[0], v.d[0], v.pb[0], v.k[0], v.out[0], loh, hih);
+  loop_open(b, 5, "kw", v.k[1]);
+  win_coord(b, 6, "iw", "ow", "kw", v.s[1], v.d[1], v.pb[1], v.k[1], v.out[1], low, hiw);
   const char *xv = "x0[nc * %lld + ih * %lld + iw]";
   StrBuf xs;
   sb_init(&xs, e->g->arena);
-  sb_printf(&xs, xv, (long long)(v.H * v.W), (long long)v.W);
+  sb_printf(&xs, xv, (long long)(v.in[0] * v.in[1]), (long long)v.in[1]);
   ind(b, 6);
   if (is_max) {
     sb_printf(b, "float t = %s;\n", xs.s);
@@ -544,10 +532,10 @@ int emit_pool(Emit *e, const Node *n) {
     sb_puts(b, "if (t > acc || (isnan(t) && !isnan(acc)))\n");
     ind(b, 7);
     sb_puts(b, "acc = t;\n");
-  } else if (cip && (v.PT || v.PL || v.PB || v.PR)) {
+  } else if (cip && (v.pb[0] || v.pb[1] || v.pe[0] || v.pe[1])) {
     sb_puts(b, "cnt++;\n");
     ind(b, 6);
-    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
+    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.in[0], (long long)v.in[1]);
     ind(b, 7);
     sb_printf(b, "acc += %s;\n", xs.s);
   } else {
@@ -560,7 +548,7 @@ int emit_pool(Emit *e, const Node *n) {
   ind(b, 4);
   sb_puts(b, "}\n");
   ind(b, 4);
-  sb_printf(b, "y[(nc * %lld + oh) * %lld + ow] = %s;\n", (long long)v.OH, (long long)v.OW,
+  sb_printf(b, "y[(nc * %lld + oh) * %lld + ow] = %s;\n", (long long)v.out[0], (long long)v.out[1],
             is_max ? "acc" : "acc / (float)cnt");
   ind(b, 3);
   sb_puts(b, "}\n");
@@ -1066,17 +1054,17 @@ static void emit_alpha(StrBuf *b, int depth, int64_t fs) {
 
 /* "int ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL;": the input
  * coordinates of tap (kh, kw) of output (oh, ow). */
-static void put_taps(StrBuf *b, const Win *v) {
+static void put_taps(StrBuf *b, const Window *v) {
   sb_puts(b, "int ih = ");
-  put_mul(b, "oh", v->SH);
+  put_mul(b, "oh", v->s[0]);
   sb_puts(b, " + ");
-  put_mul(b, "kh", v->DH);
-  put_plus(b, -v->PT);
+  put_mul(b, "kh", v->d[0]);
+  put_plus(b, -v->pb[0]);
   sb_puts(b, ", iw = ");
-  put_mul(b, "ow", v->SW);
+  put_mul(b, "ow", v->s[1]);
   sb_puts(b, " + ");
-  put_mul(b, "kw", v->DW);
-  put_plus(b, -v->PL);
+  put_mul(b, "kw", v->d[1]);
+  put_plus(b, -v->pb[1]);
   sb_puts(b, ";\n");
 }
 
@@ -1089,36 +1077,36 @@ int emit_binconv(Emit *e, const Node *n) {
 }
 
 static int float_binconv(Emit *e, const Node *n) {
-  Win v;
+  Window v;
   if (win_get(e, n, &v))
     return -1;
   StrBuf *b = e->c;
-  int64_t M, CG, MG, G = v.w.group;
+  int64_t M, CG, MG, G = v.group;
   if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
-  int64_t pv = attr_int(n, "pad_value", 0), fs = CG * v.KH * v.KW;
+  int64_t pv = attr_int(n, "pad_value", 0), fs = CG * v.k[0] * v.k[1];
   int has_a = node_in(e->g, n, 3) != NULL;
   loop_open(b, 1, "m", M);
   emit_alpha(b, 2, fs);
   loop(b, 2, "n", v.N);
-  loop(b, 3, "oh", v.OH);
-  loop_open(b, 4, "ow", v.OW);
+  loop(b, 3, "oh", v.out[0]);
+  loop_open(b, 4, "ow", v.out[1]);
   ind(b, 5);
   sb_puts(b, "double s = 0, r;\n");
   loop(b, 5, "c", CG);
-  loop(b, 6, "kh", v.KH);
-  loop_open(b, 7, "kw", v.KW);
+  loop(b, 6, "kh", v.k[0]);
+  loop_open(b, 7, "kw", v.k[1]);
   ind(b, 8);
   put_taps(b, &v);
   ind(b, 8);
   sb_printf(b, "double xv = ih < 0 || ih >= %lld || iw < 0 || iw >= %lld ? %lld.0 : (double)x0[((n * %lld + ",
-            (long long)v.H, (long long)v.W, (long long)pv, (long long)v.C);
+            (long long)v.in[0], (long long)v.in[1], (long long)pv, (long long)v.C);
   if (G > 1)
     sb_printf(b, "m / %lld * %lld + ", (long long)MG, (long long)CG);
-  sb_printf(b, "c) * %lld + ih) * %lld + iw];\n", (long long)v.H, (long long)v.W);
+  sb_printf(b, "c) * %lld + ih) * %lld + iw];\n", (long long)v.in[0], (long long)v.in[1]);
   ind(b, 8);
   sb_printf(b, "s += xv * (x1[((m * %lld + c) * %lld + kh) * %lld + kw] < 0.0f ? -1.0 : 1.0);\n",
-            (long long)CG, (long long)v.KH, (long long)v.KW);
+            (long long)CG, (long long)v.k[0], (long long)v.k[1]);
   ind(b, 7);
   sb_puts(b, "}\n");
   ind(b, 5);
@@ -1128,18 +1116,18 @@ static int float_binconv(Emit *e, const Node *n) {
     sb_puts(b, "{\n");
     ind(b, 6);
     sb_puts(b, "double ks = 0;\n");
-    loop(b, 6, "kh", v.KH);
-    loop_open(b, 7, "kw", v.KW);
+    loop(b, 6, "kh", v.k[0]);
+    loop_open(b, 7, "kw", v.k[1]);
     ind(b, 8);
     put_taps(b, &v);
     ind(b, 8);
-    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.H, (long long)v.W);
+    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.in[0], (long long)v.in[1]);
     ind(b, 9);
-    sb_printf(b, "ks += (double)x3[(n * %lld + ih) * %lld + iw];\n", (long long)v.H, (long long)v.W);
+    sb_printf(b, "ks += (double)x3[(n * %lld + ih) * %lld + iw];\n", (long long)v.in[0], (long long)v.in[1]);
     ind(b, 7);
     sb_puts(b, "}\n");
     ind(b, 6);
-    sb_printf(b, "r *= ks / %lld.0;\n", (long long)(v.KH * v.KW));
+    sb_printf(b, "r *= ks / %lld.0;\n", (long long)(v.k[0] * v.k[1]));
     ind(b, 5);
     sb_puts(b, "}\n");
   }
@@ -1148,8 +1136,8 @@ static int float_binconv(Emit *e, const Node *n) {
     sb_puts(b, "r += (double)x2[m];\n");
   }
   ind(b, 5);
-  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = (float)r;\n", (long long)M, (long long)v.OH,
-            (long long)v.OW);
+  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = (float)r;\n", (long long)M, (long long)v.out[0],
+            (long long)v.out[1]);
   ind(b, 4);
   sb_puts(b, "}\n");
   ind(b, 1);

@@ -14,7 +14,6 @@
  */
 #include <math.h>
 
-#include "../passes/binary.h"
 #include "interp_impl.h"
 
 static double sgn(float x) { return x < 0.0f ? -1.0 : 1.0; }

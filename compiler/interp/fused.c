@@ -21,7 +21,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "../passes/binary.h"
 #include "interp_impl.h"
 
 static int run_threshold(Graph *g, const Node *n, const float *x, const float *lo, const float *hi, float *y) {
@@ -42,8 +41,8 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
   Window win;
   if (window_params(g, n, &win, d))
     return -1;
-  XnorPool pool;
-  if (xnor_block_pool(g, n, d, win.out, &pool))
+  Window pool;
+  if (xnor_pool_window(g, n, d, win.out, &pool))
     return -1;
   const Tensor *xt = node_in(g, n, 0), *wt = node_in(g, n, 1);
   int bit = node_writes_bits(n), relu = attr_int(n, "relu", 0) != 0;
@@ -54,7 +53,7 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
   const double pv = (double)attr_int(n, "pad_value", 0);
   const int64_t N = xt->dims[0], C = xt->dims[1];
   const int64_t M = wt->dims[0], OH = win.out[0], OW = win.out[1];
-  const int64_t PH = pool.on ? pool.out[0] : OH, PW = pool.on ? pool.out[1] : OW;
+  const int64_t PH = pool.nsp ? pool.out[0] : OH, PW = pool.nsp ? pool.out[1] : OW;
   float *v = arena_array(g->arena, (size_t)(OH * OW) + 1, sizeof *v); /* one channel before the pool */
   for (int64_t in_ = 0; in_ < N; in_++)
     for (int64_t m = 0; m < M; m++) {
@@ -78,7 +77,7 @@ static int run_block(Graph *g, const Node *n, Diag *d, void *const *in, float *y
           v[oy * OW + ox] = o;
         }
       float *ym = y + (in_ * M + m) * PH * PW;
-      if (!pool.on) {
+      if (!pool.nsp) {
         memcpy(ym, v, (size_t)(OH * OW) * sizeof *v);
         continue;
       }

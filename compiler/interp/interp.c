@@ -3,7 +3,6 @@
  * interp_data.c. */
 #include <string.h>
 
-#include "../passes/binary.h"
 #include "interp_impl.h"
 
 int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {

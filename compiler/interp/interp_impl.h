@@ -4,6 +4,8 @@
  * interp_nn.c     Conv, pools, Gemm, MatMul, ReduceMean
  * interp_data.c   data movement: reshapes, Transpose, Pad, Concat, Gather,
  *                 Shape, Constant
+ * binary.c        the xnor domain: BinActiv, BinConv, BinGemm (docs/binary.md)
+ * fused.c         the fused ops: BinThreshold, XnorBlock, XnorDense (docs/fusion.md)
  *
  * Every kernel has the shape of interp_node(): it reads the node's input
  * tensors' shapes (already inferred and checked), the data in in[] and writes
@@ -16,6 +18,17 @@
 
 /* The kernels of the op table (ops.h, column interp). */
 XN_OPS(XN_INTERP_PROTO)
+
+/* The shared loops of BinConv and XnorBlock (NCHW, window win, C input and M
+ * output channels): the sum over the taps and channels of filter m's group of
+ * Xp * sign(W) at output (oy, ox) of image in, in double, channel then kernel
+ * row then column; Xp = pad_value pv outside the input, inside X itself, or
+ * sign(X) when sign_x. */
+double bin_conv_sum(const Window *win, const float *x, const float *w, int64_t in, int64_t m, int64_t oy,
+                    int64_t ox, int64_t C, int64_t M, double pv, int sign_x);
+/* K of Eq. 11 at (oy, ox) of image in: the window sum of A (N x 1 x H x W,
+ * zero outside) over kh*kw, in double. */
+double bin_k_window(const Window *win, const float *a, int64_t in, int64_t oy, int64_t ox);
 
 /* Strides (in elements) of t's dims as seen from an output of rank orank and
  * extents odims under numpy broadcasting (right-aligned): 0 where t has extent

@@ -227,10 +227,13 @@ int graph_verify(Graph *g, Diag *d, int shapes_known);
 
 /* ---- params.c: normalized attributes (after shape inference) ---- */
 
-/* Spatial window of Conv, BinConv, MaxPool, AveragePool for a 4-D NCHW input
- * (2 spatial dims; 1-D ops are treated with H = 1). auto_pad is resolved. */
+/* Spatial window of Conv, BinConv, XnorBlock, MaxPool, AveragePool (and the
+ * max-pool fused into an XnorBlock) for an NCHW or NCW input: index 0 is H,
+ * index 1 is W (1-D windows have H = 1 and live in index 1). auto_pad is
+ * resolved. The one window struct of the compiler. */
 typedef struct Window {
-  int nsp;          /* spatial dims (1 or 2) */
+  int nsp;          /* spatial dims (1 or 2); 0: no window (an XnorBlock without pool) */
+  int64_t N, C;     /* input batch and channels */
   int64_t k[2];     /* kernel extent per spatial dim */
   int64_t s[2];     /* strides */
   int64_t d[2];     /* dilations */
@@ -249,6 +252,12 @@ typedef struct Window {
  * window allows, rank mismatches, empty output) to d against the node; returns
  * 0 on success, -1 on error. */
 int window_params(Graph *g, const Node *n, Window *w, Diag *d);
+
+/* The max-pool an XnorBlock applies after its conv (attributes pool_kernel,
+ * pool_strides, pool_pads, pool_dilations; floor rounding; 2-D) to the conv's
+ * output extents in[2]: fills p (p->nsp = 0 when n has no pool_kernel; N and
+ * C are left 0). Returns 0, or -1 after reporting a bad window. */
+int xnor_pool_window(Graph *g, const Node *n, Diag *d, const int64_t *in, Window *p);
 
 /* ---- print.c: text IR (syntax in docs/ir.md; frontends/text parses it) ---- */
 

@@ -60,6 +60,8 @@ int window_params(Graph *g, const Node *n, Window *w, Diag *d) {
   int64_t k[2] = {1, 1}, s[2] = {1, 1}, dl[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
   w->nsp = nsp;
   w->group = 1;
+  w->N = x->dims[0];
+  w->C = x->dims[1];
   w->in[0] = nsp == 2 ? x->dims[2] : 1;
   w->in[1] = x->dims[x->rank - 1];
 
@@ -385,5 +387,38 @@ int node_axes(Graph *g, const Node *n, const int64_t **v, int64_t *cnt, Diag *d)
     return -1;
   }
   *cnt = attr_ints(n, "axes", v);
+  return 0;
+}
+
+int xnor_pool_window(Graph *g, const Node *n, Diag *d, const int64_t *in, Window *p) {
+  const int64_t *k = NULL, *s = NULL, *pd = NULL, *dl = NULL;
+  int nk = attr_ints(n, "pool_kernel", &k);
+  memset(p, 0, sizeof *p);
+  if (nk < 0)
+    return 0;
+  int ns = attr_ints(n, "pool_strides", &s), np = attr_ints(n, "pool_pads", &pd),
+      nd = attr_ints(n, "pool_dilations", &dl);
+  if (nk != 2 || (ns >= 0 && ns != 2) || (np >= 0 && np != 4) || (nd >= 0 && nd != 2)) {
+    node_error(d, g, n, "pool_kernel needs 2 values, pool_strides and pool_dilations 2, pool_pads 4");
+    return -1;
+  }
+  p->nsp = 2;
+  for (int i = 0; i < 2; i++) {
+    p->k[i] = k[i];
+    p->s[i] = ns >= 0 ? s[i] : 1;
+    p->d[i] = nd >= 0 ? dl[i] : 1;
+    p->pb[i] = np >= 0 ? pd[i] : 0;
+    p->pe[i] = np >= 0 ? pd[2 + i] : 0;
+    int64_t ext = p->d[i] * (p->k[i] - 1) + 1;
+    if (p->k[i] < 1 || p->s[i] < 1 || p->d[i] < 1 || p->pb[i] < 0 || p->pe[i] < 0 || p->pb[i] >= ext ||
+        p->pe[i] >= ext || in[i] + p->pb[i] + p->pe[i] < ext) {
+      node_error(d, g, n, "pool window %d (kernel %lld, stride %lld, dilation %lld, pads %lld/%lld) does not fit "
+                 "an extent of %lld", i, (long long)p->k[i], (long long)p->s[i], (long long)p->d[i],
+                 (long long)p->pb[i], (long long)p->pe[i], (long long)in[i]);
+      return -1;
+    }
+    p->in[i] = in[i];
+    p->out[i] = (in[i] + p->pb[i] + p->pe[i] - ext) / p->s[i] + 1;
+  }
   return 0;
 }

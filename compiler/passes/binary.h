@@ -1,14 +1,15 @@
 /* binary.h - the "xnor" domain: BinActiv, BinConv, BinGemm (XNOR-Net,
  * Rastegari et al., ECCV 2016). Semantics in docs/binary.md.
  *
- * binary_shape.c  checks and output types/shapes of the three ops
- * ../interp/binary.c  their reference semantics in plain float loops
+ * binary_shape.c  shape rules of the three ops (shape_binactiv...)
  * binarize.c      the pass that rewrites exported XNOR/BWN patterns into them
  * report.c        --report: one line per layer (xnor, bwn or float, and why)
- * fuse_shape.c    checks and output shapes of the fused ops BinThreshold, XnorBlock
- * ../interp/fused.c  their reference semantics
+ * fuse_shape.c    shape rules of the fused ops BinThreshold, XnorBlock, XnorDense
  * fuse.c          the pass that fuses BatchNorm/sign/conv/pool chains into them
  *                 (docs/fusion.md)
+ * Their reference semantics are in ../interp/binary.c and fused.c, their C in
+ * ../backend/, the window of an XnorBlock's pool in ../ir/params.c; nothing
+ * outside passes/ includes this header for xnor-domain definitions.
  */
 #ifndef XN_BINARY_H
 #define XN_BINARY_H
@@ -16,19 +17,6 @@
 #include <stdio.h>
 
 #include "../ir/ir.h"
-
-/* ---- ../interp/binary.c ---- */
-
-/* The shared loops of BinConv and XnorBlock (NCHW, window win, C input and M
- * output channels): the sum over the taps and channels of filter m's group of
- * Xp * sign(W) at output (oy, ox) of image in, in double, channel then kernel
- * row then column; Xp = pad_value pv outside the input, inside X itself, or
- * sign(X) when sign_x. */
-double bin_conv_sum(const Window *win, const float *x, const float *w, int64_t in, int64_t m, int64_t oy,
-                    int64_t ox, int64_t C, int64_t M, double pv, int sign_x);
-/* K of Eq. 11 at (oy, ox) of image in: the window sum of A (N x 1 x H x W,
- * zero outside) over kh*kw, in double. */
-double bin_k_window(const Window *win, const float *a, int64_t in, int64_t oy, int64_t ox);
 
 /* ---- binarize.c ---- */
 
@@ -55,17 +43,6 @@ const char *binarize_reason(Graph *g, const Node *n);
 
 /* ---- fuse_shape.c ---- */
 
-/* The max-pool an XnorBlock applies after its conv (attributes pool_kernel,
- * pool_strides, pool_pads, pool_dilations; floor rounding). */
-typedef struct XnorPool {
-  int on;                  /* 0: no pool (no pool_kernel attribute) */
-  int64_t k[2], s[2], d[2]; /* kernel, strides, dilations */
-  int64_t pb[2], pe[2];    /* pads at the beginning / end */
-  int64_t in[2], out[2];   /* conv output extents, pooled extents */
-} XnorPool;
-/* Fills p for XnorBlock n whose conv output has spatial extents in[2]
- * (p->on = 0 without a pool). Returns 0, or -1 after reporting a bad window. */
-int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPool *p);
 
 /* ---- fuse.c ---- */
 

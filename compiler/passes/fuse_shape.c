@@ -77,39 +77,6 @@ int shape_binthreshold(Infer *cx, Node *n) {
   return 0;
 }
 
-int xnor_block_pool(Graph *g, const Node *n, Diag *d, const int64_t *in, XnorPool *p) {
-  const int64_t *k = NULL, *s = NULL, *pd = NULL, *dl = NULL;
-  int nk = attr_ints(n, "pool_kernel", &k);
-  memset(p, 0, sizeof *p);
-  if (nk < 0)
-    return 0;
-  int ns = attr_ints(n, "pool_strides", &s), np = attr_ints(n, "pool_pads", &pd),
-      nd = attr_ints(n, "pool_dilations", &dl);
-  if (nk != 2 || (ns >= 0 && ns != 2) || (np >= 0 && np != 4) || (nd >= 0 && nd != 2)) {
-    node_error(d, g, n, "pool_kernel needs 2 values, pool_strides and pool_dilations 2, pool_pads 4");
-    return -1;
-  }
-  p->on = 1;
-  for (int i = 0; i < 2; i++) {
-    p->k[i] = k[i];
-    p->s[i] = ns >= 0 ? s[i] : 1;
-    p->d[i] = nd >= 0 ? dl[i] : 1;
-    p->pb[i] = np >= 0 ? pd[i] : 0;
-    p->pe[i] = np >= 0 ? pd[2 + i] : 0;
-    int64_t ext = p->d[i] * (p->k[i] - 1) + 1;
-    if (p->k[i] < 1 || p->s[i] < 1 || p->d[i] < 1 || p->pb[i] < 0 || p->pe[i] < 0 || p->pb[i] >= ext ||
-        p->pe[i] >= ext || in[i] + p->pb[i] + p->pe[i] < ext) {
-      node_error(d, g, n, "pool window %d (kernel %lld, stride %lld, dilation %lld, pads %lld/%lld) does not fit "
-                 "an extent of %lld", i, (long long)p->k[i], (long long)p->s[i], (long long)p->d[i],
-                 (long long)p->pb[i], (long long)p->pe[i], (long long)in[i]);
-      return -1;
-    }
-    p->in[i] = in[i];
-    p->out[i] = (in[i] + p->pb[i] + p->pe[i] - ext) / p->s[i] + 1;
-  }
-  return 0;
-}
-
 int shape_xnorblock(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
@@ -164,14 +131,14 @@ int shape_xnorblock(Infer *cx, Node *n) {
                (long long)x->dims[2], (long long)x->dims[3]);
     return -1;
   }
-  XnorPool pool;
-  if (xnor_block_pool(g, n, d, win.out, &pool))
+  Window pool;
+  if (xnor_pool_window(g, n, d, win.out, &pool))
     return -1;
-  if (bit && pool.on && !r) {
+  if (bit && pool.nsp && !r) {
     node_error(d, g, n, "a bit output with a pool needs input 5 (R: 0 any, 1 all per channel)");
     return -1;
   }
-  int64_t dims[4] = {x->dims[0], m, pool.on ? pool.out[0] : win.out[0], pool.on ? pool.out[1] : win.out[1]};
+  int64_t dims[4] = {x->dims[0], m, pool.nsp ? pool.out[0] : win.out[0], pool.nsp ? pool.out[1] : win.out[1]};
   set_out(g, n, bit ? DT_BIT : DT_F32, 4, dims);
   return 0;
 }
