@@ -355,17 +355,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "difftest: '%s config --cflags --libs' failed\n", a.xnorcc);
     return 2;
   }
+  int rc = 2;
   if (!strcmp(a.cmd, "run"))
-    return cmd_run(&a, &h);
-  if (!strcmp(a.cmd, "gen") || !strcmp(a.cmd, "reduce")) {
-    if (a.index < 0 || !a.out) {
-      fputs(usage, stderr);
-      return 2;
-    }
-    return cmd_gen(&a, &h, !strcmp(a.cmd, "reduce"));
-  }
-  if (!strcmp(a.cmd, "check"))
-    return cmd_check(&a, &h);
-  fputs(usage, stderr);
-  return 2;
+    rc = cmd_run(&a, &h);
+  else if (!strcmp(a.cmd, "gen") || !strcmp(a.cmd, "reduce"))
+    rc = a.index < 0 || !a.out ? (fputs(usage, stderr), 2) : cmd_gen(&a, &h, !strcmp(a.cmd, "reduce"));
+  else if (!strcmp(a.cmd, "check"))
+    rc = cmd_check(&a, &h);
+  else
+    fputs(usage, stderr);
+  harness_free(&h);
+  return rc;
 }

@@ -96,6 +96,12 @@ int harness_init(Harness *h) {
   return 0;
 }
 
+void harness_free(Harness *h) {
+  for (int i = 0; i < h->nrtflags; i++)
+    free(h->rtflags[i]);
+  h->nrtflags = 0;
+}
+
 static int write_file(const char *path, const void *data, size_t n) {
   FILE *f = fopen(path, "wb");
   if (!f)

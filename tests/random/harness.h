@@ -46,6 +46,9 @@ const char *failure_name(Failure f);
 /* Fills h->rtflags from `xnorcc config --cflags --libs`. Returns 0 or -1. */
 int harness_init(Harness *h);
 
+/* Frees what harness_init allocated. */
+void harness_free(Harness *h);
+
 /* Writes dir/model.xir (outputs m->out) and dir/input_K.bin, runs
  * `xnorcc run --no-opt` (dir/ref_K.bin), `xnorcc dir/model.xir --main`,
  * the C compiler (-std=c99 -O2 -march=native -Wall -Wextra -Werror
