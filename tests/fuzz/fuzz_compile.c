@@ -3,6 +3,8 @@
  * FUZZ_MODEL_NAME (a file name such as "fuzz.json" or "fuzz.xir") is the name
  * given to graph_new, so the frontend is chosen exactly as the command line
  * chooses it. One target is built per frontend (tests/fuzz/CMakeLists.txt).
+ * With FUZZ_TENSOR_FILE (fuzz_onnx) the input is also read as a .pb tensor
+ * file.
  *
  * After lowering, the reference interpreter also runs the graph once (small
  * graphs only), as `xnorcc run` would. Every input must end in a clean state: pipeline_lower/pipeline_emit return
@@ -60,6 +62,29 @@ done:
   diag_free(&d);
 }
 
+#ifdef FUZZ_TENSOR_FILE
+/* The same bytes as a .pb tensor file (onnx_load_tensor), as `xnorcc run
+ * --input x.pb` reads it. */
+static void tensor_file(const char *text, size_t size) {
+  Diag d;
+  diag_init(&d, "fuzz.pb");
+  Graph *g = graph_new(FUZZ_MODEL_NAME);
+  jmp_buf oom;
+  if (g && !setjmp(oom)) {
+    arena_set_oom(g->arena, &oom);
+    int dtype, ti = onnx_load_tensor(g, text, size, &dtype, &d);
+    if (ti < 0 && d.nerrors == 0)
+      xn_unreachable("onnx_load_tensor failed without reporting an error");
+    if (ti >= 0 && (ti >= g->nt || !g->t[ti].data))
+      xn_unreachable("onnx_load_tensor returned a tensor without data");
+  }
+  if (g)
+    arena_set_oom(g->arena, NULL);
+  diag_free(&d);
+  graph_free(g);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The loaders want the text followed by a NUL; the copy also lets ASan see
    * any read past the end. */
@@ -92,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   diag_free(&d);
   graph_free(g);
+#ifdef FUZZ_TENSOR_FILE
+  tensor_file(text, size);
+#endif
   if (xn_alloc_live() != live)
     xn_unreachable("memory allocated through xn_malloc was not freed");
   free(text);
