@@ -4,7 +4,7 @@
 #   scripts/deps.sh bench    also the benchmark baselines (oneDNN, OpenBLAS)
 #   scripts/deps.sh models   also PyTorch and ONNX, to regenerate test models
 set -eu
-pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales"
+pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales libonnx-testdata"
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs="$pkgs libdnnl-dev libopenblas-dev" ;;

@@ -17,6 +17,10 @@ echo "== test.sh: normal build (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs") || failed="$failed build"
+# The ONNX conformance run's totals (tests/conformance, docs/conformance.md).
+if [ -f build/tests/conformance/work/summary.txt ]; then
+  tail -n 1 build/tests/conformance/work/summary.txt | sed 's/^/conformance: /'
+fi
 
 echo "== test.sh: ASan + UBSan build (build-asan/)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXNORCC_SANITIZE=ON >/dev/null
