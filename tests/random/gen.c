@@ -601,6 +601,16 @@ static int post(G *g, int y, double p_bn, double p_act, double p_pool) {
   return y;
 }
 
+/* Identity or inference Dropout of x (canonicalize removes them; binarize
+ * looks through them). */
+static int noop(G *g, int x) {
+  int y = new_tensor(g->m, 't', T(g, x)->rank, T(g, x)->d);
+  g->m->t[y].pm1 = T(g, x)->pm1;
+  node1(g->m, rng_chance(&g->r, 0.5) ? "Identity" : "Dropout", y, x, NULL);
+  describe(g->m, "noop");
+  return y;
+}
+
 /* XNOR conv: sign site, [MaxPool], Conv(+-alpha), [* K]. same: keeps shape
  * and channels (for residuals). Returns the output or -1. */
 static int xnor_conv(G *g, int x, int same, int cout) {
@@ -615,6 +625,8 @@ static int xnor_conv(G *g, int x, int same, int cout) {
       describe(m, "sign-pool");
     }
   }
+  if (rng_chance(&g->r, 0.1))
+    s = noop(g, s);
   /* window, groups and channels on what the conv reads (a sign site that
    * fails here leaves unused nodes, which is valid) */
   if (conv_window(g, s, same, w))
@@ -709,7 +721,8 @@ static int activation(G *g, int x) {
 /* ---- dense layers (x is N x F) ---- */
 
 /* Gemm or MatMul (+ Add) of x to M outputs with float or binary weights;
- * binary ones through a sign site when xnor. */
+ * kind_xnor 1: through a sign site here, 2: x is already +-1 (a sign before
+ * the Flatten). */
 static int dense(G *g, int x, int kind_xnor, int wkind) {
   Model *m = g->m;
   int64_t N = T(g, x)->d[0], F = T(g, x)->d[1];
@@ -725,9 +738,9 @@ static int dense(G *g, int x, int kind_xnor, int wkind) {
   if (wkind != WK_FLOAT)
     m->bweights += (long)(F * M);
   int in = x, pre = -1;
-  if (kind_xnor)
+  if (kind_xnor == 1)
     in = sign_site(g, x, 0, &pre);
-  int use_a = kind_xnor && rng_chance(&g->r, 0.4);
+  int use_a = kind_xnor == 1 && rng_chance(&g->r, 0.4);
   int matmul = rng_chance(&g->r, 0.3), transb = matmul ? 0 : rng_chance(&g->r, 0.7);
   int64_t wd[2] = {transb ? M : F, transb ? F : M};
   int wt = wkind == WK_FLOAT ? cfloat(m, 2, wd, he_weights(g, F * M, F)) : binary_weight(g, 2, wd, transb ? 0 : 1);
@@ -909,8 +922,17 @@ int gen_model(Model *m, uint64_t seed, const GenOptions *o) {
       cur = y;
   }
   if (m->t[cur].rank == 4 && rng_chance(&g.r, 0.4)) {
-    cur = flatten(&g, cur);
-    int y = rng_chance(&g.r, 0.5) ? dense(&g, cur, 0, WK_FLOAT) : dense(&g, cur, 1, WK_BINARY);
+    double u = rng_unif(&g.r);
+    int y, kind = u < 0.5 ? 0 : u < 0.75 ? 1 : 2;
+    if (kind == 2) { /* sign, [MaxPool], Flatten, binary dense */
+      int pre, s = sign_site(&g, cur, 1, &pre);
+      if (rng_chance(&g.r, 0.3) && (y = maxpool(&g, s, 0)) >= 0)
+        s = y;
+      cur = flatten(&g, s);
+    } else {
+      cur = flatten(&g, cur);
+    }
+    y = dense(&g, cur, kind, kind ? WK_BINARY : WK_FLOAT);
     if (y >= 0)
       cur = y;
   }
