@@ -3,12 +3,19 @@
 #   scripts/deps.sh          build and test dependencies
 #   scripts/deps.sh bench    also the benchmark baselines (oneDNN, OpenBLAS)
 #   scripts/deps.sh models   also PyTorch and ONNX, to regenerate test models
+#   scripts/deps.sh net      the whole-network benchmark (bench/net): PyTorch, ONNX,
+#                            GNU time, perf, node and npm (for ONNX Runtime's npm package)
 set -eu
 pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales libonnx-testdata"
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs="$pkgs libdnnl-dev libopenblas-dev" ;;
     models) pkgs="$pkgs python3-torch python3-onnx python3-numpy python3-protobuf" ;;
+    net)
+      pkgs="$pkgs python3-torch python3-onnx python3-numpy python3-protobuf time linux-perf"
+      # node may come from elsewhere (with its own npm): only ask for what is missing
+      command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+      command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm" ;;
     *) echo "deps.sh: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done
