@@ -39,9 +39,10 @@ def svg(res):
     o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
          'font-family="sans-serif" font-size="12">' % (W, H, W, H),
          '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="%d" y="20" font-size="14" font-weight="bold">Whole networks, 224x224, batch 1, one thread '
-         '(median ms, log scale; lower is better)</text>' % left,
-         '<text x="%d" y="36" fill="#555">%s, %s</text>' % (left, esc(res.get("cpu", "")), esc(res.get("date", "")))]
+         '<text x="%d" y="20" font-size="14" font-weight="bold">Whole networks, 224x224, batch 1, %s thread(s): '
+         'median ms, log scale</text>' % (left, res.get("threads", 1)),
+         '<text x="%d" y="36" fill="#555">%s, %s, load average %s (bench/net/run.sh)</text>'
+         % (left, esc(res.get("cpu", "")), esc(res.get("date", "")), esc(" ".join(res.get("load_before", []))))]
     d = lo
     while d <= hi * 1.0001:
         yy = y(d)
@@ -57,7 +58,7 @@ def svg(res):
             o.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>'
                      % (x, y(v), bw, top + ph - y(v), COLORS[j][1]))
             o.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%s</text>'
-                     % (x + bw / 2, y(v) - 3, "%.3g" % v))
+                     % (x + bw / 2, y(v) - 3, ("%.0f" if v >= 100 else "%.3g") % v))
         o.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x0 + 1.6 * bw, top + ph + 18, esc(label)))
         if vals[0] and vals[1]:
             o.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#555">ORT/xnorcc %.2fx</text>'

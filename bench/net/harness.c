@@ -11,13 +11,15 @@
  *
  * Prints two lines of key=value pairs (bench/net/run.py reads them):
  *   check n=.. max_abs=.. ref_max=.. rel=.. far=.. top1=.. top1_ref=..
- *   time warmup=.. runs=.. median_ms=.. min_ms=.. mean_ms=.. total_s=..
+ *   time warmup=.. runs=.. median_ms=.. min_ms=.. mean_ms=.. total_s=.. cpu_median_ms=..
  * rel is max_abs / max|REF| (normwise); far counts outputs with
  * |out - ref| > 1e-3 * max|REF|, a difference float rounding alone does not
  * make (a flipped sign does). With --check the exit status is 1 when far > 0
  * or the arg-max differs. Timing: CLOCK_MONOTONIC around each call of
  * net_run; N warm-up calls (default 3), then calls until at least --runs
- * (default 11) and --min-time seconds (default 2) are done; median and min.
+ * (default 11) and --min-time seconds (default 2) are done; median and min,
+ * and the median of the process CPU time per call (CLOCK_PROCESS_CPUTIME_ID:
+ * what the call got of a core, less disturbed by other load than wall time).
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -33,13 +35,15 @@
 static float in0[net_IN0_SIZE];
 static float out0[net_OUT0_SIZE];
 static float ref0[net_OUT0_SIZE];
-static double times[MAX_RUNS];
+static double times[MAX_RUNS], cpu_times[MAX_RUNS];
 
-static double now_s(void) {
+static double clock_s(clockid_t id) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(id, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
+
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 /* Reads exactly n float32 values from PATH (.npy by its magic, else raw).
  * Returns 0, or prints why and returns -1. */
@@ -104,6 +108,9 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* The median of n >= 1 sorted values. */
+static double median(const double *v, long n) { return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]); }
+
 int main(int argc, char **argv) {
   const char *in_path, *ref_path, *out_path = "-";
   long warmup = 3, min_runs = 11, runs = 0, i, far = 0;
@@ -160,14 +167,16 @@ int main(int argc, char **argv) {
   for (i = 0; i < warmup; i++) net_run(in0, out0);
   start = now_s();
   while (runs < MAX_RUNS && (runs < min_runs || now_s() - start < min_time)) {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     net_run(in0, out0);
-    times[runs++] = now_s() - t0;
+    times[runs] = now_s() - t0;
+    cpu_times[runs++] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
   }
   for (i = 0; i < runs; i++) total += times[i];
   qsort(times, (size_t)runs, sizeof times[0], cmp_double);
-  printf("time warmup=%ld runs=%ld median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f\n", warmup, runs,
-         1e3 * (runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2])), 1e3 * times[0],
-         1e3 * total / (double)runs, total);
+  qsort(cpu_times, (size_t)runs, sizeof cpu_times[0], cmp_double);
+  printf("time warmup=%ld runs=%ld median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f cpu_median_ms=%.4f\n",
+         warmup, runs, 1e3 * median(times, runs), 1e3 * times[0], 1e3 * total / (double)runs, total,
+         1e3 * median(cpu_times, runs));
   return check && bad ? 1 : 0;
 }

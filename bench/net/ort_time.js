@@ -9,7 +9,8 @@
 // Session: CPU execution provider, intra-op threads N (default 1), one inter-op
 // thread, sequential execution, all graph optimizations. Prints the same
 // `check ...` and `time ...` lines as harness.c; timing is process.hrtime
-// (monotonic) around each awaited session.run.
+// (monotonic) around each awaited session.run; cpu_median_ms from process.cpuUsage
+// (the whole process: every thread).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -70,18 +71,21 @@ async function main() {
     `rel=${(maxAbs / refMax).toPrecision(3)} far=${far} top1=${argmax(out)} top1_ref=${argmax(ref)}`);
 
   for (let i = 0; i < opt.warmup; i++) await session.run(feeds);
-  const times = [];
+  const times = [], cpu = [];
   const start = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - start) * 1e-9;
   while (times.length < opt.runs || elapsed() < opt['min-time']) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - t0) * 1e-6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) * 1e-3);
   }
   const total = times.reduce((a, b) => a + b, 0);
   console.log(`time warmup=${opt.warmup} runs=${times.length} median_ms=${median(times).toFixed(4)} ` +
     `min_ms=${Math.min(...times).toFixed(4)} mean_ms=${(total / times.length).toFixed(4)} ` +
-    `total_s=${(total * 1e-3).toFixed(3)} threads=${opt.threads}`);
+    `total_s=${(total * 1e-3).toFixed(3)} cpu_median_ms=${median(cpu).toFixed(4)} threads=${opt.threads}`);
 }
 
 main().catch((e) => { console.error('ort_time.js: ' + (e && e.stack || e)); process.exit(1); });

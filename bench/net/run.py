@@ -412,8 +412,8 @@ def layer_table(netc, report):
             if line.startswith("/* node "):
                 m = re.match(r"/\* node \d+: (\w+) '(.*)' at ", line)
                 pending = (m.group(1), m.group(2)) if m else None
-            elif line.startswith("static void l") and pending:
-                fn = line.split("(")[0].split()[-1]
+            elif line.startswith("static ") and pending and re.search(r"\bvoid l\d+_\w+\(", line):
+                fn = re.search(r"\bvoid (l\d+_\w+)\(", line).group(1)
                 op, name = pending
                 kind = kind_of.get(name, "binary" if op in BINARY_OPS else "float")
                 if op in BINARY_OPS and kind == "float":
@@ -441,6 +441,13 @@ def attribute_samples(text):
     return counts, total
 
 
+def cell(t):
+    """'wall (cpu)' of a time entry."""
+    if not t:
+        return "-"
+    return "%s (%s)" % (fmt(t.get("median_ms")), fmt(t.get("cpu_median_ms")))
+
+
 def fmt(v, f="%.1f"):
     return f % v if isinstance(v, (int, float)) else "-"
 
@@ -454,16 +461,16 @@ def print_tables(res):
       % (res["cpu"], res["cores"], res["gcc"], " ".join(res["load_before"]), " ".join(res.get("load_after", [])),
          res["date"]))
     w("")
-    hdr = "%-17s %-18s %10s %9s %10s %9s %7s %5s  %-30s %s" % (
-        "model", "layers", "xnorcc ms", "ORT ms", "PyTorch ms", "ORT/xn", "target", "met", "check vs PyTorch", "split float/binary")
+    hdr = "%-16s %-18s %15s %13s %13s %7s %7s %6s %4s  %-27s %s" % (
+        "model", "layers", "xnorcc ms", "ORT ms", "PyTorch ms", "ORT/xn", "(cpu)", "target", "met",
+        "check vs PyTorch", "float/binary")
     w(hdr)
     w("-" * len(hdr))
     for name, e in res["models"].items():
         peer = res["peers"].get(e.get("peer"), {})
-        xn = e.get("time", {}).get("median_ms")
-        ort = peer.get("ort", {}).get("time", {}).get("median_ms")
-        pt = peer.get("torch", {}).get("time", {}).get("median_ms")
-        ratio = ort / xn if xn and ort else None
+        xn, ort, pt = e.get("time", {}), peer.get("ort", {}).get("time", {}), peer.get("torch", {}).get("time", {})
+        ratio = ort["median_ms"] / xn["median_ms"] if xn and ort else None
+        rcpu = ort["cpu_median_ms"] / xn["cpu_median_ms"] if xn.get("cpu_median_ms") and ort.get("cpu_median_ms") else None
         tgt = TARGET.get(name)
         met = "-" if ratio is None or tgt is None else ("yes" if ratio >= tgt else "no")
         kinds = " ".join("%s %d" % (k, v) for k, v in sorted(e.get("kinds", {}).items()))
@@ -471,19 +478,22 @@ def print_tables(res):
             kinds += " (!)"
         c = e.get("check")
         check = ("rel %.1e far %d top1 %s" % (c["rel"], c["far"], "=" if c["top1"] == c["top1_ref"] else "!=")
-                 if c else e.get("error", "")[:30])
+                 if c else e.get("error", "")[:27])
         sp = e.get("split", {})
         if "by_kind" in sp:
             k = sp["by_kind"]
             split = "%.0f%% / %.0f%%" % (100 * (k.get("float layer", 0) + k.get("float other", 0)), 100 * k.get("binary", 0))
         else:
             split = "n/a"
-        w("%-17s %-18s %10s %9s %10s %9s %7s %5s  %-30s %s" % (
-            name, kinds, fmt(xn), fmt(ort), fmt(pt), fmt(ratio, "%.2fx"),
+        w("%-16s %-18s %15s %13s %13s %7s %7s %6s %4s  %-27s %s" % (
+            name, kinds, cell(xn), cell(ort), cell(pt), fmt(ratio, "%.2fx"), fmt(rcpu, "%.2fx"),
             ("%.2gx" % tgt) if tgt else "-", met, check, split))
-    w("ORT/xn: ONNX Runtime's median over xnorcc's (higher is better); targets of issue 9 (BWN: no slower")
-    w("than 1.25x ORT). Times: median of >= %s runs and >= %s s, the lowest of %s interleaved rounds;"
-      % (res.get("runs"), res.get("min_time"), res.get("rounds")))
+    w("ms: wall-clock median (median of the process's CPU time per run); ORT/xn: ONNX Runtime's wall median")
+    w("over xnorcc's, (cpu) the same on CPU time, steadier when other jobs load the machine; higher is better;")
+    w("target: issue 9's (BWN: no slower than 1.25x ORT), met judged on wall time. Each program: >= %s runs"
+      % res.get("runs"))
+    w("and >= %s s per round, the round with the lowest median of %s interleaved rounds kept;"
+      % (res.get("min_time"), res.get("rounds")))
     w("the peers run the float architecture. far: outputs off by > 1e-3 max|ref|; top1: same arg-max.")
     for name, e in res["models"].items():
         if e.get("error"):
@@ -494,8 +504,9 @@ def print_tables(res):
             w("  %s: exactly-zero weights in binary layers: %s" % (name, e["zero_weights"]))
         c = e.get("check")
         if c:
-            w("  %s: output max |diff| %.3g (max |ref| %.3g); PyTorch fp32 vs fp64 sign flips %d of %d sign inputs, %d exact zeros"
-              % (name, c["max_abs"], c["ref_max"], e["sign_flips_fp64"], e["sign_inputs"], e["sign_zeros"]))
+            signs = ("; PyTorch fp32 vs fp64: %d sign flips of %d sign inputs, %d exact zeros"
+                     % (e["sign_flips_fp64"], e["sign_inputs"], e["sign_zeros"])) if e["sign_inputs"] else ""
+            w("  %s: output max |diff| %.3g (max |ref| %.3g)%s" % (name, c["max_abs"], c["ref_max"], signs))
     for peer, r in res["peers"].items():
         for tool in ("ort", "torch"):
             c = r.get(tool, {}).get("check")
@@ -610,7 +621,7 @@ def main():
     b.res["load_after"] = load_avg()
     os.makedirs(b.out, exist_ok=True)
     with open(os.path.join(b.out, "results.json"), "w") as f:
-        json.dump(b.res, f, indent=1, sort_keys=True)
+        json.dump(b.res, f, indent=1)
     text = compile_table(b.res) if a.compile_only else print_tables(b.res)
     with open(os.path.join(b.out, "compile.txt" if a.compile_only else "results.txt"), "w") as f:
         f.write(text + "\n")

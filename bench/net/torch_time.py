@@ -8,7 +8,8 @@ Rebuilds NAME with gen_models.build (same seed, so the same weights and input
 as MODELDIR/NAME.onnx), checks the output against MODELDIR/NAME.ref.bin and
 prints the same `check ...` and `time ...` lines as harness.c.
 torch.set_num_threads(N) (default 1), one inter-op thread; time.perf_counter
-(CLOCK_MONOTONIC on Linux) around each call.
+(CLOCK_MONOTONIC on Linux) around each call; cpu_median_ms from
+time.process_time (the whole process).
 """
 import argparse
 import os
@@ -46,15 +47,16 @@ def main():
                  int(out.argmax()), int(ref.argmax())))
         for _ in range(a.warmup):
             model(x)
-        times = []
+        times, cpu = [], []
         start = time.perf_counter()
         while len(times) < a.runs or time.perf_counter() - start < a.min_time:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             model(x)
             times.append((time.perf_counter() - t0) * 1e3)
-    print("time warmup=%d runs=%d median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f threads=%d"
-          % (a.warmup, len(times), statistics.median(times), min(times), statistics.mean(times),
-             sum(times) * 1e-3, a.threads))
+            cpu.append((time.process_time() - c0) * 1e3)
+    print("time warmup=%d runs=%d median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f cpu_median_ms=%.4f "
+          "threads=%d" % (a.warmup, len(times), statistics.median(times), min(times), statistics.mean(times),
+                          sum(times) * 1e-3, statistics.median(cpu), a.threads))
 
 
 if __name__ == "__main__":
