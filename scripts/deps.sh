@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages xnorcc needs, when they are missing.
-#   scripts/deps.sh          build and test dependencies
+#   scripts/deps.sh          build and test dependencies (with zlib and the
+#                            Fashion-MNIST data of examples/fashion-mnist)
 #   scripts/deps.sh bench    also the benchmark baselines (oneDNN, OpenBLAS)
 #   scripts/deps.sh models   also PyTorch and ONNX, to regenerate test models
 #   scripts/deps.sh net      the whole-network benchmark (bench/net): PyTorch, ONNX,
 #                            GNU time, perf, node and npm (for ONNX Runtime's npm package)
 set -eu
-pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales libonnx-testdata"
+pkgs="cmake make gcc clang pkg-config libcjson-dev check flex bison valgrind libclang-rt-14-dev locales libonnx-testdata zlib1g-dev dataset-fashion-mnist"
 for extra in "$@"; do
   case "$extra" in
     bench) pkgs="$pkgs libdnnl-dev libopenblas-dev" ;;
