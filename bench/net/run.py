@@ -52,9 +52,11 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
-def sha256(path):
+def sha256(path, skip_first_line=False):
     h = hashlib.sha256()
     with open(path, "rb") as f:
+        if skip_first_line:
+            f.readline()
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
@@ -229,7 +231,9 @@ class Bench:
         """gcc -c net.c -> obj under /usr/bin/time -v; reused (with its recorded figures)
         while net.c, the flags and gcc are unchanged. Returns the figures or an error."""
         a = self.a
-        key = hashlib.sha256(("%s\n%s\n%s" % (sha256(netc), " ".join(flags), self.res["gcc"])).encode()).hexdigest()
+        # net.c's first line is a comment naming the model file (.onnx or .json): not part of the key.
+        key = hashlib.sha256(("%s\n%s\n%s" % (sha256(netc, skip_first_line=True), " ".join(flags),
+                                                self.res["gcc"])).encode()).hexdigest()
         objp, keyp = os.path.join(work, obj), os.path.join(work, obj + ".key")
         if not a.rebuild and os.path.exists(objp) and os.path.exists(keyp):
             try:
@@ -246,17 +250,18 @@ class Bench:
         if a.gcc_mem_gb and avail is not None and avail < a.gcc_mem_gb * 0.5 and size_mb > 100:
             return {"skipped": "only %.1f GB of memory available" % avail}
         log("netbench: %s: gcc -c %s (%.0f MB of C)" % (name, obj, size_mb))
-        for f in (objp, keyp):
-            if os.path.exists(f):
-                os.remove(f)
-        p, st = timed(["gcc"] + flags + ["-c", netc, "-o", objp], os.path.join(work, obj + ".time"),
+        tmp = objp + ".tmp.o"   # the old object stays until the new one is complete
+        p, st = timed(["gcc"] + flags + ["-c", netc, "-o", tmp], os.path.join(work, obj + ".time"),
                       timeout=timeout, mem_gb=a.gcc_mem_gb)
         if p.returncode == 124 or p.returncode == 137:
             st["error"] = "timed out after %s s (--gcc-timeout)" % timeout
         elif p.returncode != 0:
             st["error"] = "gcc failed (rc %d): %s" % (p.returncode, p.stderr.strip()[-400:])
         else:
+            os.replace(tmp, objp)
             json.dump({"key": key, "stats": st, "date": self.res["date"]}, open(keyp, "w"))
+        if os.path.exists(tmp):
+            os.remove(tmp)
         return st
 
     # --- run -----------------------------------------------------------------------
