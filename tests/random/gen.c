@@ -521,7 +521,7 @@ static int maxpool(G *g, int x, int allow_dilation) {
 
 static int avgpool(G *g, int x) {
   const MTensor *tx = T(g, x);
-  int ceil_mode = rng_chance(&g->r, 0.3), cip = rng_chance(&g->r, 0.5);
+  int ceil_mode = rng_chance(&g->r, 0.5), cip = rng_chance(&g->r, 0.5);
   Dim w[2];
   if (pick_pool_dim(g, tx->d[2], 0, ceil_mode, &w[0]) || pick_pool_dim(g, tx->d[3], 0, ceil_mode, &w[1]))
     return -1;
@@ -594,7 +594,7 @@ static int post(G *g, int y, double p_bn, double p_act, double p_pool) {
   if (rng_chance(&g->r, p_act))
     y = activation(g, y);
   if (T(g, y)->rank == 4 && rng_chance(&g->r, p_pool)) {
-    int p = rng_chance(&g->r, 0.8) ? maxpool(g, y, 1) : avgpool(g, y);
+    int p = rng_chance(&g->r, 0.6) ? maxpool(g, y, 1) : avgpool(g, y);
     if (p >= 0)
       y = p;
   }
@@ -858,7 +858,7 @@ static int stage4(G *g, int x) {
   } else if (u < 0.72) {
     y = concat(g, x);
   } else if (u < 0.82) {
-    y = rng_chance(&g->r, 0.6) ? maxpool(g, x, 1) : avgpool(g, x);
+    y = rng_chance(&g->r, 0.5) ? maxpool(g, x, 1) : avgpool(g, x);
     if (y >= 0)
       describe(g->m, "pool");
   } else if (u < 0.90) {
