@@ -3,7 +3,7 @@
 #
 # Builds the compiler (target xnorcc only) at BASE_REV and at NEW_REV (default:
 # the working tree, uncommitted changes included), then runs both on every
-# model in the repository (tests/**/*.json, tests/**/*.xir, examples/**/*.json)
+# model in the repository (tests/**/*.json, *.xir, *.onnx, examples/**/*.json, *.onnx)
 # with the option sets the tests use, and compares everything they write:
 #   plain        MODEL -o net.c                 (net.c, net.h)
 #   main         MODEL --name net --main -o net.c
@@ -97,7 +97,8 @@ run_set() {
 }
 
 SETS="plain main ir ir_elided dot report passes"
-models=$(git ls-files --cached --others --exclude-standard -- 'tests/*.json' 'tests/*.xir' 'examples/*.json' | sort)
+models=$(git ls-files --cached --others --exclude-standard -- 'tests/*.json' 'tests/*.xir' 'tests/*.onnx' \
+  'examples/*.json' 'examples/*.onnx' | sort)
 nmodels=0 nruns=0 ndiff=0
 for m in $models; do
   [ -f "$m" ] || continue

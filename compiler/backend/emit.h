@@ -60,6 +60,11 @@ void put_hexfloat(StrBuf *b, float f);
 /* Appends s so that it can sit inside a C block comment: every byte that is
  * not printable ASCII, and '*', '\\' and '?', become \xNN. */
 void put_comment_text(StrBuf *b, const char *s);
+/* Weights w[M][C][KH][KW] (a BinGemm's W[M][F] with KH = KW = 1) bit-packed
+ * by the runtime's xnrt_pack_weights into a new array of the graph arena:
+ * word ((m*KH + kh)*KW + kw)*ceil(C/64) + c/64, bit c%64 = w < 0. Sizes fit
+ * in int (plan_storage checked every tensor). */
+uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int64_t KH, int64_t KW);
 /* Appends "a * s" terms of an index expression (sum of var_k * stride_k over
  * the nonzero strides), or "0" when every stride is 0. vars are C identifiers. */
 void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides);

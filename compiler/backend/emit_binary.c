@@ -200,14 +200,8 @@ void emit_bin_data(Emit *e) {
     int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
     int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
     int64_t nw = M * T * CW;
-    uint64_t *u = arena_array(g->arena, (size_t)nw + 1, sizeof *u);
-    /* Conv: u[((m*KH + kh)*KW + kw)*CW + c/64] bit c%64 = W[m][c][kh][kw] < 0
-     * (xnrt_pack_weights); BinGemm: row m, bit f = W[m][f] < 0 (xnrt_pack_row). */
-    for (int64_t m = 0; m < M; m++)
-      for (int64_t t = 0; t < T; t++)
-        for (int64_t ch = 0; ch < C; ch++)
-          if (w[(m * C + ch) * T + t] < 0.0f)
-            u[(m * T + t) * CW + ch / 64] |= (uint64_t)1 << (ch % 64);
+    /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
+    uint64_t *u = pack_weight_signs(g, w, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
     put_comment_name(c, "bit-packed weights", n);
     if (L.conv)
       sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,

@@ -269,14 +269,7 @@ static int emit_block(Emit *e, const Node *n) {
   sb_puts(b, "  /* fused block: ");
   put_comment_text(b, attr_string(n, "fused", "?"));
   sb_printf(b, " (docs/fusion.md), %s output */\n", bit ? "bit" : "float");
-  /* bit-packed weights in xnrt_pack_weights' layout */
-  const float *w = wt->data;
-  uint64_t *u = arena_array(g->arena, (size_t)(M * T * CW) + 1, sizeof *u);
-  for (int64_t m = 0; m < M; m++)
-    for (int64_t t = 0; t < T; t++)
-      for (int64_t ch = 0; ch < CG; ch++)
-        if (w[(m * CG + ch) * T + t] < 0.0f)
-          u[(m * T + t) * CW + ch / 64] |= (uint64_t)1 << (ch % 64);
+  uint64_t *u = pack_weight_signs(g, wt->data, M, CG, v.k[0], v.k[1]);
   put_words(b, "wb", u, M * T * CW);
   if (bit) {
     put_i64s(b, "lo", node_in(g, n, 2)->data, M);
@@ -403,11 +396,7 @@ static int emit_dense(Emit *e, const Node *n) {
   put_comment_text(b, attr_string(n, "fused", "?"));
   sb_puts(b, " (docs/fusion.md), bit output */\n");
   const float *w = node_in(g, n, 1)->data;
-  uint64_t *u = arena_array(g->arena, (size_t)(M * FW) + 1, sizeof *u);
-  for (int64_t m = 0; m < M; m++) /* xnrt_pack_row's layout: row m, bit f = W[m][f] < 0 */
-    for (int64_t f = 0; f < F; f++)
-      if (w[m * F + f] < 0.0f)
-        u[m * FW + f / 64] |= (uint64_t)1 << (f % 64);
+  uint64_t *u = pack_weight_signs(g, w, M, F, 1, 1); /* rows as xnrt_pack_row packs them */
   put_words(b, "wb", u, M * FW);
   put_i64s(b, "lo", node_in(g, n, 2)->data, M);
   put_i64s(b, "hi", node_in(g, n, 3)->data, M);

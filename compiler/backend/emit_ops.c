@@ -165,8 +165,8 @@ static void fn_end(Emit *e) { sb_puts(e->c, "}\n\n"); }
 
 /* ---- elementwise ---- */
 
-/* y[i] = f(v) with v = x0[i]; expr uses "v". */
-static void emit_map(Emit *e, const Node *n, const char *expr) {
+/* y[i] = f(v) with v = x0[i]; expr uses "v". Returns 0. */
+static int emit_map(Emit *e, const Node *n, const char *expr) {
   StrBuf *b = e->c;
   loop_open(b, 1, "i", numel(node_out(e->g, n, 0)));
   ind(b, 2);
@@ -175,32 +175,18 @@ static void emit_map(Emit *e, const Node *n, const char *expr) {
   sb_printf(b, "y[i] = %s;\n", expr);
   ind(b, 1);
   sb_puts(b, "}\n");
-}
-
-int emit_relu(Emit *e, const Node *n) {
-  emit_map(e, n, "v > 0.0f ? v : 0.0f");
   return 0;
 }
 
-int emit_sigmoid(Emit *e, const Node *n) {
-  emit_map(e, n, "1.0f / (1.0f + expf(-v))");
-  return 0;
-}
+int emit_relu(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? v : 0.0f"); }
 
-int emit_tanh(Emit *e, const Node *n) {
-  emit_map(e, n, "tanhf(v)");
-  return 0;
-}
+int emit_sigmoid(Emit *e, const Node *n) { return emit_map(e, n, "1.0f / (1.0f + expf(-v))"); }
 
-int emit_abs(Emit *e, const Node *n) {
-  emit_map(e, n, "fabsf(v)");
-  return 0;
-}
+int emit_tanh(Emit *e, const Node *n) { return emit_map(e, n, "tanhf(v)"); }
 
-int emit_sign(Emit *e, const Node *n) {
-  emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)");
-  return 0;
-}
+int emit_abs(Emit *e, const Node *n) { return emit_map(e, n, "fabsf(v)"); }
+
+int emit_sign(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)"); }
 
 int emit_leakyrelu(Emit *e, const Node *n) {
   StrBuf x;
@@ -208,8 +194,7 @@ int emit_leakyrelu(Emit *e, const Node *n) {
   sb_puts(&x, "v < 0.0f ? v * ");
   put_hexfloat(&x, attr_float(n, "alpha", 0.01f));
   sb_puts(&x, " : v");
-  emit_map(e, n, x.s);
-  return 0;
+  return emit_map(e, n, x.s);
 }
 
 /* HardSigmoid with the interpreter's arithmetic: t = alpha * v + beta in
@@ -224,8 +209,7 @@ int emit_hardsigmoid(Emit *e, const Node *n) {
   put_hexfloat(&t, attr_float(n, "beta", 0.5f));
   sb_puts(&t, ")");
   sb_printf(&x, "%s < 0.0f ? 0.0f : (%s > 1.0f ? 1.0f : %s)", t.s, t.s, t.s);
-  emit_map(e, n, x.s);
-  return 0;
+  return emit_map(e, n, x.s);
 }
 
 int emit_clip(Emit *e, const Node *n) {
@@ -265,8 +249,7 @@ int emit_clip(Emit *e, const Node *n) {
     sb_printf(&t, " : (%s)", x.s);
     x = t;
   }
-  emit_map(e, n, x.s);
-  return 0;
+  return emit_map(e, n, x.s);
 }
 
 /* A view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) that

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "runtime/include/xnorcc_rt/pack.h"
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -79,4 +80,12 @@ void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides
   }
   if (!any)
     sb_putc(b, '0');
+}
+
+/* The runtime's own packing (xnorcc_rt/pack.h), run at compile time, so the
+ * layout is defined once. */
+uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int64_t KH, int64_t KW) {
+  uint64_t *u = arena_array(g->arena, (size_t)XNRT_WEIGHT_WORDS(M, C, KH, KW) + 1, sizeof *u);
+  xnrt_pack_weights(w, (int)M, (int)C, (int)KH, (int)KW, u);
+  return u;
 }
