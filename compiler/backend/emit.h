@@ -60,6 +60,15 @@ void put_hexfloat(StrBuf *b, float f);
 /* Appends s so that it can sit inside a C block comment: every byte that is
  * not printable ASCII, and '*', '\\' and '?', become \xNN. */
 void put_comment_text(StrBuf *b, const char *s);
+/* What put_items prints: float as exact hex literals (6 a line), int64 (8 a
+ * line; the limits as INT64_MIN/INT64_MAX), int32 (12 a line), uint64 words
+ * as 0x%016llxu (4 a line). */
+typedef enum ItemKind { IK_F32, IK_I64, IK_I32, IK_U64 } ItemKind;
+/* The one array printer: appends the n elements of v as the items of a C
+ * initializer list, each line starting with a newline and indent, items
+ * separated by ", " (a comma, then a space or a new line). The caller writes
+ * the declaration before and the closing brace after. */
+void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t n);
 /* Weights w[M][C][KH][KW] (a BinGemm's W[M][F] with KH = KW = 1) bit-packed
  * by the runtime's xnrt_pack_weights into a new array of the graph arena:
  * word ((m*KH + kh)*KW + kw)*ceil(C/64) + c/64, bit c%64 = w < 0. Sizes fit

@@ -169,8 +169,7 @@ static float alpha_of(const float *w, int64_t fs) {
 }
 
 static void put_words(StrBuf *c, const uint64_t *u, int64_t n) {
-  for (int64_t i = 0; i < n; i++)
-    sb_printf(c, "%s0x%016llxu%s", i % 4 ? " " : "\n  ", (unsigned long long)u[i], i + 1 < n ? "," : "");
+  put_items(c, "  ", IK_U64, u, n);
   sb_puts(c, "\n};\n");
 }
 
@@ -211,24 +210,21 @@ void emit_bin_data(Emit *e) {
     put_words(c, u, nw);
     put_comment_name(c, "alpha (mean |W| per filter, Eq. 6)", n);
     sb_printf(c, "static const float wa%d[%lld] = {", i, (long long)M);
-    for (int64_t m = 0; m < M; m++) {
-      sb_puts(c, m % 6 ? " " : "\n  ");
-      put_hexfloat(c, alpha_of(w + m * fs, fs));
-      if (m + 1 < M)
-        sb_putc(c, ',');
-    }
+    float *alpha = arena_array(g->arena, (size_t)M + 1, sizeof *alpha);
+    for (int64_t m = 0; m < M; m++)
+      alpha[m] = alpha_of(w + m * fs, fs);
+    put_items(c, "  ", IK_F32, alpha, M);
     sb_puts(c, "\n};\n");
     if (e->bin[i] == BP_BWN && L.conv && L.pv && (L.v.pb[0] || L.v.pb[1] || L.v.pe[0] || L.v.pe[1])) {
       /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
       put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
       sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
+      int32_t *ws = arena_array(g->arena, (size_t)(M * T) + 1, sizeof *ws);
       for (int64_t m = 0; m < M; m++)
-        for (int64_t t = 0; t < T; t++) {
-          int64_t s = 0;
+        for (int64_t t = 0; t < T; t++)
           for (int64_t ch = 0; ch < C; ch++)
-            s += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
-          sb_printf(c, "%s%lld%s", (m * T + t) % 12 ? " " : "\n  ", (long long)s, m * T + t + 1 < M * T ? "," : "");
-        }
+            ws[m * T + t] += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
+      put_items(c, "  ", IK_I32, ws, M * T);
       sb_puts(c, "\n};\n");
     }
     sb_putc(c, '\n');

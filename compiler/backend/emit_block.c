@@ -24,39 +24,24 @@
 
 #include "emit.h"
 
-static void put_floats(StrBuf *b, const char *decl, const float *v, int64_t n) {
-  sb_printf(b, "  static const float %s[%lld] = {", decl, (long long)n);
-  for (int64_t i = 0; i < n; i++) {
-    sb_puts(b, i % 6 ? " " : "\n    ");
-    put_hexfloat(b, v[i]);
-    if (i + 1 < n)
-      sb_putc(b, ',');
-  }
+/* "static const TYPE decl[n] = {...};" inside a function. */
+static void put_local_array(StrBuf *b, const char *type, const char *decl, ItemKind k, const void *v, int64_t n) {
+  sb_printf(b, "  static const %s %s[%lld] = {", type, decl, (long long)n);
+  put_items(b, "    ", k, v, n);
   sb_puts(b, "\n  };\n");
+}
+
+static void put_floats(StrBuf *b, const char *decl, const float *v, int64_t n) {
+  put_local_array(b, "float", decl, IK_F32, v, n);
 }
 
 /* int64 thresholds; the sentinels as the limits of int64_t. */
 static void put_i64s(StrBuf *b, const char *decl, const int64_t *v, int64_t n) {
-  sb_printf(b, "  static const int64_t %s[%lld] = {", decl, (long long)n);
-  for (int64_t i = 0; i < n; i++) {
-    sb_puts(b, i % 8 ? " " : "\n    ");
-    if (v[i] == INT64_MIN)
-      sb_puts(b, "INT64_MIN");
-    else if (v[i] == INT64_MAX)
-      sb_puts(b, "INT64_MAX");
-    else
-      sb_printf(b, "%lld", (long long)v[i]);
-    if (i + 1 < n)
-      sb_putc(b, ',');
-  }
-  sb_puts(b, "\n  };\n");
+  put_local_array(b, "int64_t", decl, IK_I64, v, n);
 }
 
 static void put_words(StrBuf *b, const char *decl, const uint64_t *u, int64_t n) {
-  sb_printf(b, "  static const uint64_t %s[%lld] = {", decl, (long long)n);
-  for (int64_t i = 0; i < n; i++)
-    sb_printf(b, "%s0x%016llxu%s", i % 4 ? " " : "\n    ", (unsigned long long)u[i], i + 1 < n ? "," : "");
-  sb_puts(b, "\n  };\n");
+  put_local_array(b, "uint64_t", decl, IK_U64, u, n);
 }
 
 static int emit_threshold(Emit *e, const Node *n) {

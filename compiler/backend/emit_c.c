@@ -89,13 +89,7 @@ static void emit_weights(Emit *e) {
     put_tensor_note(c, g, x);
     sb_puts(c, " */\n");
     sb_printf(c, "static const float w%d[%lld] = {", t, (long long)(n ? n : 1));
-    const float *v = x->data;
-    for (int64_t i = 0; i < n; i++) {
-      sb_puts(c, i % 6 ? " " : "\n  ");
-      put_hexfloat(c, v[i]);
-      if (i + 1 < n)
-        sb_putc(c, ',');
-    }
+    put_items(c, "  ", IK_F32, x->data, n);
     sb_puts(c, n ? "\n};\n\n" : "0x0p+0f};\n\n");
   }
 }

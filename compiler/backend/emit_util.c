@@ -1,4 +1,5 @@
 /* emit_util.c - the small text helpers of the C backend. */
+#include <stdint.h>
 #include <string.h>
 
 #include "emit.h"
@@ -88,4 +89,33 @@ uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int6
   uint64_t *u = arena_array(g->arena, (size_t)XNRT_WEIGHT_WORDS(M, C, KH, KW) + 1, sizeof *u);
   xnrt_pack_weights(w, (int)M, (int)C, (int)KH, (int)KW, u);
   return u;
+}
+
+void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t n) {
+  static const int per_line[] = {6, 8, 12, 4}; /* IK_F32, IK_I64, IK_I32, IK_U64 */
+  for (int64_t i = 0; i < n; i++) {
+    if (i % per_line[k])
+      sb_putc(b, ' ');
+    else {
+      sb_putc(b, '\n');
+      sb_puts(b, indent);
+    }
+    switch (k) {
+    case IK_F32: put_hexfloat(b, ((const float *)v)[i]); break;
+    case IK_I64: {
+      int64_t x = ((const int64_t *)v)[i];
+      if (x == INT64_MIN)
+        sb_puts(b, "INT64_MIN");
+      else if (x == INT64_MAX)
+        sb_puts(b, "INT64_MAX");
+      else
+        sb_printf(b, "%lld", (long long)x);
+      break;
+    }
+    case IK_I32: sb_printf(b, "%ld", (long)((const int32_t *)v)[i]); break;
+    case IK_U64: sb_printf(b, "0x%016llxu", (unsigned long long)((const uint64_t *)v)[i]); break;
+    }
+    if (i + 1 < n)
+      sb_putc(b, ',');
+  }
 }
