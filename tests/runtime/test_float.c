@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The float headers first, each on its own (they must not rely on xnorcc_rt.h
+ * or the binary headers coming before them). */
+#include "xnorcc_rt/conv.h"
+#include "xnorcc_rt/dwconv.h"
+#include "xnorcc_rt/eltwise.h"
+#include "xnorcc_rt/pool.h"
 #include "xnorcc_rt.h"
 #include "xnorcc_rt/conv_ref.h"
 #include "xnorcc_rt/pool_ref.h"

@@ -34,37 +34,6 @@
  * also in bconv.h. */
 #ifndef XNRT_CONV_OUT
 #define XNRT_CONV_OUT(in, k, stride, dil, p0, p1) (((in) + (p0) + (p1) - (dil) * ((k) - 1) - 1) / (stride) + 1)
-static inline void xnrt_conv2d(const float *x, const float *wp, float *y, float *scratch, int C, int H, int W,
-                               int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw, int pt,
-                               int pl, int G, int flags, const xnrt_epi *epi)
-{
-    xnrt__conv2d(x, wp, NULL, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
-}
-
-/* Floats of scratch xnrt_conv2d_bwn needs: xnrt_conv2d's plus one expanded
- * K block of a panel. */
-static inline size_t xnrt_conv_bwn_scratch_floats(int C, int H, int W, int M, int KH, int KW, int OH, int OW,
-                                                  int sh, int sw, int dh, int dw, int pt, int pl, int G)
-{
-    return xnrt_conv_scratch_floats(C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G) +
-           XNRT_SGEMM_BWN_SCRATCH_FLOATS;
-}
-
-/* BWN conv: xnrt_conv2d with +-1 weights kept at one bit each (wbits:
- * XNRT_BWN_CONV_WEIGHT_BYTES(M, C/G, KH, KW, G) bytes from
- * xnrt_bwn_conv_pack_weights), expanded one K block of one 8-filter panel at
- * a time into the end of scratch (xnrt_conv_bwn_scratch_floats floats), then
- * the float micro-kernel: fp32 GEMM speed at 1/32 of the weight bytes.
- * alpha (per filter) goes in the epilogue's SCALE. */
-static inline void xnrt_conv2d_bwn(const float *x, const uint8_t *wbits, float *y, float *scratch, int C, int H,
-                                   int W, int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh, int dw,
-                                   int pt, int pl, int G, int flags, const xnrt_epi *epi)
-{
-    xnrt__conv2d(x, NULL, wbits, y, scratch, C, H, W, M, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, flags, epi);
-}
-
-#undef XNRT__W
-
 #endif
 
 /* Which way xnrt_conv2d computes this shape (XNRT_CONV_*). */

@@ -63,14 +63,8 @@ static inline void xnrt_dwconv2d(const float *x, const float *w, float *y, int C
         }
         for (oy = 0; oy < OH; oy++) {
             float *yr = ym + (size_t)oy * OW;
-            int kh0 = 0, kh1 = 0;
-            for (kh = 0; kh < KH; kh++) {
-                const int iy = oy * sh - pt + kh * dh;
-                if (iy < 0)
-                    kh0 = kh + 1;
-                if (iy < H)
-                    kh1 = kh + 1;
-            }
+            int kh0, kh1;
+            xnrt__rows_inside(oy, sh, pt, dh, KH, H, &kh0, &kh1);
             for (ox = 0; ox < lo; ox++)
                 yr[ox] = xnrt__dw_one(xc, wm, H, W, KH, KW, oy, ox, sh, sw, dh, dw, pt, pl);
             ox = lo;

@@ -32,6 +32,20 @@ XNRT_INLINE void xnrt__pool_interior(int O, int s, int d, int p, int K, int n, i
     *hi = b;
 }
 
+/* Taps kh in [*kh0, *kh1) put output row oy inside the image: 0 <= oy*sh - pt + kh*dh < H. */
+XNRT_INLINE void xnrt__rows_inside(int oy, int sh, int pt, int dh, int KH, int H, int *kh0, int *kh1)
+{
+    int kh;
+    *kh0 = *kh1 = 0;
+    for (kh = 0; kh < KH; kh++) {
+        const int iy = oy * sh - pt + kh * dh;
+        if (iy < 0)
+            *kh0 = kh + 1;
+        if (iy < H)
+            *kh1 = kh + 1;
+    }
+}
+
 /* One output of a max (avg = 0) or average pool, plain C, the semantics above. */
 static inline float xnrt__pool_one(const float *xp, int H, int W, int KH, int KW, int oy, int ox, int sh, int sw,
                                    int dh, int dw, int pt, int pl, int pb, int pr, int avg, int incl)
@@ -67,14 +81,10 @@ static inline void xnrt__pool2d(const float *x, float *y, int NC, int H, int W, 
         const float *xp = x + (size_t)p * H * W;
         for (oy = 0; oy < OH; oy++) {
             float *yr = y + ((size_t)p * OH + oy) * OW;
-            int kh0 = 0, kh1 = 0, cnt = 0;
-            /* rows inside the image; the divisor of the interior outputs */
-            for (kh = 0; kh < KH; kh++) {
+            int kh0, kh1, cnt = 0;
+            xnrt__rows_inside(oy, sh, pt, dh, KH, H, &kh0, &kh1);
+            for (kh = 0; kh < KH; kh++) { /* the divisor of the interior outputs */
                 const int iy = oy * sh - pt + kh * dh;
-                if (iy < 0)
-                    kh0 = kh + 1;
-                if (iy < H)
-                    kh1 = kh + 1;
                 if (incl ? iy >= -pt && iy < H + pb : iy >= 0 && iy < H)
                     cnt += KW;
             }

@@ -62,7 +62,23 @@ static inline void xnrt__kblock(int M, int n, int kc, const float *ap, const uin
                                 size_t pstride, const float *b, const ptrdiff_t *off, float *c, size_t ldc,
                                 int acc, int flags, const xnrt_epi *e, size_t p0)
 {
-    int mp, j;
+    int mp, j, nfull = n;
+#if defined(XNRT_SGEMM_TAIL_ROWS)
+    /* the last, partial tile by xnrt__ukr_tail, 16 rows at a time (float panels only) */
+    const int tail = n % XNRT_SGEMM_NR;
+    if (!wb && XNRT__USE_TAIL(tail)) {
+        nfull = n - tail;
+        for (mp = 0; mp < M; mp += XNRT_SGEMM_TAIL_ROWS) {
+            const int mr = M - mp < XNRT_SGEMM_TAIL_ROWS ? M - mp : XNRT_SGEMM_TAIL_ROWS;
+            const float *a0 = ap + (size_t)(mp / 8) * pstride, *a1 = mr > 8 ? a0 + pstride : a0;
+            float *cm = c + (size_t)mp * ldc + nfull;
+            xnrt__ukr_tail(kc, a0, a1, b + nfull, off, cm, ldc, mr, tail, acc);
+            xnrt__epi_tile(cm, ldc, mp, mr < 8 ? mr : 8, p0 + nfull, tail, flags, e);
+            if (mr > 8)
+                xnrt__epi_tile(cm + 8 * ldc, ldc, mp + 8, mr - 8, p0 + nfull, tail, flags, e);
+        }
+    }
+#endif
     for (mp = 0; mp < M; mp += 8) {
         const int mr = M - mp < 8 ? M - mp : 8;
         const float *a = wexp;
@@ -71,8 +87,8 @@ static inline void xnrt__kblock(int M, int n, int kc, const float *ap, const uin
             xnrt__bwn_expand(wb + (size_t)(mp / 8) * pstride, kc, wexp);
         else
             a = ap + (size_t)(mp / 8) * pstride;
-        for (j = 0; j < n; j += XNRT_SGEMM_NR) {
-            const int nr = n - j < XNRT_SGEMM_NR ? n - j : XNRT_SGEMM_NR;
+        for (j = 0; j < nfull; j += XNRT_SGEMM_NR) {
+            const int nr = nfull - j < XNRT_SGEMM_NR ? nfull - j : XNRT_SGEMM_NR;
             xnrt__ukr(kc, a, b + j, off, cm + j, ldc, mr, nr, acc);
             xnrt__epi_tile(cm + j, ldc, mp, mr, p0 + j, nr, flags, e);
         }

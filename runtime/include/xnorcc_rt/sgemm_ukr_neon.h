@@ -7,16 +7,9 @@
 #ifndef XNORCC_RT_SGEMM_UKR_NEON_H
 #define XNORCC_RT_SGEMM_UKR_NEON_H
 
-#define XNRT_SGEMM_NR 12
+#include "fvec.h"
 
-XNRT_INLINE float32x4_t xnrt__ld_part(const float *p, int n)
-{
-    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    int i;
-    for (i = 0; i < n; i++)
-        t[i] = p[i];
-    return vld1q_f32(t);
-}
+#define XNRT_SGEMM_NR 12
 
 #define XNRT__N_FMA(r, a, l, NV)                                                   \
     c##r##0 = vfmaq_laneq_f32(c##r##0, b0, a, l);                                  \
@@ -61,7 +54,7 @@ XNRT_INLINE float32x4_t xnrt__ld_part(const float *p, int n)
             const float *bk = b + off[k];                                          \
             const float32x4_t a0 = vld1q_f32(ap), a1 = vld1q_f32(ap + 4);          \
             const float32x4_t bt = tail == 4 ? vld1q_f32(bk + 4 * (NV - 1))        \
-                                             : xnrt__ld_part(bk + 4 * (NV - 1), tail); \
+                                             : xv_loadn(bk + 4 * (NV - 1), tail); \
             const float32x4_t b0 = NV == 1 ? bt : vld1q_f32(bk);                   \
             const float32x4_t b1 = NV == 2 ? bt : NV > 2 ? vld1q_f32(bk + 4) : b0;  \
             const float32x4_t b2 = NV == 3 ? bt : b0;                              \

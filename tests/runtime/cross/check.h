@@ -39,6 +39,7 @@ static void ck_fail(const char *file, int line, const char *fmt, ...)
 }
 #define ck_abort_msg(...) ck_fail(__FILE__, __LINE__, __VA_ARGS__)
 #define ck_assert_msg_(c, s) ((c) ? (void)0 : ck_fail(__FILE__, __LINE__, "assertion failed: %s", s))
+#define ck_assert_msg(c, ...) ((c) ? (void)0 : ck_fail(__FILE__, __LINE__, __VA_ARGS__))
 #define ck_assert_ptr_nonnull(p) ck_assert_msg_((p) != NULL, #p " != NULL")
 #define ck_assert_float_eq(a, b) ck_assert_msg_((a) == (b), #a " == " #b)
 #define ck_assert_int_eq(a, b) ck_assert_msg_((long long)(a) == (long long)(b), #a " == " #b)
