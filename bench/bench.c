@@ -4,7 +4,6 @@
  * Fig. 4(b)/(c) sweeps.  Single thread; medians of many repetitions. */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
-#include <dnnl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,77 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnnl_prims.h"
 #include "paper_layer.h"
 #include "paper_model.h"
 #include "peak.h"
 #include "xnorcc_rt.h"
 
-/* ---- timing ---------------------------------------------------------- */
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct {
-    double median, min; /* ns */
-    int reps;
-} Timing;
-
-#define MAXREPS 4000
-static double g_min_seconds = 0.4;
-
-/* Run fn(ctx) 3 times to warm up, then at least 11 times and until
- * g_min_seconds have passed; report median and min. */
-static Timing time_it(void (*fn)(void *), void *ctx)
-{
-    static double t[MAXREPS];
-    Timing r;
-    double start;
-    int n = 0, i;
-    for (i = 0; i < 3; i++)
-        fn(ctx);
-    start = now_ns();
-    while (n < MAXREPS && (n < 11 || now_ns() - start < g_min_seconds * 1e9)) {
-        double t0 = now_ns();
-        fn(ctx);
-        t[n++] = now_ns() - t0;
-    }
-    qsort(t, (size_t)n, sizeof t[0], cmp_double);
-    r.median = t[n / 2];
-    r.min = t[0];
-    r.reps = n;
-    return r;
-}
-
-/* ---- data -------------------------------------------------------------- */
-
-static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
-static float rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (float)((int)((rng_state * 2685821657736338717ULL) >> 40) % 2001 - 1000) / 500.0f;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, n ? n : 64) != 0) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
+/* ---- shapes -------------------------------------------------------------- */
 
 typedef struct {
     int C, H, W, M, K, pad; /* square kernel K, stride 1, symmetric pad */
@@ -129,117 +64,19 @@ static void xnor_free(Xnor *b)
     free(b->y);
 }
 
-/* ---- oneDNN fp32 convolution --------------------------------------------- */
+/* ---- oneDNN fp32 convolution (dnnl_prims.c) ------------------------------ */
 
-#define DN(call)                                                                   \
-    do {                                                                           \
-        dnnl_status_t st_ = (call);                                                \
-        if (st_ != dnnl_success) {                                                 \
-            fprintf(stderr, "bench: %s failed: status %d\n", #call, (int)st_);     \
-            exit(1);                                                               \
-        }                                                                          \
-    } while (0)
-
-typedef struct {
-    dnnl_engine_t eng;
-    dnnl_stream_t stream;
-    dnnl_primitive_t prim;
-    dnnl_memory_t src, wei, dst;
-    const char *impl;
-    char impl_buf[96];
-} Dnnl;
-
-/* any = 1: let oneDNN pick its preferred (blocked) layouts; else NCHW/OIHW.
- * Inputs are filled from x (CHW) and w (OIHW) only for plain layouts; for
- * blocked layouts the buffers get the same random values in blocked order. */
-static void dnnl_init(Dnnl *d, const Shape *s, int any, const float *x, const float *w)
+static BenchConv dnnl_shape(const Shape *s)
 {
-    dnnl_memory_desc_t smd, wmd, dmd;
-    dnnl_convolution_desc_t cd;
-    dnnl_primitive_desc_t pd;
-    const dnnl_dims_t sdims = {1, s->C, s->H, s->W}, wdims = {s->M, s->C, s->K, s->K};
-    const dnnl_dims_t ddims = {1, s->M, out_hw(s, s->H), out_hw(s, s->W)};
-    const dnnl_dims_t strides = {1, 1}, dil = {0, 0}, pad = {s->pad, s->pad};
-    const char *impl = NULL;
-    float *h;
-    size_t n, i;
-    DN(dnnl_engine_create(&d->eng, dnnl_cpu, 0));
-    DN(dnnl_stream_create(&d->stream, d->eng, dnnl_stream_default_flags));
-    DN(dnnl_memory_desc_init_by_tag(&smd, 4, sdims, dnnl_f32, any ? dnnl_format_tag_any : dnnl_nchw));
-    DN(dnnl_memory_desc_init_by_tag(&wmd, 4, wdims, dnnl_f32, any ? dnnl_format_tag_any : dnnl_oihw));
-    DN(dnnl_memory_desc_init_by_tag(&dmd, 4, ddims, dnnl_f32, any ? dnnl_format_tag_any : dnnl_nchw));
-    DN(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_auto,
-                                                  &smd, &wmd, NULL, &dmd, strides, dil, pad, pad));
-    DN(dnnl_primitive_desc_create(&pd, &cd, NULL, d->eng, NULL));
-    DN(dnnl_memory_create(&d->src, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), d->eng,
-                          DNNL_MEMORY_ALLOCATE));
-    DN(dnnl_memory_create(&d->wei, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0),
-                          d->eng, DNNL_MEMORY_ALLOCATE));
-    DN(dnnl_memory_create(&d->dst, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), d->eng,
-                          DNNL_MEMORY_ALLOCATE));
-    DN(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl));
-    snprintf(d->impl_buf, sizeof d->impl_buf, "%s", impl ? impl : "?");
-    d->impl = d->impl_buf;
-    DN(dnnl_primitive_create(&d->prim, pd));
-    DN(dnnl_primitive_desc_destroy(pd));
-    /* src and weights: plain layouts get x and w; blocked ones random data
-     * (blocked buffers may be larger than the tensor because of padding). */
-    DN(dnnl_memory_get_data_handle(d->src, (void **)&h));
-    {
-        const dnnl_memory_desc_t *md;
-        DN(dnnl_memory_get_memory_desc(d->src, &md));
-        n = dnnl_memory_desc_get_size(md) / 4;
-        for (i = 0; i < n; i++)
-            h[i] = any ? rnd() : x[i];
-        DN(dnnl_memory_get_data_handle(d->wei, (void **)&h));
-        DN(dnnl_memory_get_memory_desc(d->wei, &md));
-        n = dnnl_memory_desc_get_size(md) / 4;
-        for (i = 0; i < n; i++)
-            h[i] = any ? rnd() : w[i];
-    }
-}
-
-static void dnnl_run(void *ctx)
-{
-    Dnnl *d = ctx;
-    dnnl_exec_arg_t args[3];
-    args[0].arg = DNNL_ARG_SRC;
-    args[0].memory = d->src;
-    args[1].arg = DNNL_ARG_WEIGHTS;
-    args[1].memory = d->wei;
-    args[2].arg = DNNL_ARG_DST;
-    args[2].memory = d->dst;
-    DN(dnnl_primitive_execute(d->prim, d->stream, 3, args));
-    DN(dnnl_stream_wait(d->stream));
-}
-
-static void dnnl_free(Dnnl *d)
-{
-    dnnl_primitive_destroy(d->prim);
-    dnnl_memory_destroy(d->src);
-    dnnl_memory_destroy(d->wei);
-    dnnl_memory_destroy(d->dst);
-    dnnl_stream_destroy(d->stream);
-    dnnl_engine_destroy(d->eng);
+    const BenchConv c = {s->C, s->H, s->W, s->M, s->K, s->K, 1, 1, s->pad, s->pad, s->pad, s->pad, 1, 1};
+    return c;
 }
 
 /* Best of oneDNN with plain NCHW and with its preferred layout. */
 static Timing dnnl_best(const Shape *s, const float *x, const float *w, char *impl, size_t nimpl)
 {
-    Timing best = {0, 0, 0};
-    int any;
-    for (any = 0; any <= 1; any++) {
-        Dnnl d;
-        Timing t;
-        dnnl_init(&d, s, any, x, w);
-        t = time_it(dnnl_run, &d);
-        if (best.reps == 0 || t.median < best.median) {
-            best = t;
-            snprintf(impl, nimpl, "%s, %s", d.impl, any ? "blocked" : "nchw");
-        }
-        dnnl_free(&d);
-    }
-    return best;
+    const BenchConv c = dnnl_shape(s);
+    return bench_dnnl_best(&c, 0, x, w, impl, nimpl);
 }
 
 /* ---- OpenBLAS im2col + sgemm --------------------------------------------- */
@@ -309,9 +146,9 @@ static void sweep_measure(SweepRow *r)
     Xnor xb;
     size_t i;
     for (i = 0; i < nx; i++)
-        x[i] = rnd();
+        x[i] = bench_rnd();
     for (i = 0; i < nw; i++)
-        w[i] = rnd();
+        w[i] = bench_rnd();
     xnor_init(&xb, s, x, w);
     r->xnor = time_it(xnor_run, &xb);
     r->dnnl = dnnl_best(s, x, w, r->impl, sizeof r->impl);
@@ -363,17 +200,11 @@ int main(int argc, char **argv)
     size_t i, bad = 0;
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
 
-    /* oneDNN here uses OpenMP, which reads OMP_NUM_THREADS when it loads:
-     * re-exec with it set so every library runs on one thread. */
-    if (!getenv("OMP_NUM_THREADS") || strcmp(getenv("OMP_NUM_THREADS"), "1") != 0) {
-        setenv("OMP_NUM_THREADS", "1", 1);
-        execv("/proc/self/exe", argv);
-        perror("bench: re-exec with OMP_NUM_THREADS=1");
-        return 1;
-    }
+    /* oneDNN here uses OpenMP, which reads OMP_NUM_THREADS when it loads. */
+    bench_one_thread(argv);
     openblas_set_num_threads(1);
     if (quick)
-        g_min_seconds = 0.1;
+        bench_min_seconds = 0.1;
 
     measure_peaks(&ghz, pk);
 
@@ -385,7 +216,7 @@ int main(int argc, char **argv)
     y = xmalloc(ny * 4);
     yf = xmalloc(ny * 4);
     for (i = 0; i < nx; i++)
-        x[i] = rnd();
+        x[i] = bench_rnd();
     /* The weights xnorcc compiled into paper_net.c (gen_paper_model). */
     for (i = 0; i < nw; i++)
         w[i] = paper_weight((uint32_t)i);
@@ -399,14 +230,15 @@ int main(int argc, char **argv)
     paper_layer_hand(x, y);
     paper_layer(x, yf);
     {
-        Dnnl d;
-        float *o;
-        dnnl_init(&d, &L, 0, xs, ws);
-        dnnl_run(&d);
-        DN(dnnl_memory_get_data_handle(d.dst, (void **)&o));
+        const BenchConv c = dnnl_shape(&L);
+        BenchDnnl *d;
+        const float *o;
+        d = bench_dnnl_new(&c, 0, 0, xs, ws);
+        bench_dnnl_run(d);
+        o = bench_dnnl_out(d);
         for (i = 0; i < ny; i++)
             bad += (float)y[i] != o[i], bad_gen += yf[i] != o[i];
-        dnnl_free(&d);
+        bench_dnnl_free(d);
     }
 
     /* XNOR: full layer (packing included), conv alone, packing alone, and the
@@ -454,7 +286,7 @@ int main(int argc, char **argv)
     printf("xnorcc runtime %s; paper layer compiled for ISA path %s (bench.c: %s)\n",
            xnrt_version(), paper_layer_isa(), xnrt_isa());
     printf("1 thread (OMP_NUM_THREADS=1, openblas_set_num_threads(1)); "
-           "median and min of >= 11 runs and >= %.1f s each\n\n", g_min_seconds);
+           "median and min of >= 11 runs and >= %.1f s each\n\n", bench_min_seconds);
     printf("Machine XNOR-popcount peak (register-resident xor+popcount+add chains, best of 6)\n");
     printf("  core clock (dependent-add chain)        %7.3f GHz\n", ghz);
     printf("  AVX-512 vpopcntq, 12 zmm accumulators   %7.1f bit-MACs/ns  %6.1f bit-MACs/cycle\n",

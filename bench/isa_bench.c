@@ -8,19 +8,7 @@
 #include <time.h>
 
 #include "paper_layer.h"
-
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "timing.h"
 
 int main(void)
 {
@@ -29,6 +17,7 @@ int main(void)
     static int32_t y[PL_M * PL_H * PL_W];
     static float yf[PL_M * PL_H * PL_W];
     static double t[REPS];
+    Timing tm;
     uint64_t s = 0x9E3779B97F4A7C15ULL;
     int i;
     for (i = 0; i < PL_C * PL_H * PL_W; i++)
@@ -47,9 +36,9 @@ int main(void)
         paper_layer_conv(y);
         t[i] = now_ns() - t0;
     }
-    qsort(t, REPS, sizeof t[0], cmp_double);
-    printf("  %-18s conv alone: median %8.1f us, min %8.1f us\n", paper_layer_isa(),
-           t[REPS / 2] / 1e3, t[0] / 1e3);
+    tm = timing_of(t, REPS);
+    printf("  %-18s conv alone: median %8.1f us, min %8.1f us\n", paper_layer_isa(), tm.median / 1e3,
+           tm.min / 1e3);
     for (i = 0; i < 3; i++)
         paper_layer(x, yf);
     for (i = 0; i < REPS; i++) {
@@ -57,8 +46,8 @@ int main(void)
         paper_layer(x, yf);
         t[i] = now_ns() - t0;
     }
-    qsort(t, REPS, sizeof t[0], cmp_double);
-    printf("  %-18s xnorcc-generated layer: median %8.1f us, min %8.1f us\n", paper_layer_isa(),
-           t[REPS / 2] / 1e3, t[0] / 1e3);
+    tm = timing_of(t, REPS);
+    printf("  %-18s xnorcc-generated layer: median %8.1f us, min %8.1f us\n", paper_layer_isa(), tm.median / 1e3,
+           tm.min / 1e3);
     return 0;
 }

@@ -138,3 +138,61 @@ double peak_bitmacs_per_ns(int path)
     }
     return best;
 }
+
+/* 16 independent chains of a = a*b + c; b, c opaque so nothing folds. */
+static double fma_once(void)
+{
+    const long iters = 100000;
+    double t0, dt;
+    long i;
+#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
+#define FMA_T __m512
+#define FMA_LANES 16
+#define FMA_SET(v) _mm512_set1_ps(v)
+#define FMA(a) a = _mm512_fmadd_ps(a, b, c)
+#define FMA_KEEP "v"
+#elif defined(__AVX2__) && defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+#define FMA_T __m256
+#define FMA_LANES 8
+#define FMA_SET(v) _mm256_set1_ps(v)
+#define FMA(a) a = _mm256_fmadd_ps(a, b, c)
+#define FMA_KEEP "x"
+#else
+#define FMA_T float
+#define FMA_LANES 1
+#define FMA_SET(v) (v)
+#define FMA(a) a = a * b + c
+#define FMA_KEEP "r"
+#endif
+    /* distinct starting values: identical chains would be merged */
+    FMA_T a0 = FMA_SET(1.0f), a1 = FMA_SET(1.01f), a2 = FMA_SET(1.02f), a3 = FMA_SET(1.03f), a4 = FMA_SET(1.04f),
+          a5 = FMA_SET(1.05f), a6 = FMA_SET(1.06f), a7 = FMA_SET(1.07f), a8 = FMA_SET(1.08f), a9 = FMA_SET(1.09f),
+          a10 = FMA_SET(1.1f), a11 = FMA_SET(1.11f), a12 = FMA_SET(1.12f), a13 = FMA_SET(1.13f),
+          a14 = FMA_SET(1.14f), a15 = FMA_SET(1.15f);
+    FMA_T b = FMA_SET(0.999f), c = FMA_SET(0.001f);
+    t0 = now_ns();
+    for (i = 0; i < iters; i++) {
+#if defined(__GNUC__) || defined(__clang__)
+        __asm__("" : "+" FMA_KEEP(b), "+" FMA_KEEP(c));
+#endif
+        FMA(a0); FMA(a1); FMA(a2); FMA(a3); FMA(a4); FMA(a5); FMA(a6); FMA(a7);
+        FMA(a8); FMA(a9); FMA(a10); FMA(a11); FMA(a12); FMA(a13); FMA(a14); FMA(a15);
+    }
+    dt = now_ns() - t0;
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__ volatile("" ::FMA_KEEP(a0), FMA_KEEP(a1), FMA_KEEP(a2), FMA_KEEP(a3), FMA_KEEP(a4), FMA_KEEP(a5),
+                     FMA_KEEP(a6), FMA_KEEP(a7), FMA_KEEP(a8), FMA_KEEP(a9), FMA_KEEP(a10), FMA_KEEP(a11),
+                     FMA_KEEP(a12), FMA_KEEP(a13), FMA_KEEP(a14), FMA_KEEP(a15));
+#endif
+    return (double)iters * 16 * FMA_LANES * 2 / dt;
+}
+
+double peak_fma_gflops(void)
+{
+    double best = 0.0, v;
+    int rep;
+    for (rep = 0; rep < 25; rep++)
+        if ((v = fma_once()) > best)
+            best = v;
+    return best;
+}

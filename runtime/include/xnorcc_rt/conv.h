@@ -90,6 +90,14 @@ XNRT_INLINE void xnrt__gather_row(float *dst, const float *src, int ix0, int s, 
     } else if (s == 2) {
         for (; i + XNRT_VL <= i1 && ix0 + 2 * (i + XNRT_VL) <= W; i += XNRT_VL)
             xv_store(dst + i, xv_loads2(src + ix0 + 2 * i));
+        for (; i < i1; i += XNRT_VL) { /* the rest reads no float past the last tap */
+            const int m = i1 - i < XNRT_VL ? i1 - i : XNRT_VL;
+            if (m == XNRT_VL)
+                xv_store(dst + i, xv_loads2n(src + ix0 + 2 * i, m));
+            else
+                xv_storen(dst + i, xv_loads2n(src + ix0 + 2 * i, m), m);
+        }
+        i = i1;
     }
     for (; i < i1; i++)
         dst[i] = src[ix0 + i * s];

@@ -7,6 +7,7 @@
  *   xv_loadn(p, n) / xv_storen(p, v, n): lanes 0..n-1 only (0 < n < XNRT_VL;
  *       loadn reads no float past p[n-1] and zeroes the other lanes)
  *   xv_loads2(p): lanes p[0], p[2], ..., p[2*(VL-1)]; reads p[0..2*VL-1]
+ *   xv_loads2n(p, n): lanes p[0], ..., p[2*(n-1)] (0 < n <= VL), reading nothing past p[2*(n-1)]
  *   xv_add xv_sub xv_mul xv_div xv_max xv_min, xv_fma(a, b, c) = a*b + c
  *   xv_maxnan(a, b): max, NaN when either lane is NaN (max/min alone: unspecified)
  *   xv_sel_neg(v, neg): lanes where v < 0 take neg, the others v

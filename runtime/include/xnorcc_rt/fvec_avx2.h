@@ -21,6 +21,12 @@ XNRT_INLINE xv xv_loads2(const float *p)
     const __m256 s = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xd8));
 }
+XNRT_INLINE xv xv_loads2n(const float *p, int n)
+{
+    const int m = 2 * n - 1; /* floats read: p[0..2n-2] */
+    const __m256 s = _mm256_shuffle_ps(xv_loadn(p, m < 8 ? m : 8), m > 8 ? xv_loadn(p + 8, m - 8) : _mm256_setzero_ps(), 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xd8));
+}
 XNRT_INLINE xv xv_add(xv a, xv b) { return _mm256_add_ps(a, b); }
 XNRT_INLINE xv xv_sub(xv a, xv b) { return _mm256_sub_ps(a, b); }
 XNRT_INLINE xv xv_mul(xv a, xv b) { return _mm256_mul_ps(a, b); }

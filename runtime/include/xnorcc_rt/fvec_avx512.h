@@ -17,6 +17,13 @@ XNRT_INLINE xv xv_loads2(const float *p)
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
 }
+XNRT_INLINE xv xv_loads2n(const float *p, int n)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const int m = 2 * n - 1; /* floats read: p[0..2n-2] */
+    return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(xv__mask(m < 16 ? m : 16), p), even,
+                                  _mm512_maskz_loadu_ps(xv__mask(m > 16 ? m - 16 : 0), p + 16));
+}
 XNRT_INLINE xv xv_add(xv a, xv b) { return _mm512_add_ps(a, b); }
 XNRT_INLINE xv xv_sub(xv a, xv b) { return _mm512_sub_ps(a, b); }
 XNRT_INLINE xv xv_mul(xv a, xv b) { return _mm512_mul_ps(a, b); }

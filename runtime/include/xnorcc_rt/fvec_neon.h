@@ -26,6 +26,14 @@ XNRT_INLINE void xv_storen(float *p, xv v, int n)
         p[i] = t[i];
 }
 XNRT_INLINE xv xv_loads2(const float *p) { return vld2q_f32(p).val[0]; }
+XNRT_INLINE xv xv_loads2n(const float *p, int n)
+{
+    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int i;
+    for (i = 0; i < n; i++)
+        t[i] = p[2 * i];
+    return vld1q_f32(t);
+}
 XNRT_INLINE xv xv_add(xv a, xv b) { return vaddq_f32(a, b); }
 XNRT_INLINE xv xv_sub(xv a, xv b) { return vsubq_f32(a, b); }
 XNRT_INLINE xv xv_mul(xv a, xv b) { return vmulq_f32(a, b); }

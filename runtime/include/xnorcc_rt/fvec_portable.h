@@ -31,6 +31,7 @@ XNRT_INLINE void xv_storen(float *p, xv v, int n)
         p[i] = v.l[i];
 }
 XNRT_INLINE xv xv_loads2(const float *p) { XV__MAP(p[2 * i]) }
+XNRT_INLINE xv xv_loads2n(const float *p, int n) { XV__MAP(i < n ? p[2 * i] : 0.0f) }
 XNRT_INLINE xv xv_add(xv a, xv b) { XV__MAP(a.l[i] + b.l[i]) }
 XNRT_INLINE xv xv_sub(xv a, xv b) { XV__MAP(a.l[i] - b.l[i]) }
 XNRT_INLINE xv xv_mul(xv a, xv b) { XV__MAP(a.l[i] * b.l[i]) }
