@@ -5,6 +5,7 @@
  * Usage: xnorcc_float_bench [--quick]   (bench/run.sh runs it) */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +20,28 @@ typedef struct {
     BenchConv s;
     int fc;     /* 1: fully connected (C inputs -> M outputs, batch 1) */
     int target; /* 1: a float layer of the XNOR networks (issue 9's 1.3x target) */
+    int bwn;    /* 1: a BWN layer: weights kept at 1 bit (xnrt_conv2d_bwn), oneDNN on the +-1 floats */
 } Layer;
 
 static const Layer layers[] = {
     /*                                        C    H    W    M  KH KW sh sw pt pl pb pr dh dw */
-    {"ResNet-18 stem 7x7 s2 3->64 @224", {3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1}, 0, 1},
-    {"ResNet-18 1x1 s2 64->128 @56", {64, 56, 56, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1},
-    {"ResNet-18 1x1 s2 128->256 @28", {128, 28, 28, 256, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1},
-    {"ResNet-18 1x1 s2 256->512 @14", {256, 14, 14, 512, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1},
-    {"AlexNet conv1 11x11 s4 3->96 @224", {3, 224, 224, 96, 11, 11, 4, 4, 2, 2, 2, 2, 1, 1}, 0, 1},
-    {"AlexNet FC 4096->1000, batch 1", {4096, 1, 1, 1000, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1}, 1, 1},
-    {"ResNet-18 3x3 64->64 @56", {64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 s2 64->128 @56", {64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 128->128 @28", {128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 s2 128->256 @28", {128, 28, 28, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 256->256 @14", {256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 s2 256->512 @14", {256, 14, 14, 512, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0},
-    {"ResNet-18 3x3 512->512 @7", {512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0},
+    {"ResNet-18 stem 7x7 s2 3->64 @224", {3, 224, 224, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1}, 0, 1, 0},
+    {"ResNet-18 1x1 s2 64->128 @56", {64, 56, 56, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1, 0},
+    {"ResNet-18 1x1 s2 128->256 @28", {128, 28, 28, 256, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1, 0},
+    {"ResNet-18 1x1 s2 256->512 @14", {256, 14, 14, 512, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1}, 0, 1, 0},
+    {"AlexNet conv1 11x11 s4 3->96 @224", {3, 224, 224, 96, 11, 11, 4, 4, 2, 2, 2, 2, 1, 1}, 0, 1, 0},
+    {"AlexNet FC 4096->1000, batch 1", {4096, 1, 1, 1000, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1}, 1, 1, 0},
+    {"ResNet-18 3x3 64->64 @56", {64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 s2 64->128 @56", {64, 56, 56, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 128->128 @28", {128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 s2 128->256 @28", {128, 28, 28, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 256->256 @14", {256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 s2 256->512 @14", {256, 14, 14, 512, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"ResNet-18 3x3 512->512 @7", {512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 0},
+    {"BWN 3x3 64->64 @56 (1-bit weights)", {64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 1},
+    {"BWN 3x3 128->128 @28", {128, 28, 28, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 1},
+    {"BWN 3x3 256->256 @14", {256, 14, 14, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 1},
+    {"BWN 3x3 512->512 @7", {512, 7, 7, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, 0, 0, 1},
 };
 #define NLAYERS ((int)(sizeof layers / sizeof layers[0]))
 
@@ -43,6 +49,7 @@ typedef struct {
     const Layer *l;
     int OH, OW;
     const float *x, *wp;
+    const uint8_t *wb; /* BWN weights */
     float *y, *scratch;
 } Run;
 
@@ -52,6 +59,9 @@ static void run_xnorcc(void *ctx)
     const BenchConv *s = &r->l->s;
     if (r->l->fc)
         xnrt_sgemm(s->M, 1, s->C, r->wp, r->x, 1, r->y, 1, 0, NULL);
+    else if (r->l->bwn)
+        xnrt_conv2d_bwn(r->x, r->wb, r->y, r->scratch, s->C, s->H, s->W, s->M, s->KH, s->KW, r->OH, r->OW, s->sh,
+                        s->sw, s->dh, s->dw, s->pt, s->pl, 1, 0, NULL);
     else
         xnrt_conv2d(r->x, r->wp, r->y, r->scratch, s->C, s->H, s->W, s->M, s->KH, s->KW, r->OH, r->OW, s->sh, s->sw,
                     s->dh, s->dw, s->pt, s->pl, 1, 0, NULL);
@@ -163,8 +173,9 @@ int main(int argc, char **argv)
         const double flops = 2.0 * (double)ny * K;
         float *x = xmalloc(nx * 4), *w = xmalloc(nw * 4), *wp = xmalloc(XNRT_SGEMM_PACKED_FLOATS(s->M, K) * 4);
         size_t nsc = l->fc ? 0
-                           : xnrt_conv_scratch_floats(s->C, s->H, s->W, s->M, s->KH, s->KW, OH, OW, s->sh, s->sw,
-                                                      s->dh, s->dw, s->pt, s->pl, 1);
+                           : xnrt_conv_bwn_scratch_floats(s->C, s->H, s->W, s->M, s->KH, s->KW, OH, OW, s->sh, s->sw,
+                                                          s->dh, s->dw, s->pt, s->pl, 1);
+        uint8_t *wb = xmalloc(XNRT_BWN_CONV_WEIGHT_BYTES(s->M, s->C, s->KH, s->KW, 1));
         Run r;
         Timing tx, td;
         char impl[128];
@@ -175,8 +186,13 @@ int main(int argc, char **argv)
             x[j] = bench_rnd();
         for (j = 0; j < nw; j++)
             w[j] = bench_rnd();
+        if (l->bwn) { /* alpha would be the epilogue's scale: the sums are of +-x */
+            xnrt_bwn_conv_pack_weights(w, s->M, s->C, s->KH, s->KW, 1, wb);
+            for (j = 0; j < nw; j++)
+                w[j] = w[j] < 0.0f ? -1.0f : 1.0f;
+        }
         xnrt_conv_pack_weights(w, s->M, s->C, s->KH, s->KW, 1, wp);
-        r.l = l, r.OH = OH, r.OW = OW, r.x = x, r.wp = wp;
+        r.l = l, r.OH = OH, r.OW = OW, r.x = x, r.wp = wp, r.wb = wb;
         r.y = xmalloc(ny * 4);
         r.scratch = xmalloc(nsc * 4);
         /* check against oneDNN, plain layouts, same data */
@@ -201,7 +217,9 @@ int main(int argc, char **argv)
                tx.cpu / td.cpu, 100.0 * flops / tx.cpu / peak, algo_name(l, OH, OW), impl);
         if (i == 5)
             printf("  (float ResNet-18 3x3 convs, for reference:)\n");
-        free(x), free(w), free(wp), free(r.y), free(r.scratch);
+        if (i == 12)
+            printf("  (BWN layers: 1-bit weights expanded per K block; oneDNN fp32 on the +-1 weights:)\n");
+        free(x), free(w), free(wp), free(wb), free(r.y), free(r.scratch);
     }
     bad |= stem_example(peak);
     printf("\nRuns of xnorcc and oneDNN alternate.  us: median wall time.  x time: xnorcc median / oneDNN median\n"

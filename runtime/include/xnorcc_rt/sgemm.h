@@ -43,11 +43,27 @@
 /* Near-equal K blocks of at most XNRT_SGEMM_KC: the block length. */
 XNRT_INLINE int xnrt__kc(int K) { return XNRT_CDIV(K, XNRT_CDIV(K, XNRT_SGEMM_KC)); }
 
-/* Expands kc bytes of a 1-bit panel (sgemm_pack.h) into kc x 8 floats +-1. */
+/* Expands kc bytes of a 1-bit panel (sgemm_pack.h) into kc x 8 floats +-1:
+ * bit r of byte k shifted to the sign of 1.0f (2 bytes per zmm, 1 per ymm). */
 XNRT_INLINE void xnrt__bwn_expand(const uint8_t *wb, int kc, float *out)
 {
-    int k, r;
-    for (k = 0; k < kc; k++)
+    int k = 0, r;
+#if defined(XNRT_F_AVX512)
+    const __m512i sh = _mm512_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u), one = _mm512_set1_epi32(0x3f800000);
+    for (; k + 2 <= kc; k += 2) {
+        const __m512i v = _mm512_sllv_epi32(_mm512_set1_epi32(wb[k] | wb[k + 1] << 8), sh);
+        _mm512_storeu_ps(out + k * 8, _mm512_castsi512_ps(_mm512_or_si512(_mm512_and_si512(v, sign), one)));
+    }
+#elif defined(XNRT_F_AVX2)
+    const __m256i sh = _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24);
+    const __m256i sign = _mm256_set1_epi32((int)0x80000000u), one = _mm256_set1_epi32(0x3f800000);
+    for (; k < kc; k++) {
+        const __m256i v = _mm256_sllv_epi32(_mm256_set1_epi32(wb[k]), sh);
+        _mm256_storeu_ps(out + k * 8, _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(v, sign), one)));
+    }
+#endif
+    for (; k < kc; k++)
         for (r = 0; r < 8; r++)
             out[k * 8 + r] = (wb[k] >> r) & 1 ? -1.0f : 1.0f;
 }
@@ -57,21 +73,31 @@ XNRT_INLINE void xnrt__bwn_expand(const uint8_t *wb, int kc, float *out)
  * none) on each finished tile.  A is float panels (ap: the first panel at
  * this block's k, panels pstride floats apart) or, when wb is not NULL,
  * 1-bit panels (wb likewise, pstride bytes apart), each expanded into
- * wexp (kc*8 floats) before its tiles run. */
+ * wexp (kc*16 floats: two panels for the tail kernel) before its tiles run. */
 static inline void xnrt__kblock(int M, int n, int kc, const float *ap, const uint8_t *wb, float *wexp,
                                 size_t pstride, const float *b, const ptrdiff_t *off, float *c, size_t ldc,
                                 int acc, int flags, const xnrt_epi *e, size_t p0)
 {
     int mp, j, nfull = n;
 #if defined(XNRT_SGEMM_TAIL_ROWS)
-    /* the last, partial tile by xnrt__ukr_tail, 16 rows at a time (float panels only) */
+    /* the last, partial tile by xnrt__ukr_tail, 16 rows (two panels) at a time */
     const int tail = n % XNRT_SGEMM_NR;
-    if (!wb && XNRT__USE_TAIL(tail)) {
+    if (XNRT__USE_TAIL(tail)) {
         nfull = n - tail;
         for (mp = 0; mp < M; mp += XNRT_SGEMM_TAIL_ROWS) {
             const int mr = M - mp < XNRT_SGEMM_TAIL_ROWS ? M - mp : XNRT_SGEMM_TAIL_ROWS;
-            const float *a0 = ap + (size_t)(mp / 8) * pstride, *a1 = mr > 8 ? a0 + pstride : a0;
+            const float *a0 = wexp, *a1 = wexp;
             float *cm = c + (size_t)mp * ldc + nfull;
+            if (wb) {
+                xnrt__bwn_expand(wb + (size_t)(mp / 8) * pstride, kc, wexp);
+                if (mr > 8) {
+                    a1 = wexp + (size_t)kc * 8;
+                    xnrt__bwn_expand(wb + (size_t)(mp / 8 + 1) * pstride, kc, wexp + (size_t)kc * 8);
+                }
+            } else {
+                a0 = ap + (size_t)(mp / 8) * pstride;
+                a1 = mr > 8 ? a0 + pstride : a0;
+            }
             xnrt__ukr_tail(kc, a0, a1, b + nfull, off, cm, ldc, mr, tail, acc);
             xnrt__epi_tile(cm, ldc, mp, mr < 8 ? mr : 8, p0 + nfull, tail, flags, e);
             if (mr > 8)
@@ -164,8 +190,8 @@ static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float 
     xnrt__sgemm(M, N, K, ap, NULL, NULL, b, ldb, c, ldc, flags, e);
 }
 
-/* Floats of scratch xnrt_sgemm_bwn needs: one expanded K block of a panel. */
-#define XNRT_SGEMM_BWN_SCRATCH_FLOATS ((size_t)XNRT_SGEMM_KC * 8)
+/* Floats of scratch xnrt_sgemm_bwn needs: one expanded K block of two panels. */
+#define XNRT_SGEMM_BWN_SCRATCH_FLOATS ((size_t)XNRT_SGEMM_KC * 16)
 
 /* BWN layer: xnrt_sgemm with A = +-1 kept at one bit per weight (wb:
  * XNRT_BWN_PACKED_BYTES(M, K) bytes from xnrt_bwn_pack), expanded into
