@@ -23,141 +23,15 @@
  * materialized: those layers pack the BinActiv's X, whose sign bits are the
  * same, and the BinActiv computes only A (or nothing).
  *
- * Work buffers (packed input, conv scratch, int32 sums, K and its row sums) of every layer are
- * one struct per layer in a static union NAME_work: layers run one at a time.
- * Its size is also computed here (NAME_WORK_BYTES in the header) and the
- * generated file checks the two agree when it is compiled.
+ * The path, the geometry and the work buffers (packed input, conv scratch,
+ * int32 sums, K and its row sums: the layer's struct in NAME_work) are the
+ * plan's (plan_binary.c); the BinActiv merge is plan_merge's.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "emit.h"
-
-/* Geometry of a packed layer. */
-typedef struct BinLayer {
-  int conv;                 /* BinConv (else BinGemm) */
-  Window v;                    /* BinConv window */
-  int64_t M, G, CG, MG, CW; /* filters, groups, channels and filters per group, words per tap */
-  int64_t pv;               /* pad_value */
-  int64_t R, F, FW;         /* BinGemm: rows, features, words per row */
-  int64_t xp, scr, k, rs, acc; /* work: packed input words, scratch words, K and row-sum doubles, int32 sums */
-} BinLayer;
-
-static int64_t words(int64_t c) { return (c + 63) / 64; }
-
-/* Fills L for node n; -1 when the layer cannot take the packed path (the
- * float path then reports what is wrong). */
-static int bin_geom(Emit *e, const Node *n, BinPath path, BinLayer *L) {
-  Graph *g = e->g;
-  Tensor *x = node_in(g, n, 0), *w = node_in(g, n, 1), *y = node_out(g, n, 0);
-  memset(L, 0, sizeof *L);
-  if (!x || !w || !y || !w->data || w->dtype != DT_F32 || x->rank < 1 || tensor_numel(x) <= 0 ||
-      tensor_numel(w) <= 0 || tensor_numel(y) <= 0)
-    return -1;
-  if (n->op == OP_BinGemm) {
-    if (w->rank != 2 || w->dims[1] != x->dims[x->rank - 1])
-      return -1;
-    L->F = w->dims[1], L->M = w->dims[0], L->R = tensor_numel(x) / L->F, L->FW = words(L->F);
-    if (L->R * L->M != tensor_numel(y))
-      return -1;
-    if (path == BP_XNOR)
-      L->xp = L->R * L->FW, L->acc = L->R * L->M;
-    return 0;
-  }
-  Diag quiet;
-  diag_init(&quiet, g->file);
-  Emit e2 = *e;
-  e2.d = &quiet;
-  int bad = win_get(&e2, n, &L->v);
-  diag_free(&quiet);
-  if (bad)
-    return -1;
-  const Window *v = &L->v;
-  L->conv = 1;
-  L->M = w->dims[0], L->G = v->group;
-  if (L->G < 1 || v->C % L->G || L->M % L->G || w->dims[1] != v->C / L->G ||
-      tensor_numel(w) != L->M * (v->C / L->G) * v->k[0] * v->k[1] ||
-      tensor_numel(y) != v->N * L->M * v->out[0] * v->out[1])
-    return -1;
-  L->CG = v->C / L->G, L->MG = L->M / L->G, L->CW = words(L->CG);
-  L->pv = attr_int(n, "pad_value", 0);
-  if (L->pv < -1 || L->pv > 1)
-    return -1;
-  int64_t P = v->out[0] * v->out[1];
-  if (path == BP_XNOR) {
-    L->xp = L->G * L->CW * v->in[0] * v->in[1];
-    L->scr = (P + 7) / 8 * (9 * v->k[0] * v->k[1] * L->CW + 9);
-    L->acc = L->M * P;
-  }
-  if (node_in(g, n, 3))
-    L->k = P, L->rs = v->in[0] * v->out[1];
-  return 0;
-}
-
-void bin_plan(Emit *e) {
-  Graph *g = e->g;
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    BinLayer L;
-    if (!e->emit[i] || (n->op != OP_BinConv && n->op != OP_BinGemm))
-      continue;
-    BinPath p = n->kind == LK_XNOR ? BP_XNOR : BP_BWN; /* decided by the binarize pass */
-    if (bin_geom(e, n, p, &L) == 0)
-      e->bin[i] = p;
-  }
-  /* BinActiv fusion: every reader of Y is a packed xnor layer reading it as X. */
-  for (int b = 0; b < g->nn; b++) {
-    Node *a = &g->n[b];
-    if (!e->emit[b] || a->op != OP_BinActiv || a->nout < 1 || a->out[0] < 0 || g->t[a->out[0]].is_output)
-      continue;
-    int y = a->out[0], ok = 1, any = 0;
-    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1] && ok; r++) {
-      if (!e->emit[e->ud->use_node[r]])
-        continue;
-      if (e->ud->use_slot[r] == 0 && e->bin[e->ud->use_node[r]] == BP_XNOR)
-        any = 1;
-      else
-        ok = 0;
-    }
-    if (!ok || !any)
-      continue;
-    for (int r = e->ud->use_first[y]; r < e->ud->use_first[y + 1]; r++)
-      if (e->emit[e->ud->use_node[r]] && e->ud->use_slot[r] == 0)
-        e->in0[e->ud->use_node[r]] = a->in[0];
-    e->no_y[b] = 1;
-    if (!op_writes_output(e, a, 1))
-      e->emit[b] = 0;
-  }
-}
-
-/* Bytes of node ni's struct in NAME_work: uint64 arrays, then doubles, then
- * int32, padded to 8 bytes. */
-static int64_t layer_work_bytes(const BinLayer *L) {
-  int64_t b = 8 * (L->xp + L->scr + L->k + L->rs) + 4 * L->acc;
-  return (b + 7) / 8 * 8;
-}
-
-/* Bytes of node i's struct in NAME_work: a packed binary layer's or an
- * XnorBlock's or XnorDense's, 0 for other nodes. */
-static int64_t node_work_bytes(Emit *e, int i) {
-  BinLayer L;
-  if (e->emit[i] && op_is_fused_layer(e->g->n[i].op))
-    return block_work(e, i, NULL);
-  if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, &e->g->n[i], e->bin[i], &L))
-    return 0;
-  return layer_work_bytes(&L);
-}
-
-int64_t bin_work_bytes(Emit *e) {
-  int64_t max = 0;
-  for (int i = 0; i < e->g->nn; i++) {
-    int64_t b = node_work_bytes(e, i);
-    if (b > max)
-      max = b;
-  }
-  return max;
-}
 
 /* alpha_m = mean |W_m| (Eq. 6), summed in double in memory order and rounded
  * once, as the interpreter does. */
@@ -179,92 +53,50 @@ static void put_comment_name(StrBuf *c, const char *what, const Node *n) {
   sb_puts(c, "' */\n");
 }
 
-void emit_bin_data(Emit *e) {
+/* Data hook of a packed BinConv/BinGemm: the bit-packed weights, alpha per
+ * filter and, for a bwn conv padding with +-1, the weights' sign sums per
+ * tap. */
+static void data_binlayer(Emit *e, int i) {
   Graph *g = e->g;
   StrBuf *c = e->c;
-  const char *nm = e->o->name;
-  int any = 0;
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    BinLayer L;
-    if (!e->emit[i] || e->bin[i] == BP_FLOAT || bin_geom(e, n, e->bin[i], &L))
-      continue;
-    if (!any++)
-      /* The kernels are always_inline with literal sizes; inlining every
-       * layer into NAME_run as well makes one huge function that clang -O2
-       * takes minutes to optimize. A call per layer costs nothing. */
-      sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
-                   "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
-    const float *w = node_in(g, n, 1)->data;
-    int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
-    int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
-    int64_t nw = M * T * CW;
-    /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
-    uint64_t *u = pack_weight_signs(g, w, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
-    put_comment_name(c, "bit-packed weights", n);
-    if (L.conv)
-      sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,
-                (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1]);
-    else
-      sb_printf(c, "static const uint64_t wb%d[%lld * XNRT_WORDS(%lld)] = {", i, (long long)M, (long long)L.F);
-    put_words(c, u, nw);
-    put_comment_name(c, "alpha (mean |W| per filter, Eq. 6)", n);
-    sb_printf(c, "static const float wa%d[%lld] = {", i, (long long)M);
-    float *alpha = arena_array(g->arena, (size_t)M + 1, sizeof *alpha);
-    for (int64_t m = 0; m < M; m++)
-      alpha[m] = alpha_of(w + m * fs, fs);
-    put_items(c, "  ", IK_F32, alpha, M);
-    sb_puts(c, "\n};\n");
-    if (e->bin[i] == BP_BWN && L.conv && L.pv && (L.v.pb[0] || L.v.pb[1] || L.v.pe[0] || L.v.pe[1])) {
-      /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
-      put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
-      sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
-      int32_t *ws = arena_array(g->arena, (size_t)(M * T) + 1, sizeof *ws);
-      for (int64_t m = 0; m < M; m++)
-        for (int64_t t = 0; t < T; t++)
-          for (int64_t ch = 0; ch < C; ch++)
-            ws[m * T + t] += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
-      put_items(c, "  ", IK_I32, ws, M * T);
-      sb_puts(c, "\n};\n");
-    }
-    sb_putc(c, '\n');
-  }
-  if (!e->work_bytes)
+  const Node *n = &g->n[i];
+  const LayerPlan *lp = &e->p->node[i];
+  if (lp->path == LP_FLOAT)
     return;
-  sb_puts(c, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
-  sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
-               "#else\n#define %s_WORK_ALIGN\n#endif\nstatic union {\n", nm, nm);
-  for (int i = 0; i < g->nn; i++) {
-    BinLayer L;
-    if (!node_work_bytes(e, i))
-      continue;
-    if (op_is_fused_layer(g->n[i].op)) {
-      sb_puts(c, "  struct {\n");
-      block_work(e, i, c);
-      sb_printf(c, "  } l%d;\n", i);
-      continue;
-    }
-    if (bin_geom(e, &g->n[i], e->bin[i], &L))
-      xn_unreachable("packed binary layer without geometry");
-    const Window *v = &L.v;
-    sb_puts(c, "  struct {\n");
-    if (L.xp && L.conv)
-      sb_printf(c, "    uint64_t xp[XNRT_PACKED_WORDS(%lld, %lld, %lld, %lld)];\n", (long long)v->C, (long long)L.G,
-                (long long)v->in[0], (long long)v->in[1]);
-    else if (L.xp)
-      sb_printf(c, "    uint64_t xp[%lld * XNRT_WORDS(%lld)];\n", (long long)L.R, (long long)L.F);
-    if (L.scr)
-      sb_printf(c, "    uint64_t scratch[XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld)];\n", (long long)L.CG,
-                (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1]);
-    if (L.k)
-      sb_printf(c, "    double k[%lld];\n    double rs[%lld];\n", (long long)L.k, (long long)L.rs);
-    if (L.acc)
-      sb_printf(c, "    int32_t acc[%lld];\n", (long long)L.acc);
-    sb_printf(c, "  } l%d;\n", i);
+  const BinLayer L = lp->geom->bin;
+  const float *w = node_in(g, n, 1)->data;
+  int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
+  int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
+  int64_t nw = M * T * CW;
+  /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
+  uint64_t *u = pack_weight_signs(g, w, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
+  put_comment_name(c, "bit-packed weights", n);
+  if (L.conv)
+    sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,
+              (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1]);
+  else
+    sb_printf(c, "static const uint64_t wb%d[%lld * XNRT_WORDS(%lld)] = {", i, (long long)M, (long long)L.F);
+  put_words(c, u, nw);
+  put_comment_name(c, "alpha (mean |W| per filter, Eq. 6)", n);
+  sb_printf(c, "static const float wa%d[%lld] = {", i, (long long)M);
+  float *alpha = arena_array(g->arena, (size_t)M + 1, sizeof *alpha);
+  for (int64_t m = 0; m < M; m++)
+    alpha[m] = alpha_of(w + m * fs, fs);
+  put_items(c, "  ", IK_F32, alpha, M);
+  sb_puts(c, "\n};\n");
+  if (L.corr) {
+    /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
+    put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
+    sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
+    int32_t *ws = arena_array(g->arena, (size_t)(M * T) + 1, sizeof *ws);
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t t = 0; t < T; t++)
+        for (int64_t ch = 0; ch < C; ch++)
+          ws[m * T + t] += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
+    put_items(c, "  ", IK_I32, ws, M * T);
+    sb_puts(c, "\n};\n");
   }
-  sb_printf(c, "} %s_work %s_WORK_ALIGN;\n", nm, nm);
-  sb_printf(c, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
-  sb_printf(c, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+  sb_putc(c, '\n');
 }
 
 static void ind(StrBuf *b, int depth) {
@@ -355,9 +187,9 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   StrBuf *b = e->c;
   const Window *v = &L->v;
   const char *nm = e->o->name;
-  int xnor = e->bin[ni] == BP_XNOR, has_a = L->k > 0, has_b = node_in(e->g, n, 2) != NULL;
+  int xnor = e->p->node[ni].path == LP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
   int64_t P = v->out[0] * v->out[1], MP = L->M * P, CHW = v->C * v->in[0] * v->in[1];
-  int corr = !xnor && L->pv && (v->pb[0] || v->pb[1] || v->pe[0] || v->pe[1]);
+  int corr = L->corr;
   /* |S| <= CG*KH*KW: below 2^24 it is exact as a float. */
   int exact_float = L->CG * v->k[0] * v->k[1] < (1 << 24);
   sb_printf(b, "  /* %s layer: %s, pad_value %lld */\n", xnor ? "xnor" : "bwn",
@@ -432,7 +264,7 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
 static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   StrBuf *b = e->c;
   const char *nm = e->o->name;
-  int xnor = e->bin[ni] == BP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
+  int xnor = e->p->node[ni].path == LP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
   sb_printf(b, "  /* %s layer: %s */\n", xnor ? "xnor" : "bwn",
             xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)" : "real input, packed weights (xnrt_bwn_gemm)");
   if (xnor) {
@@ -458,10 +290,20 @@ static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   return 0;
 }
 
-int emit_bin_body(Emit *e, const Node *n) {
-  int ni = (int)(n - e->g->n);
-  BinLayer L;
-  if (bin_geom(e, n, e->bin[ni], &L))
-    xn_unreachable("packed binary layer without geometry");
-  return L.conv ? emit_conv_body(e, n, ni, &L) : emit_gemm_body(e, n, ni, &L);
+/* BinConv/BinGemm: the packed path the plan chose, or plain float loops. */
+static int body_binconv(Emit *e, const Node *n) {
+  const LayerPlan *lp = &e->p->node[n - e->g->n];
+  if (lp->path == LP_FLOAT)
+    return body_binconv_float(e, n);
+  return emit_conv_body(e, n, (int)(n - e->g->n), &lp->geom->bin);
 }
+
+static int body_bingemm(Emit *e, const Node *n) {
+  const LayerPlan *lp = &e->p->node[n - e->g->n];
+  if (lp->path == LP_FLOAT)
+    return body_bingemm_float(e, n);
+  return emit_gemm_body(e, n, (int)(n - e->g->n), &lp->geom->bin);
+}
+
+const OpEmit emit_binconv = {plan_binlayer, data_binlayer, body_binconv};
+const OpEmit emit_bingemm = {plan_binlayer, data_binlayer, body_bingemm};

@@ -66,11 +66,11 @@ static void emit_header(Emit *e, StrBuf *h) {
     sb_printf(h, "#define %s_IN%d_SIZE %lld\n", nm, k, (long long)tensor_numel(&g->t[g->inputs[k]]));
   for (int k = 0; k < g->noutputs; k++)
     sb_printf(h, "#define %s_OUT%d_SIZE %lld\n", nm, k, (long long)tensor_numel(&g->t[g->outputs[k]]));
-  sb_printf(h, "#define %s_ARENA_FLOATS %lld\n", nm, (long long)e->arena_floats);
-  sb_printf(h, "#define %s_ARENA_BYTES %lld\n", nm, (long long)e->arena_floats * 4);
-  if (e->work_bytes)
+  sb_printf(h, "#define %s_ARENA_FLOATS %lld\n", nm, (long long)e->p->arena_floats);
+  sb_printf(h, "#define %s_ARENA_BYTES %lld\n", nm, (long long)e->p->arena_floats * 4);
+  if (e->p->work_bytes)
     sb_printf(h, "#define %s_WORK_BYTES %lld    /* binary layers' packed data and scratch */\n", nm,
-              (long long)e->work_bytes);
+              (long long)e->p->work_bytes);
   sb_putc(h, '\n');
   sb_printf(h, "int %s_run(", nm);
   put_params(h, g);
@@ -81,7 +81,7 @@ static void emit_weights(Emit *e) {
   Graph *g = e->g;
   StrBuf *c = e->c;
   for (int t = 0; t < g->nt; t++) {
-    if (!e->used_const[t])
+    if (!e->p->used_const[t])
       continue;
     Tensor *x = &g->t[t];
     int64_t n = tensor_numel(x);
@@ -101,28 +101,28 @@ static void emit_run(Emit *e) {
   sb_init(&body, g->arena);
   for (int i = 0; i < g->nn; i++) {
     Node *n = &g->n[i];
-    if (!e->emit[i])
+    if (!e->p->node[i].code)
       continue;
     sb_puts(&body, "  ");
     put_fn_name(e, &body, i);
     sb_putc(&body, '(');
     int first = 1;
     for (int j = 0; j < n->nin; j++)
-      if (op_reads_input(e, n, j)) {
+      if (plan_reads(e->p, i, j)) {
         sb_puts(&body, first ? "" : ", ");
-        put_buffer(e, &body, read_tensor(e, n, j));
+        put_buffer(e, &body, plan_in(e->p, i, j));
         first = 0;
       }
     for (int j = 0; j < n->nout; j++)
-      if (op_writes_output(e, n, j)) {
+      if (plan_writes(e->p, i, j)) {
         sb_puts(&body, first ? "" : ", ");
-        put_buffer(e, &body, n->out[j]);
+        put_buffer(e, &body, plan_out(e->p, i, j));
         first = 0;
       }
     sb_puts(&body, ");\n");
   }
   for (int k = 0; k < g->noutputs; k++) {
-    int t = e->out_copy_src[k];
+    int t = e->p->out_copy_src[k];
     if (t < 0)
       continue;
     sb_printf(&body, "  for (int i = 0; i < %lld; i++)\n    out%d[i] = ", (long long)tensor_numel(&g->t[t]), k);
@@ -133,7 +133,7 @@ static void emit_run(Emit *e) {
   put_params(c, g);
   sb_puts(c, ") {\n");
   for (int k = 0; k < g->ninputs; k++)
-    if (!e->in_used[k])
+    if (!e->p->in_used[k])
       sb_printf(c, "  (void)in%d;\n", k);
   sb_puts(c, body.s);
   sb_puts(c, "  return 0;\n}\n");
@@ -219,10 +219,56 @@ static void emit_main(Emit *e) {
   sb_puts(c, "  return 0;\n}\n");
 }
 
+/* The layers' constant data (their data hooks, e.g. bit-packed weights),
+ * then the work union NAME_work: one struct per layer with work buffers,
+ * members as the plan lists them (layers run one at a time). */
+static void emit_layer_data(Emit *e) {
+  const Plan *p = e->p;
+  Graph *g = e->g;
+  StrBuf *c = e->c;
+  const char *nm = e->o->name;
+  int noinline = 0;
+  for (int i = 0; i < g->nn; i++) {
+    const OpEmit *h = op_info[g->n[i].op].emit;
+    if (!p->node[i].code || !h->data)
+      continue;
+    if ((p->node[i].needs & NEED_NOINLINE) && !noinline++)
+      /* The kernels are always_inline with literal sizes; inlining every
+       * layer into NAME_run as well makes one huge function that clang -O2
+       * takes minutes to optimize. A call per layer costs nothing. */
+      sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
+                   "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
+    h->data(e, i);
+  }
+  if (!p->work_bytes)
+    return;
+  sb_puts(c, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
+  sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
+               "#else\n#define %s_WORK_ALIGN\n#endif\nstatic union {\n", nm, nm);
+  for (int i = 0; i < g->nn; i++) {
+    const LayerPlan *lp = &p->node[i];
+    if (!lp->code || !lp->work_bytes)
+      continue;
+    sb_puts(c, "  struct {\n");
+    for (int k = 0; k < lp->nwork; k++) {
+      const WorkBuf *w = &lp->work[k];
+      if (w->count)
+        sb_printf(c, "    %s %s[%s];\n", w->type, w->name, w->count);
+      else
+        sb_printf(c, "    %s %s[%lld];\n", w->type, w->name, (long long)w->n);
+    }
+    sb_printf(c, "  } l%d;\n", i);
+  }
+  sb_printf(c, "} %s_work %s_WORK_ALIGN;\n", nm, nm);
+  sb_printf(c, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
+  sb_printf(c, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+}
+
 int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
+  Plan plan;
   Emit e;
   memset(&e, 0, sizeof e);
-  e.g = g, e.d = d, e.o = o, e.c = c;
+  e.p = &plan, e.g = g, e.d = d, e.o = o, e.c = c;
   /* The header name goes into an #include "...": keep it a plain file name. */
   for (const char *p = o->header; *p; p++)
     if (!(isalnum((unsigned char)*p) || strchr("._-+", *p)) || (unsigned char)*p >= 128) {
@@ -234,25 +280,16 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
       diag_error(d, "name '%s' is not a C identifier", o->name);
       return -1;
     }
-  if (plan_storage(&e))
+  if (plan_build(&plan, g, d))
     return -1;
-  e.work_bytes = bin_work_bytes(&e);
-  int nlayers = 0;
-  for (int i = 0; i < g->nn; i++)
-    nlayers += e.emit[i];
 
   sb_printf(c, "/* %s.c - generated by xnorcc from '", o->name);
   put_comment_text(c, base_name(g->file));
   sb_printf(c, "' (graph '");
   put_comment_text(c, g->name);
-  sb_printf(c, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, nlayers);
-  int has_bin = 0, has_block = 0;
-  for (int i = 0; i < g->nn; i++) {
-    has_bin |= e.emit[i] && (e.bin[i] != BP_FLOAT || op_is_fused_layer(g->n[i].op));
-    has_block |= e.emit[i] && g->n[i].op == OP_XnorBlock; /* memcpy of packed words (emit_block.c) */
-  }
-  sb_puts(c, has_block ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
-  if (has_bin)
+  sb_printf(c, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, plan.nlayers);
+  sb_puts(c, plan.needs & NEED_STRING ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
+  if (plan.needs & NEED_RUNTIME)
     sb_puts(c, "\n#include \"xnorcc_rt.h\"\n");
   if (o->with_main)
     sb_puts(c, "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n");
@@ -260,15 +297,15 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   /* gcc does not contract a*b+c into fma under -std=c99; clang does unless
    * told not to, which would make -march=native change the results. */
   sb_puts(c, "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n\n");
-  if (e.arena_floats)
+  if (plan.arena_floats)
     sb_printf(c, "/* activations; offsets from a liveness plan */\n"
                  "static union {\n  float f[%s_ARENA_FLOATS];\n  long double align_;\n} %s_arena;\n\n",
               o->name, o->name);
   emit_weights(&e);
-  emit_bin_data(&e);
+  emit_layer_data(&e);
   int errors = d->nerrors;
   for (int i = 0; i < g->nn; i++)
-    if (e.emit[i])
+    if (plan.node[i].code)
       emit_node_fn(&e, i);
   if (d->nerrors > errors)
     return -1;

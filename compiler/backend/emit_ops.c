@@ -12,7 +12,7 @@
 
 #include "emit.h"
 
-void put_fn_name(Emit *e, StrBuf *b, int ni) {
+void put_fn_name(const Emit *e, StrBuf *b, int ni) {
   sb_printf(b, "l%d_", ni);
   for (const char *s = op_info[e->g->n[ni].op].name; *s; s++)
     sb_putc(b, (char)tolower((unsigned char)*s));
@@ -123,16 +123,16 @@ static void fn_begin(Emit *e, int ni) {
   sb_puts(b, "\n *   ");
   int first = 1;
   for (int i = 0; i < n->nin; i++)
-    if (op_reads_input(e, n, i)) {
+    if (plan_reads(e->p, ni, i)) {
       sb_printf(b, "%sx%d %s", first ? "" : ", ", i, shape_str(g, node_in(g, n, i)));
-      if (i == 0 && e->in0[ni] >= 0)
+      if (i == 0 && e->p->node[ni].in0 >= 0)
         sb_puts(b, " (packed from the BinActiv's input)");
       first = 0;
     }
   sb_puts(b, " ->");
   first = 1;
   for (int j = 0; j < n->nout; j++)
-    if (op_writes_output(e, n, j)) {
+    if (plan_writes(e->p, (int)(n - e->g->n), j)) {
       sb_printf(b, "%s y", first ? "" : ",");
       if (j)
         sb_printf(b, "%d", j);
@@ -140,19 +140,19 @@ static void fn_begin(Emit *e, int ni) {
       first = 0;
     }
   sb_puts(b, " */\nstatic ");
-  if (e->bin[ni] != BP_FLOAT)
-    sb_printf(b, "%s_NOINLINE ", e->o->name); /* see emit_bin_data() */
+  if (e->p->node[ni].needs & NEED_NOINLINE)
+    sb_printf(b, "%s_NOINLINE ", e->o->name); /* see emit_c.c */
   sb_puts(b, "void ");
   put_fn_name(e, b, ni);
   sb_putc(b, '(');
   first = 1;
   for (int i = 0; i < n->nin; i++)
-    if (op_reads_input(e, n, i)) {
+    if (plan_reads(e->p, ni, i)) {
       sb_printf(b, "%sconst float *x%d", first ? "" : ", ", i);
       first = 0;
     }
   for (int j = 0; j < n->nout; j++)
-    if (op_writes_output(e, n, j)) {
+    if (plan_writes(e->p, (int)(n - e->g->n), j)) {
       sb_printf(b, "%sfloat *y", first ? "" : ", ");
       if (j)
         sb_printf(b, "%d", j);
@@ -178,17 +178,27 @@ static int emit_map(Emit *e, const Node *n, const char *expr) {
   return 0;
 }
 
-int emit_relu(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? v : 0.0f"); }
+static int body_relu(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? v : 0.0f"); }
 
-int emit_sigmoid(Emit *e, const Node *n) { return emit_map(e, n, "1.0f / (1.0f + expf(-v))"); }
+const OpEmit emit_relu = {NULL, NULL, body_relu};
 
-int emit_tanh(Emit *e, const Node *n) { return emit_map(e, n, "tanhf(v)"); }
+static int body_sigmoid(Emit *e, const Node *n) { return emit_map(e, n, "1.0f / (1.0f + expf(-v))"); }
 
-int emit_abs(Emit *e, const Node *n) { return emit_map(e, n, "fabsf(v)"); }
+const OpEmit emit_sigmoid = {NULL, NULL, body_sigmoid};
 
-int emit_sign(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)"); }
+static int body_tanh(Emit *e, const Node *n) { return emit_map(e, n, "tanhf(v)"); }
 
-int emit_leakyrelu(Emit *e, const Node *n) {
+const OpEmit emit_tanh = {NULL, NULL, body_tanh};
+
+static int body_abs(Emit *e, const Node *n) { return emit_map(e, n, "fabsf(v)"); }
+
+const OpEmit emit_abs = {NULL, NULL, body_abs};
+
+static int body_sign(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f)"); }
+
+const OpEmit emit_sign = {NULL, NULL, body_sign};
+
+static int body_leakyrelu(Emit *e, const Node *n) {
   StrBuf x;
   sb_init(&x, e->g->arena);
   sb_puts(&x, "v < 0.0f ? v * ");
@@ -197,9 +207,11 @@ int emit_leakyrelu(Emit *e, const Node *n) {
   return emit_map(e, n, x.s);
 }
 
+const OpEmit emit_leakyrelu = {NULL, NULL, body_leakyrelu};
+
 /* HardSigmoid with the interpreter's arithmetic: t = alpha * v + beta in
  * float, clamped to [0, 1]. */
-int emit_hardsigmoid(Emit *e, const Node *n) {
+static int body_hardsigmoid(Emit *e, const Node *n) {
   StrBuf t, x;
   sb_init(&t, e->g->arena);
   sb_init(&x, e->g->arena);
@@ -212,7 +224,9 @@ int emit_hardsigmoid(Emit *e, const Node *n) {
   return emit_map(e, n, x.s);
 }
 
-int emit_clip(Emit *e, const Node *n) {
+const OpEmit emit_hardsigmoid = {NULL, NULL, body_hardsigmoid};
+
+static int body_clip(Emit *e, const Node *n) {
   StrBuf x;
   sb_init(&x, e->g->arena);
   float lo = 0, hi = 0;
@@ -252,15 +266,19 @@ int emit_clip(Emit *e, const Node *n) {
   return emit_map(e, n, x.s);
 }
 
+const OpEmit emit_clip = {NULL, NULL, body_clip};
+
 /* A view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) that
  * writes a graph output: a copy (otherwise it is an alias and has no code). */
-int emit_copy(Emit *e, const Node *n) {
+static int body_copy(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   loop(b, 1, "i", numel(node_out(e->g, n, 0)));
   ind(b, 2);
   sb_puts(b, "y[i] = x0[i];\n");
   return 0;
 }
+
+const OpEmit emit_copy = {NULL, NULL, body_copy};
 
 /* Add, Sub, Mul, Div, PRelu with numpy broadcasting. */
 static int emit_two_operand(Emit *e, const Node *n) {
@@ -309,28 +327,15 @@ static int emit_two_operand(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_arith(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+static int body_arith(Emit *e, const Node *n) { return emit_two_operand(e, n); }
 
-int emit_prelu(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+const OpEmit emit_arith = {NULL, NULL, body_arith};
+
+static int body_prelu(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+
+const OpEmit emit_prelu = {NULL, NULL, body_prelu};
 
 /* ---- windows: Conv, MaxPool, AveragePool ---- */
-
-int win_get(Emit *e, const Node *n, Window *v) {
-  Tensor *x = node_in(e->g, n, 0);
-  if (window_params(e->g, n, v, e->d))
-    return -1;
-  if (x->rank != 3 && x->rank != 4) {
-    node_error(e->d, e->g, n, "the C backend supports 1-D and 2-D windows, input is %s",
-               shape_str(e->g, x));
-    return -1;
-  }
-  if (v->in[0] * v->in[1] * v->C * v->N != numel(x)) {
-    node_error(e->d, e->g, n, "window extents %lldx%lld do not match input %s", (long long)v->in[0],
-               (long long)v->in[1], shape_str(e->g, x));
-    return -1;
-  }
-  return 0;
-}
 
 /* "int ih = oh * S + kh * D - P;" and the bounds test against [lo, hi) when it
  * can fail; returns whether a test was emitted. */
@@ -434,9 +439,9 @@ static int conv_groups(Emit *e, const Node *n, const Window *v, int64_t *M, int6
 /* Conv: y[n,m,oh,ow] = sum over c of m's group, kh, kw (in that order, from
  * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
  * whose window lies inside the input skip the bounds tests. */
-int emit_conv(Emit *e, const Node *n) {
+static int body_conv(Emit *e, const Node *n) {
   Window v;
-  if (win_get(e, n, &v))
+  if (geom_window(e->g, e->d, n, &v))
     return -1;
   StrBuf *b = e->c;
   int64_t M, CG, MG, G = v.group;
@@ -476,9 +481,11 @@ int emit_conv(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_pool(Emit *e, const Node *n) {
+const OpEmit emit_conv = {NULL, NULL, body_conv};
+
+static int body_pool(Emit *e, const Node *n) {
   Window v;
-  if (win_get(e, n, &v))
+  if (geom_window(e->g, e->d, n, &v))
     return -1;
   StrBuf *b = e->c;
   int is_max = n->op == OP_MaxPool;
@@ -538,7 +545,9 @@ int emit_pool(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_global_avg(Emit *e, const Node *n) {
+const OpEmit emit_pool = {NULL, NULL, body_pool};
+
+static int body_global_avg(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
@@ -561,8 +570,10 @@ int emit_global_avg(Emit *e, const Node *n) {
   return 0;
 }
 
+const OpEmit emit_global_avg = {NULL, NULL, body_global_avg};
+
 /* y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1). */
-int emit_batchnorm(Emit *e, const Node *n) {
+static int body_batchnorm(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
@@ -595,9 +606,11 @@ int emit_batchnorm(Emit *e, const Node *n) {
   return 0;
 }
 
+const OpEmit emit_batchnorm = {NULL, NULL, body_batchnorm};
+
 /* ---- linear algebra ---- */
 
-int emit_gemm(Emit *e, const Node *n) {
+static int body_gemm(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1), *C = node_in(e->g, n, 2);
   Tensor *y = node_out(e->g, n, 0);
@@ -626,7 +639,7 @@ int emit_gemm(Emit *e, const Node *n) {
     sb_puts(b, " * ");
   }
   sb_puts(b, "acc");
-  if (op_reads_input(e, n, 2)) {
+  if (plan_reads(e->p, (int)(n - e->g->n), 2)) {
     int64_t cm = C->rank == 2 ? C->dims[0] : 1, cn = C->rank >= 1 ? C->dims[C->rank - 1] : 1;
     sb_puts(b, " + ");
     if (beta != 1.0f) {
@@ -645,7 +658,9 @@ int emit_gemm(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_matmul(Emit *e, const Node *n) {
+const OpEmit emit_gemm = {plan_gemm, NULL, body_gemm};
+
+static int body_matmul(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1);
   if (A->rank < 1 || B->rank < 1) {
@@ -712,9 +727,11 @@ int emit_matmul(Emit *e, const Node *n) {
   return 0;
 }
 
+const OpEmit emit_matmul = {NULL, NULL, body_matmul};
+
 /* ---- data movement ---- */
 
-int emit_transpose(Emit *e, const Node *n) {
+static int body_transpose(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -744,7 +761,9 @@ int emit_transpose(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_concat(Emit *e, const Node *n) {
+const OpEmit emit_transpose = {NULL, NULL, body_transpose};
+
+static int body_concat(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *y = node_out(e->g, n, 0);
   int r = y->rank;
@@ -779,7 +798,9 @@ int emit_concat(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_pad(Emit *e, const Node *n) {
+const OpEmit emit_concat = {NULL, NULL, body_concat};
+
+static int body_pad(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -849,7 +870,9 @@ int emit_pad(Emit *e, const Node *n) {
   return 0;
 }
 
-int emit_reducemean(Emit *e, const Node *n) {
+const OpEmit emit_pad = {NULL, NULL, body_pad};
+
+static int body_reducemean(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
@@ -933,9 +956,11 @@ int emit_reducemean(Emit *e, const Node *n) {
   return 0;
 }
 
+const OpEmit emit_reducemean = {NULL, NULL, body_reducemean};
+
 /* Softmax over one axis (opset >= 13) or over the flattened dims from axis on
  * (opset < 13): y = exp(x - max) / sum(exp(x - max)). */
-int emit_softmax(Emit *e, const Node *n) {
+static int body_softmax(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
   int r = x->rank, v13 = e->g->opset >= 13;
@@ -986,6 +1011,8 @@ int emit_softmax(Emit *e, const Node *n) {
   return 0;
 }
 
+const OpEmit emit_softmax = {NULL, NULL, body_softmax};
+
 /* ---- the xnor domain, as plain float loops with the interpreter's
  * semantics (compiler/interp/binary.c): sign(x) = x < 0 ? -1 : +1; sums in
  * double in ascending index order, rounded to float once at the end. BinActiv
@@ -993,15 +1020,15 @@ int emit_softmax(Emit *e, const Node *n) {
  * (otherwise emit_binary.c compiles them onto the runtime's kernels). ---- */
 
 /* BinActiv: y = sign(x); y1 = mean over axis 1 of |x| (when used). */
-int emit_binactiv(Emit *e, const Node *n) {
+static int body_binactiv(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
-  if (op_writes_output(e, n, 0)) {
+  if (plan_writes(e->p, (int)(n - e->g->n), 0)) {
     loop(b, 1, "i", numel(x));
     ind(b, 2);
     sb_puts(b, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;\n");
   }
-  if (!op_writes_output(e, n, 1))
+  if (!plan_writes(e->p, (int)(n - e->g->n), 1))
     return 0;
   if (x->rank < 2) {
     node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
@@ -1021,6 +1048,8 @@ int emit_binactiv(Emit *e, const Node *n) {
   sb_puts(b, "}\n");
   return 0;
 }
+
+const OpEmit emit_binactiv = {plan_binactiv, NULL, body_binactiv};
 
 /* alpha = mean |W| of filter m (Eq. 6), as "float alpha". */
 static void emit_alpha(StrBuf *b, int depth, int64_t fs) {
@@ -1053,15 +1082,9 @@ static void put_taps(StrBuf *b, const Window *v) {
 
 /* BinConv: y = alpha_m * sum_{c,kh,kw} xp * sign(w) * K + B, xp = pad_value
  * outside the input, K = box mean of A over the window (A = 0 outside). */
-static int float_binconv(Emit *e, const Node *n);
-
-int emit_binconv(Emit *e, const Node *n) {
-  return e->bin[n - e->g->n] != BP_FLOAT ? emit_bin_body(e, n) : float_binconv(e, n);
-}
-
-static int float_binconv(Emit *e, const Node *n) {
+int body_binconv_float(Emit *e, const Node *n) {
   Window v;
-  if (win_get(e, n, &v))
+  if (geom_window(e->g, e->d, n, &v))
     return -1;
   StrBuf *b = e->c;
   int64_t M, CG, MG, G = v.group;
@@ -1129,13 +1152,7 @@ static int float_binconv(Emit *e, const Node *n) {
 }
 
 /* BinGemm: y[r,m] = alpha_m * sum_f x[r,f] * sign(w[m,f]) * A[r] + B[m]. */
-static int float_bingemm(Emit *e, const Node *n);
-
-int emit_bingemm(Emit *e, const Node *n) {
-  return e->bin[n - e->g->n] != BP_FLOAT ? emit_bin_body(e, n) : float_bingemm(e, n);
-}
-
-static int float_bingemm(Emit *e, const Node *n) {
+int body_bingemm_float(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0), *wt = node_in(e->g, n, 1);
   if (x->rank < 1 || wt->rank != 2) {
@@ -1176,7 +1193,7 @@ int emit_node_fn(Emit *e, int ni) {
   Node *n = &e->g->n[ni];
   size_t mark = e->c->len;
   fn_begin(e, ni);
-  int rc = op_info[n->op].emit(e, n); /* plan_storage checked it exists */
+  int rc = op_info[n->op].emit->body(e, n); /* plan_select checked the op has hooks */
   if (rc) {
     e->c->len = mark;
     e->c->s[mark] = 0;

@@ -119,3 +119,23 @@ void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t
       sb_putc(b, ',');
   }
 }
+
+void put_buffer(const Emit *e, StrBuf *b, int ti) {
+  const Plan *p = e->p;
+  int r = p->root[ti];
+  switch (p->store[r]) {
+  case ST_CONST: sb_printf(b, "w%d", r); break;
+  case ST_INPUT: sb_printf(b, "in%d", p->slot[r]); break;
+  case ST_OUTPUT: sb_printf(b, "out%d", p->slot[r]); break;
+  case ST_ARENA:
+    sb_printf(b, "%s_arena.f", e->o->name);
+    if (p->off[r])
+      sb_printf(b, " + %lld", (long long)p->off[r]);
+    break;
+  default: xn_unreachable("tensor without storage");
+  }
+}
+
+void put_work(const Emit *e, StrBuf *b, int ni, const char *name) {
+  sb_printf(b, "%s_work.l%d.%s", e->o->name, ni, name);
+}

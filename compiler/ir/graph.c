@@ -9,11 +9,11 @@ XN_OPS(XN_INTERP_PROTO)
 XN_OPS(XN_EMIT_PROTO)
 #define shape_none NULL
 #define interp_none NULL
-#define emit_none NULL
+#define emit_none (*(const struct OpEmit *)0) /* so that &emit_none is NULL (C99 6.5.3.2) */
 
 const OpDef op_info[OP__COUNT] = {
 #define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em)                                                   \
-  {name, dom, mi, xi, mo, xo, fl, rd, shape_##sh, interp_##ip, emit_##em},
+  {name, dom, mi, xi, mo, xo, fl, rd, shape_##sh, interp_##ip, &emit_##em},
     XN_OPS(X)
 #undef X
 };

@@ -13,7 +13,9 @@
  *           inputs, sets the outputs' dtype and shape
  *   interp  interp_<interp> (interp/): the reference semantics, also used by
  *           constant folding
- *   emit    emit_<emit>     (backend/): the body of the layer's C function
+ *   emit    emit_<emit>     (backend/): the C backend's hooks for the op (an
+ *           OpEmit, backend/plan.h: what the layer needs in the plan, its
+ *           constant data, the body of its C function)
  * `none` in a column means the op has no behaviour in that phase: the phase
  * reports "not supported" naming the op (never a default). The prototypes
  * are generated from this table too (OP_PROTOTYPES), so adding an op is one
@@ -84,11 +86,11 @@
   X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, binconv, binconv, binconv)        \
   X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, bingemm, bingemm, bingemm)        \
   X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, OPF_BITS | OPF_FUSED, R0, binthreshold, binthreshold,   \
-    fused)                                                                                                     \
+    binthreshold)                                                                                                     \
   X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER | OPF_BINARY | OPF_FUSED, R0 | 16u, xnorblock,      \
-    xnorblock, fused)                                                                                          \
+    xnorblock, xnorblock)                                                                                          \
   X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER | OPF_BINARY | OPF_BITS | OPF_FUSED, R0, xnordense, \
-    xnordense, fused)
+    xnordense, xnordense)
 
 typedef enum Op {
 #define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) OP_##id,
@@ -101,7 +103,7 @@ struct Graph;
 struct Node;
 struct Diag;
 struct Infer;
-struct Emit;
+struct OpEmit; /* the C backend's hooks of one op (backend/plan.h) */
 
 /* Shape rule: checks node n's inputs (shapes known) and sets its outputs'
  * dtypes and shapes. Returns 0, or -1 after reporting to the context's Diag. */
@@ -109,8 +111,6 @@ typedef int ShapeFn(struct Infer *c, struct Node *n);
 /* Interpreter: in[i] is the data of input i (NULL when omitted), out[i]
  * caller-allocated storage of output i; see interp_node(). Returns 0 or -1. */
 typedef int InterpFn(struct Graph *g, const struct Node *n, struct Diag *d, void *const *in, void **out);
-/* Emitter: the body of node n's C function (backend/emit.h). Returns 0 or -1. */
-typedef int EmitFn(struct Emit *e, const struct Node *n);
 
 typedef struct OpDef {
   const char *name;     /* operator name as in ONNX op_type */
@@ -121,7 +121,7 @@ typedef struct OpDef {
   unsigned reads;       /* bit i (i < 31; bit 31: every later input): input i is read at run time */
   ShapeFn *shape;       /* shape rule (NULL: none) */
   InterpFn *interp;     /* reference semantics and folding (NULL: none) */
-  EmitFn *emit;         /* C emitter (NULL: the C backend does not support the op) */
+  const struct OpEmit *emit; /* C backend hooks (NULL: the C backend does not support the op) */
 } OpDef;
 
 extern const OpDef op_info[OP__COUNT];
@@ -131,7 +131,7 @@ extern const OpDef op_info[OP__COUNT];
  * NULL). */
 #define XN_SHAPE_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) ShapeFn shape_##sh;
 #define XN_INTERP_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) InterpFn interp_##ip;
-#define XN_EMIT_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) EmitFn emit_##em;
+#define XN_EMIT_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) extern const struct OpEmit emit_##em;
 
 /* The op named name in domain ("" or "ai.onnx" for ONNX), or OP__COUNT. */
 Op op_lookup(const char *domain, const char *name);

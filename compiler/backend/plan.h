@@ -1,0 +1,183 @@
+/* plan.h - private to the C backend: the plan, decided before any text is
+ * written ("decide, then emit", docs/architecture.md).
+ *
+ * plan_build() runs the phases below in order; afterwards the Plan is read
+ * only. The emitters (emit.h) read it and decide nothing of their own; no
+ * plan file includes emit.h or calls an emitter.
+ *
+ *   plan.c          plan_build (the phase sequence), the plan's queries
+ *   plan_nodes.c    phases select, layers (the op table's plan hooks), merge, check
+ *   plan_storage.c  phases views, io, liveness, arena (first fit), work
+ *   plan_binary.c   plan hooks of the xnor domain (BinActiv, BinConv, BinGemm,
+ *                   XnorBlock, XnorDense) and of Gemm; their geometry
+ *   geom.c          layer geometry shared by the plan hooks and the emitters
+ */
+#ifndef XN_PLAN_H
+#define XN_PLAN_H
+
+#include "backend.h"
+
+/* Where a tensor's values live in the generated code. Every activation and
+ * work buffer is an offset from one of two bases (the arena, the work area):
+ * issue 12's caller-owned state is those two regions one after the other. */
+typedef enum Store {
+  ST_NONE,   /* not needed at run time (int64 shape data, unused tensors) */
+  ST_CONST,  /* static const float wI[] holding the tensor's data (I = root tensor) */
+  ST_INPUT,  /* the caller's input pointer inK */
+  ST_OUTPUT, /* the caller's output pointer outK */
+  ST_ARENA   /* NAME_arena.f + off */
+} Store;
+
+/* How a layer computes (chosen by its plan hook). */
+typedef enum LayerPath {
+  LP_FLOAT, /* plain float loops (the interpreter's semantics for the xnor domain) */
+  LP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
+  LP_BWN    /* real input, bit-packed weights (xnrt_bwn_conv2d, xnrt_bwn_gemm) */
+} LayerPath;
+
+/* What a layer's code needs in the file (LayerPlan.needs, Plan.needs). */
+#define NEED_RUNTIME 1u  /* calls xnorcc_rt.h */
+#define NEED_STRING 2u   /* calls memcpy (string.h) */
+#define NEED_NOINLINE 4u /* its function is NAME_NOINLINE (the runtime's kernels are always_inline) */
+
+/* One buffer of a layer's work area: a member of its struct in NAME_work. */
+typedef struct WorkBuf {
+  const char *name;  /* member name, e.g. "xp" */
+  const char *type;  /* C element type: uint64_t, double, int32_t, float */
+  const char *count; /* element count as a C expression of the runtime's macros, or NULL: n */
+  int64_t n;         /* element count as xnorcc computes it */
+  int size;          /* bytes per element */
+  int64_t off;       /* byte offset in the layer's struct (plan_work) */
+} WorkBuf;
+
+/* A packed BinConv/BinGemm (plan_binary.c). */
+typedef struct BinLayer {
+  int conv;                 /* BinConv (else BinGemm) */
+  Window v;                 /* BinConv window */
+  int64_t M, G, CG, MG, CW; /* filters, groups, channels and filters per group, words per tap */
+  int64_t pv;               /* pad_value */
+  int64_t R, F, FW;         /* BinGemm: rows, features, words per row */
+  int corr;                 /* bwn conv with pad_value +-1 and padding: sign sums per tap (wsN) */
+} BinLayer;
+
+/* An XnorBlock (docs/fusion.md). */
+typedef struct Block {
+  Window v;                           /* the conv's window */
+  Window pool;                        /* the fused max-pool, if pool.nsp */
+  int bit, relu, has_a, has_q;        /* bit output; ReLU; A (K, Eq. 11) and Q inputs */
+  int pack_out, pack_in;              /* output stays packed for the next block; input packed by the previous */
+  int64_t M, G, CG, CW, T, P, PH, PW, PQ, pv, OG, NW; /* filters, groups, ..., output word planes */
+} Block;
+
+/* An XnorDense: rows (every index of X but the last), features, filters. */
+typedef struct Dense {
+  int64_t R, F, M;
+} Dense;
+
+/* The geometry a plan hook records; which member is set follows from the op. */
+typedef union LayerGeom {
+  BinLayer bin;   /* BinConv, BinGemm on a packed path */
+  Block block;    /* XnorBlock */
+  Dense dense;    /* XnorDense */
+} LayerGeom;
+
+/* What the plan decided for one node. */
+typedef struct LayerPlan {
+  int code;             /* has a function and a call in NAME_run */
+  int alias;            /* a view whose output shares its input's buffer (no code) */
+  LayerPath path;       /* how it computes */
+  unsigned needs;       /* NEED_* */
+  unsigned writes;      /* bit j: output j is written (bit 0 unless not materialized) */
+  unsigned unread;      /* bit i: input i, read at run time per the op table, is consumed at
+                           compile time instead (bit-packed weights; Gemm's C with beta 0) */
+  int in0;              /* tensor read as input 0 instead of the node's own (the input of a
+                           BinActiv or BinThreshold merged into this layer), or -1 */
+  int out0;             /* tensor written as output 0 (the node's own; issue 9's epilogue
+                           fusion writes the last absorbed node's output here) */
+  int pro;              /* node whose function this layer applies while reading input 0
+                           (a BinThreshold it packs through its thresholds), or -1 */
+  const LayerGeom *geom; /* geometry from the plan hook, or NULL */
+  WorkBuf *work;        /* work buffers, in struct order (8-byte members first) */
+  int nwork;
+  int64_t work_bytes;   /* size of the layer's struct in NAME_work, 0 for none */
+} LayerPlan;
+
+/* The whole plan. Per-tensor arrays are meaningful for roots. */
+typedef struct Plan {
+  Graph *g;             /* the graph (its arena holds the plan) */
+  const UseDef *ud;     /* producers and readers of every tensor (live nodes) */
+  LayerPlan *node;      /* per node */
+  int *consumed;        /* per tensor: some node with code has it as an input */
+  int *root;            /* per tensor: the tensor whose storage it uses (itself unless aliased) */
+  Store *store;         /* per root: kind of storage */
+  int *slot;            /* per root: input/output index for ST_INPUT/ST_OUTPUT */
+  int64_t *off;         /* per root: arena offset in floats for ST_ARENA */
+  int *used_const;      /* per root: a static const array must be emitted */
+  int *out_copy_src;    /* per graph output: tensor copied into outK at the end, or -1 */
+  int *in_used;         /* per graph input: referenced by NAME_run */
+  int64_t arena_floats; /* size of the activation arena in floats */
+  int64_t work_bytes;   /* size of the work union NAME_work (the largest layer struct), 0 if none */
+  unsigned needs;       /* NEED_* of all layers with code */
+  int nlayers;          /* nodes with code */
+} Plan;
+
+/* ---- the op table's backend column (ops.h: emit) ---- */
+
+struct Emit;
+/* Plan hook: records in p->node[ni] what layer ni needs (path, geometry,
+ * work buffers, inputs consumed at compile time, outputs written). Runs in
+ * phase layers, when every node's code flag is known. Returns 0, or -1 after
+ * reporting to d. */
+typedef int PlanFn(Plan *p, Diag *d, int ni);
+/* Data hook: file-scope constant data of layer ni (bit-packed weights...). */
+typedef void DataFn(struct Emit *e, int ni);
+/* Body hook: the body of node n's function. Returns 0 or -1 after reporting. */
+typedef int BodyFn(struct Emit *e, const Node *n);
+/* The backend's hooks for one emit name of the op table (emit_NAME); a NULL
+ * hook does nothing, except body, which every supported op has. */
+struct OpEmit {
+  PlanFn *plan; /* what the layer needs (plan_binary.c), or NULL */
+  DataFn *data; /* constant data before the functions, or NULL */
+  BodyFn *body; /* the layer's function body */
+};
+typedef struct OpEmit OpEmit;
+
+/* ---- plan.c ---- */
+
+/* Builds the plan of graph g (shape inferred and folded) into *p, in the
+ * graph's arena. Reports unsupported ops, tensor types and layer parameters
+ * to d; returns 0, or -1 (then *p is incomplete). */
+int plan_build(Plan *p, Graph *g, Diag *d);
+/* Whether input i of node ni is read at run time as a float array parameter
+ * (present, read per the op table, not consumed at compile time). */
+int plan_reads(const Plan *p, int ni, int i);
+/* Whether node ni writes its output j. */
+int plan_writes(const Plan *p, int ni, int j);
+/* The tensor whose buffer node ni reads as input i (LayerPlan.in0 for 0). */
+int plan_in(const Plan *p, int ni, int i);
+/* The tensor whose buffer node ni writes as output j (LayerPlan.out0 for 0). */
+int plan_out(const Plan *p, int ni, int j);
+
+/* ---- plan_nodes.c, plan_storage.c: the phases, in plan_build's order ---- */
+
+int plan_select(Plan *p, Diag *d);
+int plan_layers(Plan *p, Diag *d);
+void plan_merge(Plan *p);
+int plan_check(Plan *p, Diag *d);
+void plan_views(Plan *p);
+void plan_io(Plan *p);
+void plan_arena(Plan *p);
+void plan_work(Plan *p);
+
+/* ---- plan_binary.c: plan hooks ---- */
+
+PlanFn plan_gemm, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
+
+/* ---- geom.c ---- */
+
+/* window_params() of the Conv-like node n, checked for what the C backend
+ * emits (1-D or 2-D windows, extents matching the input); -1 after
+ * reporting to d. */
+int geom_window(Graph *g, Diag *d, const Node *n, Window *v);
+
+#endif
