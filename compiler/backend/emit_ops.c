@@ -8,6 +8,7 @@
  * channel, kernel row, kernel column), so results agree to rounding.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "emit.h"
@@ -198,16 +199,113 @@ static int body_sign(Emit *e, const Node *n) { return emit_map(e, n, "v > 0.0f ?
 
 const OpEmit emit_sign = {NULL, NULL, body_sign};
 
-static int body_leakyrelu(Emit *e, const Node *n) {
+/* The exact hex literal of f, in the graph arena (for emit_mapf). */
+static const char *hexf(Emit *e, float f) {
+  StrBuf b;
+  sb_init(&b, e->g->arena);
+  put_hexfloat(&b, f);
+  return b.s;
+}
+
+/* emit_map with the expression formatted by printf (hexf for the floats). */
+static int emit_mapf(Emit *e, const Node *n, const char *fmt, ...) XN_PRINTF(3, 4);
+static int emit_mapf(Emit *e, const Node *n, const char *fmt, ...) {
   StrBuf x;
+  va_list ap;
   sb_init(&x, e->g->arena);
-  sb_puts(&x, "v < 0.0f ? v * ");
-  put_hexfloat(&x, attr_float(n, "alpha", 0.01f));
-  sb_puts(&x, " : v");
+  va_start(ap, fmt);
+  sb_vprintf(&x, fmt, ap);
+  va_end(ap);
   return emit_map(e, n, x.s);
 }
 
+/* A unary op whose body is emit_map(expr): body_NAME and its hooks emit_NAME. */
+#define MAP_OP(name, expr)                                                        \
+  static int body_##name(Emit *e, const Node *n) { return emit_map(e, n, expr); } \
+  const OpEmit emit_##name = {NULL, NULL, body_##name};
+
+/* The unary ops with the interpreter's arithmetic (interp_elem.c, unary_f). */
+MAP_OP(neg, "-v")
+MAP_OP(sqrt, "sqrtf(v)")
+MAP_OP(reciprocal, "1.0f / v")
+MAP_OP(exp, "expf(v)")
+MAP_OP(log, "logf(v)")
+MAP_OP(round, "nearbyintf(v)")
+MAP_OP(floor, "floorf(v)")
+MAP_OP(ceil, "ceilf(v)")
+MAP_OP(sin, "sinf(v)")
+MAP_OP(cos, "cosf(v)")
+MAP_OP(tan, "tanf(v)")
+MAP_OP(asin, "asinf(v)")
+MAP_OP(acos, "acosf(v)")
+MAP_OP(atan, "atanf(v)")
+MAP_OP(sinh, "sinhf(v)")
+MAP_OP(cosh, "coshf(v)")
+MAP_OP(asinh, "asinhf(v)")
+MAP_OP(acosh, "acoshf(v)")
+MAP_OP(atanh, "atanhf(v)")
+MAP_OP(erf, "erff(v)")
+MAP_OP(softplus, "log1pf(expf(v))")
+MAP_OP(softsign, "v / (1.0f + fabsf(v))")
+
+static int body_hardswish(Emit *e, const Node *n) {
+  const char *k = hexf(e, 1.0f / 6.0f);
+  return emit_mapf(e, n, "v * (v * %s + 0.5f < 0.0f ? 0.0f : (v * %s + 0.5f > 1.0f ? 1.0f : v * %s + 0.5f))", k, k,
+                   k);
+}
+
+const OpEmit emit_hardswish = {NULL, NULL, body_hardswish};
+
+static int body_leakyrelu(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  return emit_mapf(e, n, "v < 0.0f ? v * %s : v", hexf(e, p.alpha));
+}
+
 const OpEmit emit_leakyrelu = {NULL, NULL, body_leakyrelu};
+
+static int body_elu(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  return emit_mapf(e, n, "v < 0.0f ? %s * expm1f(v) : v", hexf(e, p.alpha));
+}
+
+const OpEmit emit_elu = {NULL, NULL, body_elu};
+
+static int body_selu(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  const char *g = hexf(e, p.gamma);
+  return emit_mapf(e, n, "v > 0.0f ? %s * v : %s * (%s * expm1f(v))", g, g, hexf(e, p.alpha));
+}
+
+const OpEmit emit_selu = {NULL, NULL, body_selu};
+
+static int body_celu(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  const char *a = hexf(e, p.alpha);
+  return emit_mapf(e, n, "v > 0.0f ? v : %s * expm1f(v / %s)", a, a);
+}
+
+const OpEmit emit_celu = {NULL, NULL, body_celu};
+
+static int body_thresholdedrelu(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  return emit_mapf(e, n, "v > %s ? v : 0.0f", hexf(e, p.alpha));
+}
+
+const OpEmit emit_thresholdedrelu = {NULL, NULL, body_thresholdedrelu};
+
+static int body_shrink(Emit *e, const Node *n) {
+  UnaryParams p;
+  unary_params(n, &p);
+  const char *b = hexf(e, p.bias);
+  return emit_mapf(e, n, "v < %s ? v + %s : (v > %s ? v - %s : 0.0f)", hexf(e, -p.lambd), b, hexf(e, p.lambd), b);
+}
+
+const OpEmit emit_shrink = {NULL, NULL, body_shrink};
 
 /* HardSigmoid with the interpreter's arithmetic: t = alpha * v + beta in
  * float, clamped to [0, 1]. */
@@ -959,7 +1057,8 @@ static int body_reducemean(Emit *e, const Node *n) {
 const OpEmit emit_reducemean = {NULL, NULL, body_reducemean};
 
 /* Softmax over one axis (opset >= 13) or over the flattened dims from axis on
- * (opset < 13): y = exp(x - max) / sum(exp(x - max)). */
+ * (opset < 13): y = exp(x - max) / sum(exp(x - max)); LogSoftmax: y = (x -
+ * max) - log(sum(exp(x - max))). */
 static int body_softmax(Emit *e, const Node *n) {
   StrBuf *b = e->c;
   Tensor *x = node_in(e->g, n, 0);
@@ -1003,9 +1102,17 @@ static int body_softmax(Emit *e, const Node *n) {
   sb_printf(b, "sum += q[%s];\n", k.s);
   ind(b, 3);
   sb_puts(b, "}\n");
-  loop(b, 3, "k", len);
-  ind(b, 4);
-  sb_printf(b, "q[%s] /= sum;\n", k.s);
+  if (n->op == OP_LogSoftmax) {
+    ind(b, 3);
+    sb_puts(b, "sum = logf(sum);\n");
+    loop(b, 3, "k", len);
+    ind(b, 4);
+    sb_printf(b, "q[%s] = (p[%s] - mx) - sum;\n", k.s, k.s);
+  } else {
+    loop(b, 3, "k", len);
+    ind(b, 4);
+    sb_printf(b, "q[%s] /= sum;\n", k.s);
+  }
   ind(b, 2);
   sb_puts(b, "}\n");
   return 0;

@@ -47,38 +47,82 @@ static void step2(int rank, const int64_t *dims, int64_t *idx, const int64_t *sa
 
 static float sign_f(float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x; }
 
+/* One value of a float unary op, as ONNX defines it (Sign(0) = 0, Round
+ * halves to even, Softplus = ln(exp(x) + 1), HardSwish = x * max(0, min(1,
+ * x / 6 + 1/2)), Elu/Selu/Celu through expm1). The emitters of backend/
+ * emit_ops.c write the same expressions. */
+static float unary_f(Op op, float v, const UnaryParams *a) {
+  switch (op) {
+  case OP_Relu: return v < 0 ? 0.0f : v;
+  case OP_LeakyRelu: return v < 0 ? a->alpha * v : v;
+  case OP_Sigmoid: return 1.0f / (1.0f + expf(-v));
+  case OP_Tanh: return tanhf(v);
+  case OP_Abs: return fabsf(v);
+  case OP_Sign: return sign_f(v);
+  case OP_Neg: return -v;
+  case OP_Sqrt: return sqrtf(v);
+  case OP_Reciprocal: return 1.0f / v;
+  case OP_Exp: return expf(v);
+  case OP_Log: return logf(v);
+  case OP_Round: return nearbyintf(v); /* the default rounding mode: half to even */
+  case OP_Floor: return floorf(v);
+  case OP_Ceil: return ceilf(v);
+  case OP_Sin: return sinf(v);
+  case OP_Cos: return cosf(v);
+  case OP_Tan: return tanf(v);
+  case OP_Asin: return asinf(v);
+  case OP_Acos: return acosf(v);
+  case OP_Atan: return atanf(v);
+  case OP_Sinh: return sinhf(v);
+  case OP_Cosh: return coshf(v);
+  case OP_Asinh: return asinhf(v);
+  case OP_Acosh: return acoshf(v);
+  case OP_Atanh: return atanhf(v);
+  case OP_Erf: return erff(v);
+  case OP_Softplus: return log1pf(expf(v));
+  case OP_Softsign: return v / (1.0f + fabsf(v));
+  case OP_HardSwish: {
+    float t = v * (1.0f / 6.0f) + 0.5f;
+    return v * (t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t);
+  }
+  case OP_Elu: return v < 0 ? a->alpha * expm1f(v) : v;
+  case OP_Selu: return v > 0 ? a->gamma * v : a->gamma * (a->alpha * expm1f(v));
+  case OP_Celu: return v > 0 ? v : a->alpha * expm1f(v / a->alpha);
+  case OP_ThresholdedRelu: return v > a->alpha ? v : 0.0f;
+  case OP_Shrink: return v < -a->lambd ? v + a->bias : v > a->lambd ? v - a->bias : 0.0f;
+  default: xn_unreachable("not a unary op");
+  }
+}
+
+/* int64 Abs, Sign, Relu and Neg (shape arithmetic); Abs and Neg wrap like
+ * two's complement on INT64_MIN. */
+static int64_t unary_i64(Op op, int64_t v) {
+  switch (op) {
+  case OP_Abs: return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
+  case OP_Neg: return (int64_t)(0 - (uint64_t)v);
+  case OP_Sign: return v > 0 ? 1 : v < 0 ? -1 : 0;
+  case OP_Relu: return v < 0 ? 0 : v;
+  default: xn_unreachable("not an int64 unary op");
+  }
+}
+
 int interp_unary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
   const Tensor *t = node_in(g, n, 0);
   int64_t cnt = tensor_numel(t);
   if (t->dtype == DT_I64) {
     const int64_t *x = in[0];
     int64_t *y = out[0];
-    for (int64_t i = 0; i < cnt; i++) {
-      int64_t v = x[i];
-      switch (n->op) {
-      case OP_Abs: y[i] = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break; /* wraps like C on INT64_MIN */
-      case OP_Sign: y[i] = v > 0 ? 1 : v < 0 ? -1 : 0; break;
-      case OP_Relu: y[i] = v < 0 ? 0 : v; break;
-      default: node_error(d, g, n, "int64 input is not supported"); return -1;
-      }
-    }
+    for (int64_t i = 0; i < cnt; i++)
+      y[i] = unary_i64(n->op, x[i]);
     return 0;
   }
   const float *x = in[0];
   float *y = out[0];
-  float alpha = attr_float(n, "alpha", 0.01f);
-  for (int64_t i = 0; i < cnt; i++) {
-    float v = x[i];
-    switch (n->op) {
-    case OP_Relu: y[i] = v < 0 ? 0.0f : v; break;
-    case OP_LeakyRelu: y[i] = v < 0 ? alpha * v : v; break;
-    case OP_Sigmoid: y[i] = 1.0f / (1.0f + expf(-v)); break;
-    case OP_Tanh: y[i] = tanhf(v); break;
-    case OP_Abs: y[i] = fabsf(v); break;
-    case OP_Sign: y[i] = sign_f(v); break; /* ONNX: Sign(0) = 0 */
-    default: xn_unreachable("not a unary op");
-    }
-  }
+  UnaryParams a;
+  unary_params(n, &a);
+  for (int64_t i = 0; i < cnt; i++)
+    y[i] = unary_f(n->op, x[i], &a);
   return 0;
 }
 
@@ -216,10 +260,11 @@ int interp_batchnorm(Graph *g, const Node *n, Diag *d, void *const *in, void **o
   return 0;
 }
 
-/* Softmax over rows of len elements spaced inner apart. Before opset 13 the
- * input is coerced to 2-D at axis (default 1) and each row is the flattened
- * trailing block; from opset 13 the row is one axis (default -1).
- * y = exp(x - max) / sum(exp(x - max)), the sum accumulated in float. */
+/* Softmax and LogSoftmax over rows of len elements spaced inner apart.
+ * Before opset 13 the input is coerced to 2-D at axis (default 1) and each
+ * row is the flattened trailing block; from opset 13 the row is one axis
+ * (default -1). Softmax: y = exp(x - max) / sum(exp(x - max)); LogSoftmax:
+ * y = (x - max) - log(sum(exp(x - max))); the sum accumulated in float. */
 int interp_softmax(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   const Tensor *tx = node_in(g, n, 0);
   int r = tx->rank, axis;
@@ -247,8 +292,12 @@ int interp_softmax(Graph *g, const Node *n, Diag *d, void *const *in, void **out
         y[base + j * inner] = e;
         sum += e;
       }
+      float ls = logf(sum);
       for (int64_t j = 0; j < len; j++)
-        y[base + j * inner] /= sum;
+        if (n->op == OP_LogSoftmax)
+          y[base + j * inner] = (x[base + j * inner] - mx) - ls;
+        else
+          y[base + j * inner] /= sum;
     }
   return 0;
 }

@@ -298,6 +298,13 @@ typedef struct Reduce {
   unsigned char axis[XN_MAX_RANK];  /* 1 for each reduced axis of input 0 */
 } Reduce;
 int reduce_params(Graph *g, const Node *n, Reduce *r, Diag *d);
+/* The attributes of the float unary ops, with their ONNX defaults: alpha of
+ * LeakyRelu (0.01), Selu (1.6732632), Elu, Celu, ThresholdedRelu (1); gamma
+ * of Selu (1.0507010); lambd (0.5) and bias (0) of Shrink. */
+typedef struct UnaryParams {
+  float alpha, gamma, lambd, bias;
+} UnaryParams;
+void unary_params(const Node *n, UnaryParams *p);
 /* Pad: pads[0..2*rank) as [begin..., end...], from the attribute (opset < 11)
  * or the constant int64 input 1; negative values crop. */
 int pad_params(Graph *g, const Node *n, int64_t *pads, Diag *d);

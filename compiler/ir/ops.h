@@ -59,6 +59,34 @@
   X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, hardsigmoid, hardsigmoid)            \
   X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, abs)                                      \
   X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign)                                   \
+  X(Neg, "Neg", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, neg)                                       \
+  X(Sqrt, "Sqrt", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sqrt)                                        \
+  X(Reciprocal, "Reciprocal", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, reciprocal)                      \
+  X(Exp, "Exp", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, exp)                                           \
+  X(Log, "Log", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, log)                                           \
+  X(Round, "Round", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, round)                                     \
+  X(Floor, "Floor", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, floor)                                     \
+  X(Ceil, "Ceil", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, ceil)                                        \
+  X(Sin, "Sin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sin)                                           \
+  X(Cos, "Cos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cos)                                           \
+  X(Tan, "Tan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tan)                                           \
+  X(Asin, "Asin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asin)                                        \
+  X(Acos, "Acos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acos)                                        \
+  X(Atan, "Atan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atan)                                        \
+  X(Sinh, "Sinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sinh)                                        \
+  X(Cosh, "Cosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cosh)                                        \
+  X(Asinh, "Asinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asinh)                                     \
+  X(Acosh, "Acosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acosh)                                     \
+  X(Atanh, "Atanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atanh)                                     \
+  X(Erf, "Erf", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, erf)                                           \
+  X(Softplus, "Softplus", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softplus)                            \
+  X(Softsign, "Softsign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softsign)                            \
+  X(HardSwish, "HardSwish", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, hardswish)                         \
+  X(Elu, "Elu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, elu)                                           \
+  X(Selu, "Selu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, selu)                                        \
+  X(Celu, "Celu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, celu)                                        \
+  X(ThresholdedRelu, "ThresholdedRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, thresholdedrelu)       \
+  X(Shrink, "Shrink", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, shrink)                                  \
   X(MaxPool, "MaxPool", "", 1, 1, 1, 2, OPF_KEEPS, R0, pool, maxpool, pool)                                   \
   X(AveragePool, "AveragePool", "", 1, 1, 1, 1, 0, R0, pool, avgpool, pool)                                   \
   X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, 0, R0, globalavgpool, globalavgpool, global_avg)  \
@@ -75,6 +103,7 @@
   X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad)                                                         \
   X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat)                                     \
   X(Softmax, "Softmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                                     \
+  X(LogSoftmax, "LogSoftmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                               \
   X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, identity, copy, copy)                     \
   X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS, R0, dropout, dropout, copy)                     \
   X(Constant, "Constant", "", 0, 0, 1, 1, 0, RNONE, constant, constant, none)                                 \

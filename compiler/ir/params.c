@@ -303,6 +303,14 @@ int reduce_params(Graph *g, const Node *n, Reduce *r, Diag *d) {
   return axes_mask(g, n, d, v, cnt, x->rank, r->axis);
 }
 
+void unary_params(const Node *n, UnaryParams *p) {
+  float alpha = n->op == OP_LeakyRelu ? 0.01f : n->op == OP_Selu ? 1.67326319217681884765625f : 1.0f;
+  p->alpha = attr_float(n, "alpha", alpha);
+  p->gamma = attr_float(n, "gamma", 1.05070102214813232421875f);
+  p->lambd = attr_float(n, "lambd", 0.5f);
+  p->bias = attr_float(n, "bias", 0.0f);
+}
+
 int pad_params(Graph *g, const Node *n, int64_t *pads, Diag *d) {
   const Tensor *x = node_in(g, n, 0);
   const int64_t *v;

@@ -526,7 +526,7 @@ int shape_softmax(Infer *c, Node *n) {
   if (need_float(c, n, 0))
     return -1;
   if (x->rank < 1) {
-    node_error(D, G, n, "input '%s' is a scalar; Softmax needs at least 1 dim", x->name);
+    node_error(D, G, n, "input '%s' is a scalar; %s needs at least 1 dim", x->name, op_info[n->op].name);
     return -1;
   }
   if (norm_axis(G, n, D, "axis", attr_int(n, "axis", G->opset < 13 ? 1 : -1), x->rank, &axis))

@@ -7,6 +7,7 @@ Run from anywhere: /usr/bin/python3 tests/models/gen/gen_onnx.py
 Everything is seeded; re-running rewrites byte-identical files.
 """
 import json
+import math
 import os
 import sys
 import zlib
@@ -130,6 +131,32 @@ def _reshape(x, shape):
     return x.reshape(shape)
 
 
+def _erf(x):
+    return np.vectorize(math.erf)(x)
+
+
+# The float unary ops by the formulas of the ONNX operator spec (x, attributes).
+_UNARY = {
+    "Neg": lambda x, a: -x, "Sqrt": lambda x, a: np.sqrt(x), "Reciprocal": lambda x, a: 1 / x,
+    "Exp": lambda x, a: np.exp(x), "Log": lambda x, a: np.log(x),
+    "Round": lambda x, a: np.round(x),  # half to even
+    "Floor": lambda x, a: np.floor(x), "Ceil": lambda x, a: np.ceil(x),
+    "Sin": lambda x, a: np.sin(x), "Cos": lambda x, a: np.cos(x), "Tan": lambda x, a: np.tan(x),
+    "Asin": lambda x, a: np.arcsin(x), "Acos": lambda x, a: np.arccos(x), "Atan": lambda x, a: np.arctan(x),
+    "Sinh": lambda x, a: np.sinh(x), "Cosh": lambda x, a: np.cosh(x), "Asinh": lambda x, a: np.arcsinh(x),
+    "Acosh": lambda x, a: np.arccosh(x), "Atanh": lambda x, a: np.arctanh(x), "Erf": lambda x, a: _erf(x),
+    "Softplus": lambda x, a: np.log(np.exp(x) + 1), "Softsign": lambda x, a: x / (1 + np.abs(x)),
+    "HardSwish": lambda x, a: x * np.clip(x / 6 + 0.5, 0, 1),
+    "Elu": lambda x, a: np.where(x < 0, a.get("alpha", 1.0) * (np.exp(x) - 1), x),
+    "Selu": lambda x, a: np.where(x > 0, x, a.get("alpha", 1.67326319217681884765625) * (np.exp(x) - 1))
+    * a.get("gamma", 1.05070102214813232421875),
+    "Celu": lambda x, a: np.maximum(x, 0) + np.minimum(0, a.get("alpha", 1.0) * (np.exp(x / a.get("alpha", 1.0)) - 1)),
+    "ThresholdedRelu": lambda x, a: np.where(x > a.get("alpha", 1.0), x, 0),
+    "Shrink": lambda x, a: np.where(x < -a.get("lambd", 0.5), x + a.get("bias", 0.0),
+                                    np.where(x > a.get("lambd", 0.5), x - a.get("bias", 0.0), 0)),
+}
+
+
 def _opt(ins, i):
     return ins[i] if len(ins) > i and ins[i] is not None else None
 
@@ -159,6 +186,7 @@ def run_node(node, a, ins, opset):
     if t == "Tanh": return [np.tanh(ins[0])]
     if t == "Abs": return [np.abs(ins[0])]
     if t == "Sign": return [np.sign(ins[0])]
+    if t in _UNARY: return [_UNARY[t](ins[0], a)]
     if t == "Gemm":
         A, B = ins[0], ins[1]
         A = A.T if a.get("transA", 0) else A
@@ -191,6 +219,9 @@ def run_node(node, a, ins, opset):
     if t == "Softmax":
         if opset < 13: return [_softmax(ins[0], a.get("axis", 1), True)]
         return [_softmax(ins[0], a.get("axis", -1), False)]
+    if t == "LogSoftmax":
+        if opset < 13: return [np.log(_softmax(ins[0], a.get("axis", 1), True))]
+        return [np.log(_softmax(ins[0], a.get("axis", -1), False))]
     if t == "Identity": return [ins[0]]
     if t == "Dropout": return [ins[0]]  # inference: identity
     if t == "Constant":
@@ -434,6 +465,28 @@ def gen_act():
          readme="Sign with exact zeros in the input: ONNX Sign(0) = 0")
 
 
+def gen_unary_math():
+    r = rng_for("op_unary_math")
+    x = rnd(r, 2, 3, 4, 5, scale=1.5)
+    x.flat[:8] = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.0, 3.0]  # Round: halves go to even
+    p = r.uniform(0.5, 3.0, (2, 3, 4)).astype(np.float32)
+    u = r.uniform(-0.9, 0.9, (3, 4)).astype(np.float32)
+    on_x = ["Neg", "Exp", "Round", "Floor", "Ceil", "Sin", "Cos", "Atan", "Sinh", "Cosh", "Asinh", "Erf",
+            "Softplus", "Softsign", "HardSwish", "Elu", "Selu", "Celu", "ThresholdedRelu", "Shrink"]
+    nodes = [N(op, ["x"], [op.lower()]) for op in on_x]
+    nodes += [N(op, ["p"], [op.lower()]) for op in ["Sqrt", "Reciprocal", "Log"]]
+    nodes += [N("Add", ["p", "one"], ["p1"]), N("Acosh", ["p1"], ["acosh"])]
+    nodes += [N(op, ["u"], [op.lower()]) for op in ["Tan", "Asin", "Acos", "Atanh"]]
+    nodes += [N("Elu", ["x"], ["elu_a"], alpha=0.5), N("Selu", ["x"], ["selu_a"], alpha=1.5, gamma=2.0),
+              N("Celu", ["x"], ["celu_a"], alpha=2.0), N("ThresholdedRelu", ["x"], ["trelu_a"], alpha=0.25),
+              N("Shrink", ["x"], ["shrink_a"], lambd=1.0, bias=-0.5)]
+    outs = [nd.output[0] for nd in nodes if nd.output[0] != "p1"]
+    case("op_unary_math", 14, nodes, [("x", x), ("p", p), ("u", u)], outs, {"one": np.array(1.0, np.float32)},
+         readme="The float unary ops on run-time inputs: " + ", ".join(on_x) + " on x (with exact halves for Round); "
+                "Sqrt, Reciprocal, Log on p in [0.5, 3); Acosh on p + 1; Tan, Asin, Acos, Atanh on u in (-0.9, 0.9); "
+                "Elu alpha 0.5, Selu alpha 1.5 gamma 2, Celu alpha 2, ThresholdedRelu alpha 0.25, Shrink lambd 1 bias -0.5")
+
+
 def gen_clip():
     r = rng_for("op_clip"); x = rnd(r, 1, 3, 4, 4, scale=2.0)
     case("op_clip_opset7", 7,
@@ -605,14 +658,15 @@ def gen_reduce_softmax():
          readme="ReduceMean axes [1]; [2,3]; [2,3] keepdims 0; no axes (all, keepdims 1 -> [1,1,1,1]); [-1,1] keepdims 0; all keepdims 0 (scalar)")
     case("op_softmax_opset11", 11,
          [N("Softmax", ["x"], ["y0"]), N("Softmax", ["x"], ["y1"], axis=2), N("Softmax", ["x"], ["y2"], axis=-1),
-          N("Softmax", ["m"], ["y3"])],
-         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3"],
-         readme="Softmax opset 11 (flatten-to-2D semantics): default axis 1 on 4-D normalises over C*H*W; axis 2 over H*W; axis -1; 2-D")
+          N("Softmax", ["m"], ["y3"]), N("LogSoftmax", ["x"], ["y4"]), N("LogSoftmax", ["x"], ["y5"], axis=2)],
+         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3", "y4", "y5"],
+         readme="Softmax opset 11 (flatten-to-2D semantics): default axis 1 on 4-D normalises over C*H*W; axis 2 over H*W; axis -1; 2-D; "
+                "LogSoftmax default axis 1 and axis 2 (the same flattening)")
     case("op_softmax_opset13", 13,
          [N("Softmax", ["x"], ["y0"]), N("Softmax", ["x"], ["y1"], axis=1), N("Softmax", ["x"], ["y2"], axis=2),
-          N("Softmax", ["m"], ["y3"])],
-         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3"],
-         readme="Softmax opset 13 (single-axis semantics): default axis -1; axis 1; axis 2; 2-D")
+          N("Softmax", ["m"], ["y3"]), N("LogSoftmax", ["x"], ["y4"], axis=1)],
+         [("x", x), ("m", rnd(r, 3, 7))], ["y0", "y1", "y2", "y3", "y4"],
+         readme="Softmax opset 13 (single-axis semantics): default axis -1; axis 1; axis 2; 2-D; LogSoftmax axis 1")
 
 
 def gen_pad():
@@ -707,7 +761,7 @@ def gen_hand():
 
 
 def main():
-    gen_conv(); gen_bn(); gen_act(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
+    gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
     gen_shape_ops(); gen_binary(); gen_reduce_softmax(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
     print("gen_onnx: done")
 
