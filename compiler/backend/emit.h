@@ -1,8 +1,10 @@
 /* emit.h - private to the C backend: the emitters, which write the text of
  * what the plan (plan.h) decided and decide nothing themselves.
  *
+ * writer.c      the C writer: lines at a tracked indentation, blocks
  * emit_util.c   hex float literals, comment-safe names, index expressions,
- *               the array printer, weight packing through the runtime
+ *               constant arrays (the one array printer), weight packing
+ *               through the runtime, the addresses of buffers
  * emit_c.c      the whole .c and .h: weights, arena, work union, NAME_run, main()
  * emit_ops.c    the float layers (one static function per layer) and the frame
  *               of every layer function
@@ -17,12 +19,58 @@
 
 #include "plan.h"
 
+/* ---- writer.c: C text with tracked indentation ---- */
+
+#define CW_MAX_OPEN 64 /* nesting of blocks and brace-less headers */
+
+/* Writes C line by line at a tracked depth (two spaces a level). Blocks are
+ * opened by a line ending in "{" (cw_open) and closed by cw_close; a header
+ * without braces (cw_head: "for (...)", "if (...)") indents the one
+ * statement after it, and ends with that statement. */
+typedef struct CWriter {
+  StrBuf *b;                       /* the text */
+  int depth;                       /* indentation of the next line, in levels */
+  int nopen;                       /* open levels */
+  unsigned char single[CW_MAX_OPEN]; /* per open level: 1 for a brace-less header */
+} CWriter;
+
+/* Starts writing C into b at depth 0. */
+void cw_init(CWriter *w, StrBuf *b);
+/* A statement or declaration line (also a comment line inside a function). */
+void cw_line(CWriter *w, const char *fmt, ...) XN_PRINTF(2, 3);
+/* A header without braces: the next statement goes one level in. */
+void cw_head(CWriter *w, const char *fmt, ...) XN_PRINTF(2, 3);
+/* A line that ends with "{" (fmt writes it): one level in until cw_close. */
+void cw_open(CWriter *w, const char *fmt, ...) XN_PRINTF(2, 3);
+/* "}" closing the innermost cw_open; it ends the statement of any header. */
+void cw_close(CWriter *w);
+/* The same with another closing line, e.g. "};" after an initializer. */
+void cw_close_with(CWriter *w, const char *text);
+/* "} else {": closes the innermost block and opens the else block. */
+void cw_else(CWriter *w);
+/* "for (int v = 0; v < n; v++)" as cw_head, and with " {" as cw_open. */
+void cw_for(CWriter *w, const char *v, int64_t n);
+void cw_for_open(CWriter *w, const char *v, int64_t n);
+/* A line built in pieces: cw_begin writes the indentation and returns the
+ * buffer to append to; cw_end ends it as a statement, cw_end_head as a
+ * brace-less header, cw_end_open as a block opener. */
+StrBuf *cw_begin(CWriter *w);
+void cw_end(CWriter *w);
+void cw_end_head(CWriter *w);
+void cw_end_open(CWriter *w);
+/* Drops the text after its first len bytes and returns to depth 0 (a
+ * layer function that failed halfway). */
+void cw_reset(CWriter *w, size_t len);
+/* Verbatim text at file scope (depth 0): comments, preprocessor lines,
+ * fixed helper code. */
+void cw_raw(CWriter *w, const char *fmt, ...) XN_PRINTF(2, 3);
+
 typedef struct Emit {
   const Plan *p;        /* what to emit (read only) */
   Graph *g;             /* the graph being emitted (its arena holds scratch text) */
   Diag *d;              /* where errors go */
   const EmitOptions *o; /* names and --main */
-  StrBuf *c;            /* the .c text */
+  CWriter *w;           /* the .c text */
 } Emit;
 
 /* ---- emit_util.c ---- */
@@ -34,15 +82,15 @@ void put_hexfloat(StrBuf *b, float f);
 /* Appends s so that it can sit inside a C block comment: every byte that is
  * not printable ASCII, and '*', '\\' and '?', become \xNN. */
 void put_comment_text(StrBuf *b, const char *s);
-/* What put_items prints: float as exact hex literals (6 a line), int64 (8 a
- * line; the limits as INT64_MIN/INT64_MAX), int32 (12 a line), uint64 words
- * as 0x%016llxu (4 a line). */
+/* Element types of constant arrays: float as exact hex literals (6 a
+ * line), int64 (8 a line; the limits as INT64_MIN/INT64_MAX), int32 (12 a
+ * line), uint64 words as 0x%016llxu (4 a line). */
 typedef enum ItemKind { IK_F32, IK_I64, IK_I32, IK_U64 } ItemKind;
-/* The one array printer: appends the n elements of v as the items of a C
- * initializer list, each line starting with a newline and indent, items
- * separated by ", " (a comma, then a space or a new line). The caller writes
- * the declaration before and the closing brace after. */
-void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t n);
+/* The one place constant data is written: "static const TYPE name[size] =
+ * {...};" at the writer's depth (file scope, or inside a layer function),
+ * the n elements of v one line per 4 to 12 items; size is a C expression, or
+ * NULL for n itself. An empty array becomes one zero element. */
+void emit_const_array(Emit *e, ItemKind k, const char *name, const char *size, const void *v, int64_t n);
 /* Weights w[M][C][KH][KW] (a BinGemm's W[M][F] with KH = KW = 1) bit-packed
  * by the runtime's xnrt_pack_weights into a new array of the graph arena:
  * word ((m*KH + kh)*KW + kw)*ceil(C/64) + c/64, bit c%64 = w < 0. Sizes fit
@@ -57,10 +105,17 @@ void put_buffer(const Emit *e, StrBuf *b, int ti);
 /* Appends the C expression of work buffer name of layer ni (e.g.
  * "net_work.l3.xp"): the one place that addresses work buffers. */
 void put_work(const Emit *e, StrBuf *b, int ni, const char *name);
+/* "int iv = ov * S + kv * D - P;": the input coordinate of tap kv of output
+ * ov of a window (stride S, dilation D, leading pad P). */
+void emit_coord(CWriter *w, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D, int64_t P);
+/* Declares pointers to work buffers of layer ni, each named after its
+ * buffer: "type *xp = net_work.l3.xp, *scratch = ...;". The names end with
+ * a NULL. */
+void emit_work_decl(const Emit *e, int ni, const char *type, ...);
 
 /* ---- emit_ops.c ---- */
 
-/* Emits the static function of node ni (name l<ni>_<op>) into e->c. Returns 0
+/* Emits the static function of node ni (name l<ni>_<op>) into e->w. Returns 0
  * or -1 after reporting an unsupported attribute to e->d. */
 int emit_node_fn(Emit *e, int ni);
 /* Appends the name of node ni's function. */
@@ -75,6 +130,6 @@ int body_bingemm_float(Emit *e, const Node *n);
 /* Emits the computation of K (Eq. 11) for image n of the window v from the
  * A map named a (N x 1 x H x W floats) into double k[OH*OW], by a separable
  * box filter through double rs[H*OW] (both must be declared in scope). */
-void emit_box_k(StrBuf *b, const Window *v, const char *a);
+void emit_box_k(CWriter *w, const Window *v, const char *a);
 
 #endif

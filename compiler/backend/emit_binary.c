@@ -42,15 +42,12 @@ static float alpha_of(const float *w, int64_t fs) {
   return (float)(s / (double)fs);
 }
 
-static void put_words(StrBuf *c, const uint64_t *u, int64_t n) {
-  put_items(c, "  ", IK_U64, u, n);
-  sb_puts(c, "\n};\n");
-}
-
-static void put_comment_name(StrBuf *c, const char *what, const Node *n) {
-  sb_printf(c, "/* %s of node %s '", what, op_info[n->op].name);
-  put_comment_text(c, n->name);
-  sb_puts(c, "' */\n");
+static void put_comment_name(CWriter *w, const char *what, const Node *n) {
+  StrBuf *b = cw_begin(w);
+  sb_printf(b, "/* %s of node %s '", what, op_info[n->op].name);
+  put_comment_text(b, n->name);
+  sb_puts(b, "' */");
+  cw_end(w);
 }
 
 /* Data hook of a packed BinConv/BinGemm: the bit-packed weights, alpha per
@@ -58,55 +55,38 @@ static void put_comment_name(StrBuf *c, const char *what, const Node *n) {
  * tap. */
 static void data_binlayer(Emit *e, int i) {
   Graph *g = e->g;
-  StrBuf *c = e->c;
+  CWriter *w = e->w;
   const Node *n = &g->n[i];
   const LayerPlan *lp = &e->p->node[i];
   if (lp->path == LP_FLOAT)
     return;
   const BinLayer L = lp->geom->bin;
-  const float *w = node_in(g, n, 1)->data;
+  const float *wt = node_in(g, n, 1)->data;
   int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
   int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
-  int64_t nw = M * T * CW;
   /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
-  uint64_t *u = pack_weight_signs(g, w, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
-  put_comment_name(c, "bit-packed weights", n);
-  if (L.conv)
-    sb_printf(c, "static const uint64_t wb%d[XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)] = {", i, (long long)M,
-              (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1]);
-  else
-    sb_printf(c, "static const uint64_t wb%d[%lld * XNRT_WORDS(%lld)] = {", i, (long long)M, (long long)L.F);
-  put_words(c, u, nw);
-  put_comment_name(c, "alpha (mean |W| per filter, Eq. 6)", n);
-  sb_printf(c, "static const float wa%d[%lld] = {", i, (long long)M);
+  uint64_t *u = pack_weight_signs(g, wt, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
+  put_comment_name(w, "bit-packed weights", n);
+  const char *size = L.conv ? arena_printf(g->arena, "XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)", (long long)M,
+                                           (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1])
+                            : arena_printf(g->arena, "%lld * XNRT_WORDS(%lld)", (long long)M, (long long)L.F);
+  emit_const_array(e, IK_U64, arena_printf(g->arena, "wb%d", i), size, u, M * T * CW);
+  put_comment_name(w, "alpha (mean |W| per filter, Eq. 6)", n);
   float *alpha = arena_array(g->arena, (size_t)M + 1, sizeof *alpha);
   for (int64_t m = 0; m < M; m++)
-    alpha[m] = alpha_of(w + m * fs, fs);
-  put_items(c, "  ", IK_F32, alpha, M);
-  sb_puts(c, "\n};\n");
+    alpha[m] = alpha_of(wt + m * fs, fs);
+  emit_const_array(e, IK_F32, arena_printf(g->arena, "wa%d", i), NULL, alpha, M);
   if (L.corr) {
     /* Sum of the weights' signs per filter and tap, for pad_value +-1. */
-    put_comment_name(c, "sum of sign(W) over the channels of each tap", n);
-    sb_printf(c, "static const int32_t ws%d[%lld] = {", i, (long long)(M * T));
+    put_comment_name(w, "sum of sign(W) over the channels of each tap", n);
     int32_t *ws = arena_array(g->arena, (size_t)(M * T) + 1, sizeof *ws);
     for (int64_t m = 0; m < M; m++)
       for (int64_t t = 0; t < T; t++)
         for (int64_t ch = 0; ch < C; ch++)
-          ws[m * T + t] += w[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
-    put_items(c, "  ", IK_I32, ws, M * T);
-    sb_puts(c, "\n};\n");
+          ws[m * T + t] += wt[(m * C + ch) * T + t] < 0.0f ? -1 : 1;
+    emit_const_array(e, IK_I32, arena_printf(g->arena, "ws%d", i), NULL, ws, M * T);
   }
-  sb_putc(c, '\n');
-}
-
-static void ind(StrBuf *b, int depth) {
-  for (int i = 0; i < depth; i++)
-    sb_puts(b, "  ");
-}
-
-/* "int iv = ov * S + kv * D - P;" */
-static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D, int64_t P) {
-  sb_printf(b, "int %s = %s * %lld + %s * %lld - %lld;", iv, ov, (long long)S, kv, (long long)D, (long long)P);
+  cw_raw(w, "\n");
 }
 
 /* K (Eq. 11) of image n into k[], as a separable box filter:
@@ -117,176 +97,181 @@ static void coord(StrBuf *b, const char *iv, const char *ov, const char *kv, int
  * which sums each window tap by tap (row, then column): the two agree bit for
  * bit when the sums of A are exact, and otherwise differ only by the
  * association of the sum. a is the C name of A's buffer. */
-void emit_box_k(StrBuf *b, const Window *v, const char *a) {
+void emit_box_k(CWriter *w, const Window *v, const char *a) {
   long long H = v->in[0], W = v->in[1], OH = v->out[0], OW = v->out[1];
-  sb_puts(b, "    /* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator;\n"
-             "     * separable: row sums over the kw taps, then column sums over the kh taps */\n");
-  sb_printf(b, "    for (int ih = 0; ih < %lld; ih++)\n      for (int ow = 0; ow < %lld; ow++) {\n", H, OW);
-  sb_printf(b, "        double rsum = 0;\n        for (int kw = 0; kw < %lld; kw++) {\n          ", (long long)v->k[1]);
-  coord(b, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
-  sb_printf(b, "\n          if (iw >= 0 && iw < %lld)\n", W);
-  sb_printf(b, "            rsum += (double)%s[n * %lld + ih * %lld + iw];\n        }\n", a, H * W, W);
-  sb_printf(b, "        rs[ih * %lld + ow] = rsum;\n      }\n", OW);
-  sb_printf(b, "    for (int oh = 0; oh < %lld; oh++)\n      for (int ow = 0; ow < %lld; ow++) {\n", OH, OW);
-  sb_printf(b, "        double ks = 0;\n        for (int kh = 0; kh < %lld; kh++) {\n          ", (long long)v->k[0]);
-  coord(b, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
-  sb_printf(b, "\n          if (ih >= 0 && ih < %lld)\n", H);
-  sb_printf(b, "            ks += rs[ih * %lld + ow];\n        }\n", OW);
-  sb_printf(b, "        k[oh * %lld + ow] = ks / %lld.0;\n      }\n", OW, (long long)(v->k[0] * v->k[1]));
+  cw_line(w, "/* K (Eq. 11): mean of zero-padded A over each window, kh*kw in the denominator;");
+  cw_line(w, " * separable: row sums over the kw taps, then column sums over the kh taps */");
+  cw_for(w, "ih", H);
+  cw_for_open(w, "ow", OW);
+  cw_line(w, "double rsum = 0;");
+  cw_for_open(w, "kw", v->k[1]);
+  emit_coord(w, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
+  cw_head(w, "if (iw >= 0 && iw < %lld)", W);
+  cw_line(w, "rsum += (double)%s[n * %lld + ih * %lld + iw];", a, H * W, W);
+  cw_close(w);
+  cw_line(w, "rs[ih * %lld + ow] = rsum;", OW);
+  cw_close(w);
+  cw_for(w, "oh", OH);
+  cw_for_open(w, "ow", OW);
+  cw_line(w, "double ks = 0;");
+  cw_for_open(w, "kh", v->k[0]);
+  emit_coord(w, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
+  cw_head(w, "if (ih >= 0 && ih < %lld)", H);
+  cw_line(w, "ks += rs[ih * %lld + ow];", OW);
+  cw_close(w);
+  cw_line(w, "k[oh * %lld + ow] = ks / %lld.0;", OW, (long long)(v->k[0] * v->k[1]));
+  cw_close(w);
 }
 
-/* The output transform of one value: S is the C expression of the sum, yi
+/* The output transform of one value (Out.S the C expression of the sum, yi
  * the output index expression, mi the filter, ri the row of A (BinGemm) or
- * NULL, pk the index into k[] or NULL. */
-static void emit_out(StrBuf *b, int depth, int ni, const char *S, int exact_float, const char *yi, const char *mi,
-                     const char *ri, const char *pk, int has_b) {
-  ind(b, depth);
-  if (exact_float && !ri && !pk && !has_b) {
-    sb_printf(b, "y[%s] = wa%d[%s] * (float)%s;\n", yi, ni, mi, S);
+ * NULL, pk the index into k[] or NULL). */
+typedef struct Out {
+  int ni;                      /* the layer: its alphas are wa<ni> */
+  const char *S;               /* the sum */
+  int exact_float;             /* alpha * (float)S in float is exact (no K, A or B) */
+  const char *yi, *mi, *ri, *pk; /* output index, filter, row of A, index into k[] */
+  int has_b;                   /* add the bias x2[m] */
+} Out;
+
+static void emit_out(CWriter *w, const Out *o) {
+  if (o->exact_float && !o->ri && !o->pk && !o->has_b) {
+    cw_line(w, "y[%s] = wa%d[%s] * (float)%s;", o->yi, o->ni, o->mi, o->S);
     return;
   }
-  sb_printf(b, "double v = (double)wa%d[%s] * (double)%s;\n", ni, mi, S);
-  if (pk) {
-    ind(b, depth);
-    sb_printf(b, "v *= k[%s];\n", pk);
-  }
-  if (ri) {
-    ind(b, depth);
-    sb_printf(b, "v *= (double)x3[%s];\n", ri);
-  }
-  if (has_b) {
-    ind(b, depth);
-    sb_printf(b, "v += (double)x2[%s];\n", mi);
-  }
-  ind(b, depth);
-  sb_printf(b, "y[%s] = (float)v;\n", yi);
+  cw_line(w, "double v = (double)wa%d[%s] * (double)%s;", o->ni, o->mi, o->S);
+  if (o->pk)
+    cw_line(w, "v *= k[%s];", o->pk);
+  if (o->ri)
+    cw_line(w, "v *= (double)x3[%s];", o->ri);
+  if (o->has_b)
+    cw_line(w, "v += (double)x2[%s];", o->mi);
+  cw_line(w, "y[%s] = (float)v;", o->yi);
 }
 
-/* "for (int v = 0; v < n; v++) {body}" at depth 2 + d, split at the last
- * multiple of 16 so that gcc -O2 (which vectorizes only loops needing no
- * epilogue) vectorizes the main part with full-width vectors. body is
- * indented for depth 3 + d. */
-static void split_loop(StrBuf *b, int d, const char *v, int64_t n, const char *body) {
+/* "for (int v = 0; v < n; v++) {out}", split at the last multiple of 16 so
+ * that gcc -O2 (which vectorizes only loops needing no epilogue) vectorizes
+ * the main part with full-width vectors. */
+static void split_loop(CWriter *w, const char *v, int64_t n, const Out *o) {
   int64_t n16 = n / 16 * 16;
   if (n16 > 0 && n16 < n) {
-    ind(b, 2 + d);
-    sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n%s", v, v, (long long)n16, v, body);
-    ind(b, 2 + d);
-    sb_printf(b, "}\n");
-    ind(b, 2 + d);
-    sb_printf(b, "for (int %s = %lld; %s < %lld; %s++) {\n%s", v, (long long)n16, v, (long long)n, v, body);
+    cw_open(w, "for (int %s = 0; %s < %lld; %s++) {", v, v, (long long)n16, v);
+    emit_out(w, o);
+    cw_close(w);
+    cw_open(w, "for (int %s = %lld; %s < %lld; %s++) {", v, (long long)n16, v, (long long)n, v);
   } else {
-    ind(b, 2 + d);
-    sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n%s", v, v, (long long)n, v, body);
+    cw_open(w, "for (int %s = 0; %s < %lld; %s++) {", v, v, (long long)n, v);
   }
-  ind(b, 2 + d);
-  sb_printf(b, "}\n");
+  emit_out(w, o);
+  cw_close(w);
 }
 
 static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   const Window *v = &L->v;
-  const char *nm = e->o->name;
   int xnor = e->p->node[ni].path == LP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
   int64_t P = v->out[0] * v->out[1], MP = L->M * P, CHW = v->C * v->in[0] * v->in[1];
-  int corr = L->corr;
   /* |S| <= CG*KH*KW: below 2^24 it is exact as a float. */
   int exact_float = L->CG * v->k[0] * v->k[1] < (1 << 24);
-  sb_printf(b, "  /* %s layer: %s, pad_value %lld */\n", xnor ? "xnor" : "bwn",
-            xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)" : "real input, packed weights (xnrt_bwn_conv2d)",
-            (long long)L->pv);
-  if (xnor)
-    sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp, *scratch = %s_work.l%d.scratch;\n  int32_t *acc = %s_work.l%d.acc;\n",
-              nm, ni, nm, ni, nm, ni);
-  if (has_a)
-    sb_printf(b, "  double *k = %s_work.l%d.k, *rs = %s_work.l%d.rs;\n", nm, ni, nm, ni);
-  sb_printf(b, "  for (int n = 0; n < %lld; n++) {\n", (long long)v->N);
+  cw_line(w, "/* %s layer: %s, pad_value %lld */", xnor ? "xnor" : "bwn",
+          xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)" : "real input, packed weights (xnrt_bwn_conv2d)",
+          (long long)L->pv);
   if (xnor) {
-    sb_printf(b, "    xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);\n", (long long)CHW, (long long)v->C,
-              (long long)v->in[0], (long long)v->in[1], (long long)L->G);
-    sb_printf(b, "    xnrt_bconv2d(xp, wb%d, acc, scratch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
-                 "%lld, %lld, %lld, %lld, %lld, %lld);\n",
-              ni, (long long)v->C, (long long)v->in[0], (long long)v->in[1], (long long)L->M, (long long)v->k[0],
-              (long long)v->k[1], (long long)v->out[0], (long long)v->out[1], (long long)v->s[0], (long long)v->s[1],
-              (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0], (long long)v->pb[1], (long long)L->G,
-              (long long)L->pv);
-  } else {
-    sb_printf(b, "    xnrt_bwn_conv2d(x0 + n * %lld, wb%d, y + n * %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
-                 "%lld, %lld, %lld, %lld, %lld, %lld, %lld);\n",
-              (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->in[0], (long long)v->in[1], (long long)L->M,
-              (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1], (long long)v->s[0],
-              (long long)v->s[1], (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0], (long long)v->pb[1],
-              (long long)L->G);
+    emit_work_decl(e, ni, "uint64_t", "xp", "scratch", (const char *)NULL);
+    emit_work_decl(e, ni, "int32_t", "acc", (const char *)NULL);
   }
   if (has_a)
-    emit_box_k(b, v, "x3");
-  char yi[96], S[128];
-  if (corr) {
+    emit_work_decl(e, ni, "double", "k", "rs", (const char *)NULL);
+  cw_for_open(w, "n", v->N);
+  if (xnor) {
+    cw_line(w, "xnrt_pack_chw(x0 + n * %lld, %lld, %lld, %lld, %lld, xp);", (long long)CHW, (long long)v->C,
+            (long long)v->in[0], (long long)v->in[1], (long long)L->G);
+    cw_line(w,
+            "xnrt_bconv2d(xp, wb%d, acc, scratch, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+            "%lld, %lld, %lld, %lld, %lld, %lld);",
+            ni, (long long)v->C, (long long)v->in[0], (long long)v->in[1], (long long)L->M, (long long)v->k[0],
+            (long long)v->k[1], (long long)v->out[0], (long long)v->out[1], (long long)v->s[0], (long long)v->s[1],
+            (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0], (long long)v->pb[1], (long long)L->G,
+            (long long)L->pv);
+  } else {
+    cw_line(w,
+            "xnrt_bwn_conv2d(x0 + n * %lld, wb%d, y + n * %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+            "%lld, %lld, %lld, %lld, %lld, %lld, %lld);",
+            (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->in[0], (long long)v->in[1],
+            (long long)L->M, (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1],
+            (long long)v->s[0], (long long)v->s[1], (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0],
+            (long long)v->pb[1], (long long)L->G);
+  }
+  if (has_a)
+    emit_box_k(w, v, "x3");
+  char yi[96], S[128], pk[48];
+  Out o = {ni, S, 0, yi, "m", NULL, NULL, has_b};
+  if (L->corr) {
     /* bwn with pad_value +-1: xnrt_bwn_conv2d pads with zeros; add
      * pad_value * sum of sign(W) over the padded taps. */
     snprintf(yi, sizeof yi, "n * %lld + (m * %lld + oh) * %lld + ow", (long long)MP, (long long)v->out[0],
              (long long)v->out[1]);
-    sb_printf(b, "    for (int m = 0; m < %lld; m++)\n      for (int oh = 0; oh < %lld; oh++)\n"
-                 "        for (int ow = 0; ow < %lld; ow++) {\n          int cr = 0;\n          double s;\n",
-              (long long)L->M, (long long)v->out[0], (long long)v->out[1]);
-    sb_printf(b, "          for (int kh = 0; kh < %lld; kh++) {\n            ", (long long)v->k[0]);
-    coord(b, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
-    sb_printf(b, "\n            for (int kw = 0; kw < %lld; kw++) {\n              ", (long long)v->k[1]);
-    coord(b, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
-    sb_printf(b, "\n              if (ih < 0 || ih >= %lld || iw < 0 || iw >= %lld)\n", (long long)v->in[0],
-              (long long)v->in[1]);
-    sb_printf(b, "                cr += ws%d[(m * %lld + kh) * %lld + kw];\n            }\n          }\n", ni,
-              (long long)v->k[0], (long long)v->k[1]);
-    sb_printf(b, "          s = (double)y[%s] %c (double)cr;\n", yi, L->pv > 0 ? '+' : '-');
+    cw_for(w, "m", L->M);
+    cw_for(w, "oh", v->out[0]);
+    cw_for_open(w, "ow", v->out[1]);
+    cw_line(w, "int cr = 0;");
+    cw_line(w, "double s;");
+    cw_for_open(w, "kh", v->k[0]);
+    emit_coord(w, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0]);
+    cw_for_open(w, "kw", v->k[1]);
+    emit_coord(w, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1]);
+    cw_head(w, "if (ih < 0 || ih >= %lld || iw < 0 || iw >= %lld)", (long long)v->in[0], (long long)v->in[1]);
+    cw_line(w, "cr += ws%d[(m * %lld + kh) * %lld + kw];", ni, (long long)v->k[0], (long long)v->k[1]);
+    cw_close(w);
+    cw_close(w);
+    cw_line(w, "s = (double)y[%s] %c (double)cr;", yi, L->pv > 0 ? '+' : '-');
     snprintf(S, sizeof S, "s");
-    char pk[48];
     snprintf(pk, sizeof pk, "oh * %lld + ow", (long long)v->out[1]);
-    sb_puts(b, "          {\n");
-    emit_out(b, 6, ni, S, 0, yi, "m", NULL, has_a ? pk : NULL, has_b);
-    sb_puts(b, "          }\n        }\n");
+    o.pk = has_a ? pk : NULL;
+    cw_open(w, "{");
+    emit_out(w, &o);
+    cw_close(w);
+    cw_close(w);
   } else {
     snprintf(yi, sizeof yi, "n * %lld + m * %lld + p", (long long)MP, (long long)P);
     if (xnor)
       snprintf(S, sizeof S, "acc[m * %lld + p]", (long long)P);
     else
       snprintf(S, sizeof S, "y[%s]", yi);
-    StrBuf body;
-    sb_init(&body, e->g->arena);
-    emit_out(&body, 4, ni, S, !xnor || exact_float, yi, "m", NULL, has_a ? "p" : NULL, has_b);
-    sb_printf(b, "    for (int m = 0; m < %lld; m++) {\n", (long long)L->M);
-    split_loop(b, 1, "p", P, body.s);
-    sb_puts(b, "    }\n");
+    o.exact_float = !xnor || exact_float;
+    o.pk = has_a ? "p" : NULL;
+    cw_for_open(w, "m", L->M);
+    split_loop(w, "p", P, &o);
+    cw_close(w);
   }
-  sb_puts(b, "  }\n");
+  cw_close(w);
   return 0;
 }
 
 static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
-  StrBuf *b = e->c;
-  const char *nm = e->o->name;
+  CWriter *w = e->w;
   int xnor = e->p->node[ni].path == LP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
-  sb_printf(b, "  /* %s layer: %s */\n", xnor ? "xnor" : "bwn",
-            xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)" : "real input, packed weights (xnrt_bwn_gemm)");
+  cw_line(w, "/* %s layer: %s */", xnor ? "xnor" : "bwn",
+          xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)" : "real input, packed weights (xnrt_bwn_gemm)");
   if (xnor) {
-    sb_printf(b, "  uint64_t *xp = %s_work.l%d.xp;\n  int32_t *acc = %s_work.l%d.acc;\n", nm, ni, nm, ni);
-    sb_printf(b, "  for (int r = 0; r < %lld; r++)\n    xnrt_pack_row(x0 + r * %lld, %lld, xp + r * %lld);\n",
-              (long long)L->R, (long long)L->F, (long long)L->F, (long long)L->FW);
-    sb_printf(b, "  xnrt_bgemm(xp, %lld, wb%d, %lld, %lld, %lld, %lld, acc, %lld, 1);\n", (long long)L->FW, ni,
-              (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
+    emit_work_decl(e, ni, "uint64_t", "xp", (const char *)NULL);
+    emit_work_decl(e, ni, "int32_t", "acc", (const char *)NULL);
+    cw_for(w, "r", L->R);
+    cw_line(w, "xnrt_pack_row(x0 + r * %lld, %lld, xp + r * %lld);", (long long)L->F, (long long)L->F,
+            (long long)L->FW);
+    cw_line(w, "xnrt_bgemm(xp, %lld, wb%d, %lld, %lld, %lld, %lld, acc, %lld, 1);", (long long)L->FW, ni,
+            (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
   } else {
-    sb_printf(b, "  xnrt_bwn_gemm(x0, %lld, wb%d, %lld, %lld, %lld, %lld, y, %lld, 1);\n", (long long)L->F, ni,
-              (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
+    cw_line(w, "xnrt_bwn_gemm(x0, %lld, wb%d, %lld, %lld, %lld, %lld, y, %lld, 1);", (long long)L->F, ni,
+            (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
   }
-  char yi[64];
+  char yi[64], S[80];
   snprintf(yi, sizeof yi, "r * %lld + m", (long long)L->M);
-  char S[80];
   snprintf(S, sizeof S, "%s[%s]", xnor ? "acc" : "y", yi);
-  StrBuf body;
-  sb_init(&body, e->g->arena);
-  emit_out(&body, 3, ni, S, !xnor || L->F < (1 << 24), yi, "m", has_a ? "r" : NULL, NULL, has_b);
-  sb_printf(b, "  for (int r = 0; r < %lld; r++) {\n", (long long)L->R);
-  split_loop(b, 0, "m", L->M, body.s);
-  sb_puts(b, "  }\n");
+  Out o = {ni, S, !xnor || L->F < (1 << 24), yi, "m", has_a ? "r" : NULL, NULL, has_b};
+  cw_for_open(w, "r", L->R);
+  split_loop(w, "m", L->M, &o);
+  cw_close(w);
   return 0;
 }
 

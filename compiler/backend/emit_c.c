@@ -79,76 +79,83 @@ static void emit_header(Emit *e, StrBuf *h) {
 
 static void emit_weights(Emit *e) {
   Graph *g = e->g;
-  StrBuf *c = e->c;
+  CWriter *w = e->w;
   for (int t = 0; t < g->nt; t++) {
     if (!e->p->used_const[t])
       continue;
     Tensor *x = &g->t[t];
-    int64_t n = tensor_numel(x);
-    sb_puts(c, "/* ");
-    put_tensor_note(c, g, x);
-    sb_puts(c, " */\n");
-    sb_printf(c, "static const float w%d[%lld] = {", t, (long long)(n ? n : 1));
-    put_items(c, "  ", IK_F32, x->data, n);
-    sb_puts(c, n ? "\n};\n\n" : "0x0p+0f};\n\n");
+    StrBuf *b = cw_begin(w);
+    sb_puts(b, "/* ");
+    put_tensor_note(b, g, x);
+    sb_puts(b, " */");
+    cw_end(w);
+    emit_const_array(e, IK_F32, arena_printf(g->arena, "w%d", t), NULL, x->data, tensor_numel(x));
+    cw_raw(w, "\n");
   }
+}
+
+/* The call of layer i: its function with its buffers. */
+static void emit_call(Emit *e, int i) {
+  const Node *n = &e->g->n[i];
+  StrBuf *b = cw_begin(e->w);
+  put_fn_name(e, b, i);
+  sb_putc(b, '(');
+  int first = 1;
+  for (int j = 0; j < n->nin; j++)
+    if (plan_reads(e->p, i, j)) {
+      sb_puts(b, first ? "" : ", ");
+      put_buffer(e, b, plan_in(e->p, i, j));
+      first = 0;
+    }
+  for (int j = 0; j < n->nout; j++)
+    if (plan_writes(e->p, i, j)) {
+      sb_puts(b, first ? "" : ", ");
+      put_buffer(e, b, plan_out(e->p, i, j));
+      first = 0;
+    }
+  sb_puts(b, ");");
+  cw_end(e->w);
 }
 
 static void emit_run(Emit *e) {
   Graph *g = e->g;
-  StrBuf *c = e->c;
-  StrBuf body;
-  sb_init(&body, g->arena);
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    if (!e->p->node[i].code)
-      continue;
-    sb_puts(&body, "  ");
-    put_fn_name(e, &body, i);
-    sb_putc(&body, '(');
-    int first = 1;
-    for (int j = 0; j < n->nin; j++)
-      if (plan_reads(e->p, i, j)) {
-        sb_puts(&body, first ? "" : ", ");
-        put_buffer(e, &body, plan_in(e->p, i, j));
-        first = 0;
-      }
-    for (int j = 0; j < n->nout; j++)
-      if (plan_writes(e->p, i, j)) {
-        sb_puts(&body, first ? "" : ", ");
-        put_buffer(e, &body, plan_out(e->p, i, j));
-        first = 0;
-      }
-    sb_puts(&body, ");\n");
-  }
+  CWriter *w = e->w;
+  StrBuf *b = cw_begin(w);
+  sb_printf(b, "int %s_run(", e->o->name);
+  put_params(b, g);
+  sb_puts(b, ") {");
+  cw_end_open(w);
+  for (int k = 0; k < g->ninputs; k++)
+    if (!e->p->in_used[k])
+      cw_line(w, "(void)in%d;", k);
+  for (int i = 0; i < g->nn; i++)
+    if (e->p->node[i].code)
+      emit_call(e, i);
   for (int k = 0; k < g->noutputs; k++) {
     int t = e->p->out_copy_src[k];
     if (t < 0)
       continue;
-    sb_printf(&body, "  for (int i = 0; i < %lld; i++)\n    out%d[i] = ", (long long)tensor_numel(&g->t[t]), k);
-    put_buffer(e, &body, t);
-    sb_puts(&body, "[i];\n");
+    cw_for(w, "i", tensor_numel(&g->t[t]));
+    b = cw_begin(w);
+    sb_printf(b, "out%d[i] = ", k);
+    put_buffer(e, b, t);
+    sb_puts(b, "[i];");
+    cw_end(w);
   }
-  sb_printf(c, "int %s_run(", e->o->name);
-  put_params(c, g);
-  sb_puts(c, ") {\n");
-  for (int k = 0; k < g->ninputs; k++)
-    if (!e->p->in_used[k])
-      sb_printf(c, "  (void)in%d;\n", k);
-  sb_puts(c, body.s);
-  sb_puts(c, "  return 0;\n}\n");
+  cw_line(w, "return 0;");
+  cw_close(w);
 }
 
 static void emit_main(Emit *e) {
   Graph *g = e->g;
-  StrBuf *c = e->c;
+  CWriter *w = e->w;
   const char *nm = e->o->name;
-  sb_puts(c, "\n/* ---- main: ./prog in0.bin ... out0.bin ... (raw little-endian float32) ---- */\n\n");
+  cw_raw(w, "\n/* ---- main: ./prog in0.bin ... out0.bin ... (raw little-endian float32) ---- */\n\n");
   for (int k = 0; k < g->ninputs; k++)
-    sb_printf(c, "static float main_in%d[%s_IN%d_SIZE + 1];\n", k, nm, k);
+    cw_line(w, "static float main_in%d[%s_IN%d_SIZE + 1];", k, nm, k);
   for (int k = 0; k < g->noutputs; k++)
-    sb_printf(c, "static float main_out%d[%s_OUT%d_SIZE + 1];\n", k, nm, k);
-  sb_puts(c,
+    cw_line(w, "static float main_out%d[%s_OUT%d_SIZE + 1];", k, nm, k);
+  cw_raw(w, "%s",
           "\n"
           "static int read_f32(const char *prog, const char *path, float *x, long n) {\n"
           "  FILE *f = fopen(path, \"rb\");\n"
@@ -196,27 +203,37 @@ static void emit_main(Emit *e) {
           "    fprintf(stderr, \"%s: error: cannot write '%s'\\n\", prog, path);\n"
           "  return ok ? 0 : -1;\n"
           "}\n"
-          "\n"
-          "int main(int argc, char **argv) {\n");
-  sb_printf(c, "  if (argc != %d) {\n", 1 + g->ninputs + g->noutputs);
-  sb_puts(c, "    fprintf(stderr, \"usage: %s");
+          "\n");
+  cw_open(w, "int main(int argc, char **argv) {");
+  cw_open(w, "if (argc != %d) {", 1 + g->ninputs + g->noutputs);
+  StrBuf *b = cw_begin(w);
+  sb_puts(b, "fprintf(stderr, \"usage: %s");
   for (int k = 0; k < g->ninputs; k++)
-    sb_printf(c, " in%d.bin", k);
+    sb_printf(b, " in%d.bin", k);
   for (int k = 0; k < g->noutputs; k++)
-    sb_printf(c, " out%d.bin", k);
-  sb_puts(c, "\\n  files hold raw little-endian float32 values\\n\", argv[0]);\n    return 1;\n  }\n");
+    sb_printf(b, " out%d.bin", k);
+  sb_puts(b, "\\n  files hold raw little-endian float32 values\\n\", argv[0]);");
+  cw_end(w);
+  cw_line(w, "return 1;");
+  cw_close(w);
+  for (int k = 0; k < g->ninputs; k++) {
+    cw_head(w, "if (read_f32(argv[0], argv[%d], main_in%d, %s_IN%d_SIZE))", 1 + k, k, nm, k);
+    cw_line(w, "return 1;");
+  }
+  b = cw_begin(w);
+  sb_printf(b, "%s_run(", nm);
   for (int k = 0; k < g->ninputs; k++)
-    sb_printf(c, "  if (read_f32(argv[0], argv[%d], main_in%d, %s_IN%d_SIZE))\n    return 1;\n", 1 + k, k, nm, k);
-  sb_printf(c, "  %s_run(", nm);
-  for (int k = 0; k < g->ninputs; k++)
-    sb_printf(c, "%smain_in%d", k ? ", " : "", k);
+    sb_printf(b, "%smain_in%d", k ? ", " : "", k);
   for (int k = 0; k < g->noutputs; k++)
-    sb_printf(c, "%smain_out%d", k || g->ninputs ? ", " : "", k);
-  sb_puts(c, ");\n");
-  for (int k = 0; k < g->noutputs; k++)
-    sb_printf(c, "  if (write_f32(argv[0], argv[%d], main_out%d, %s_OUT%d_SIZE))\n    return 1;\n",
-              1 + g->ninputs + k, k, nm, k);
-  sb_puts(c, "  return 0;\n}\n");
+    sb_printf(b, "%smain_out%d", k || g->ninputs ? ", " : "", k);
+  sb_puts(b, ");");
+  cw_end(w);
+  for (int k = 0; k < g->noutputs; k++) {
+    cw_head(w, "if (write_f32(argv[0], argv[%d], main_out%d, %s_OUT%d_SIZE))", 1 + g->ninputs + k, k, nm, k);
+    cw_line(w, "return 1;");
+  }
+  cw_line(w, "return 0;");
+  cw_close(w);
 }
 
 /* The layers' constant data (their data hooks, e.g. bit-packed weights),
@@ -225,7 +242,7 @@ static void emit_main(Emit *e) {
 static void emit_layer_data(Emit *e) {
   const Plan *p = e->p;
   Graph *g = e->g;
-  StrBuf *c = e->c;
+  CWriter *w = e->w;
   const char *nm = e->o->name;
   int noinline = 0;
   for (int i = 0; i < g->nn; i++) {
@@ -236,39 +253,41 @@ static void emit_layer_data(Emit *e) {
       /* The kernels are always_inline with literal sizes; inlining every
        * layer into NAME_run as well makes one huge function that clang -O2
        * takes minutes to optimize. A call per layer costs nothing. */
-      sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
-                   "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
+      cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
+                "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
     h->data(e, i);
   }
   if (!p->work_bytes)
     return;
-  sb_puts(c, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
-  sb_printf(c, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
-               "#else\n#define %s_WORK_ALIGN\n#endif\nstatic union {\n", nm, nm);
+  cw_raw(w, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
+  cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
+            "#else\n#define %s_WORK_ALIGN\n#endif\n", nm, nm);
+  cw_open(w, "static union {");
   for (int i = 0; i < g->nn; i++) {
     const LayerPlan *lp = &p->node[i];
     if (!lp->code || !lp->work_bytes)
       continue;
-    sb_puts(c, "  struct {\n");
+    cw_open(w, "struct {");
     for (int k = 0; k < lp->nwork; k++) {
-      const WorkBuf *w = &lp->work[k];
-      if (w->count)
-        sb_printf(c, "    %s %s[%s];\n", w->type, w->name, w->count);
+      const WorkBuf *wb = &lp->work[k];
+      if (wb->count)
+        cw_line(w, "%s %s[%s];", wb->type, wb->name, wb->count);
       else
-        sb_printf(c, "    %s %s[%lld];\n", w->type, w->name, (long long)w->n);
+        cw_line(w, "%s %s[%lld];", wb->type, wb->name, (long long)wb->n);
     }
-    sb_printf(c, "  } l%d;\n", i);
+    cw_close_with(w, arena_printf(g->arena, "} l%d;", i));
   }
-  sb_printf(c, "} %s_work %s_WORK_ALIGN;\n", nm, nm);
-  sb_printf(c, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
-  sb_printf(c, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+  cw_close_with(w, arena_printf(g->arena, "} %s_work %s_WORK_ALIGN;", nm, nm));
+  cw_raw(w, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
+  cw_raw(w, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
 }
 
 int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   Plan plan;
+  CWriter w;
   Emit e;
-  memset(&e, 0, sizeof e);
-  e.p = &plan, e.g = g, e.d = d, e.o = o, e.c = c;
+  cw_init(&w, c);
+  e.p = &plan, e.g = g, e.d = d, e.o = o, e.w = &w;
   /* The header name goes into an #include "...": keep it a plain file name. */
   for (const char *p = o->header; *p; p++)
     if (!(isalnum((unsigned char)*p) || strchr("._-+", *p)) || (unsigned char)*p >= 128) {
@@ -283,24 +302,28 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   if (plan_build(&plan, g, d))
     return -1;
 
-  sb_printf(c, "/* %s.c - generated by xnorcc from '", o->name);
+  cw_raw(&w, "/* %s.c - generated by xnorcc from '", o->name);
   put_comment_text(c, base_name(g->file));
-  sb_printf(c, "' (graph '");
+  cw_raw(&w, "' (graph '");
   put_comment_text(c, g->name);
-  sb_printf(c, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, plan.nlayers);
-  sb_puts(c, plan.needs & NEED_STRING ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
+  cw_raw(&w, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, plan.nlayers);
+  cw_raw(&w, "%s", plan.needs & NEED_STRING ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
   if (plan.needs & NEED_RUNTIME)
-    sb_puts(c, "\n#include \"xnorcc_rt.h\"\n");
+    cw_raw(&w, "\n#include \"xnorcc_rt.h\"\n");
   if (o->with_main)
-    sb_puts(c, "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n");
-  sb_printf(c, "\n#include \"%s\"\n\n", o->header);
+    cw_raw(&w, "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n");
+  cw_raw(&w, "\n#include \"%s\"\n\n", o->header);
   /* gcc does not contract a*b+c into fma under -std=c99; clang does unless
    * told not to, which would make -march=native change the results. */
-  sb_puts(c, "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n\n");
-  if (plan.arena_floats)
-    sb_printf(c, "/* activations; offsets from a liveness plan */\n"
-                 "static union {\n  float f[%s_ARENA_FLOATS];\n  long double align_;\n} %s_arena;\n\n",
-              o->name, o->name);
+  cw_raw(&w, "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n\n");
+  if (plan.arena_floats) {
+    cw_raw(&w, "/* activations; offsets from a liveness plan */\n");
+    cw_open(&w, "static union {");
+    cw_line(&w, "float f[%s_ARENA_FLOATS];", o->name);
+    cw_line(&w, "long double align_;");
+    cw_close_with(&w, arena_printf(g->arena, "} %s_arena;", o->name));
+    cw_raw(&w, "\n");
+  }
   emit_weights(&e);
   emit_layer_data(&e);
   int errors = d->nerrors;

@@ -21,23 +21,6 @@ void put_fn_name(const Emit *e, StrBuf *b, int ni) {
 
 /* ---- small text helpers ---- */
 
-static void ind(StrBuf *b, int depth) {
-  for (int i = 0; i < depth; i++)
-    sb_puts(b, "  ");
-}
-
-/* "for (int v = 0; v < n; v++)" on its own line at depth. */
-static void loop(StrBuf *b, int depth, const char *v, int64_t n) {
-  ind(b, depth);
-  sb_printf(b, "for (int %s = 0; %s < %lld; %s++)\n", v, v, (long long)n, v);
-}
-
-/* "for (int v = 0; v < n; v++) {" on its own line at depth. */
-static void loop_open(StrBuf *b, int depth, const char *v, int64_t n) {
-  ind(b, depth);
-  sb_printf(b, "for (int %s = 0; %s < %lld; %s++) {\n", v, v, (long long)n, v);
-}
-
 /* Appends "v" or "v * k". */
 static void put_mul(StrBuf *b, const char *v, int64_t k) {
   if (k == 1)
@@ -116,7 +99,7 @@ static int const_ints(Emit *e, const Node *n, int i, const int64_t **v) {
 static void fn_begin(Emit *e, int ni) {
   Graph *g = e->g;
   Node *n = &g->n[ni];
-  StrBuf *b = e->c;
+  StrBuf *b = cw_begin(e->w); /* at depth 0 */
   sb_printf(b, "/* node %d: %s '", ni, op_info[n->op].name);
   put_comment_text(b, n->name);
   sb_puts(b, "' at ");
@@ -133,7 +116,7 @@ static void fn_begin(Emit *e, int ni) {
   sb_puts(b, " ->");
   first = 1;
   for (int j = 0; j < n->nout; j++)
-    if (plan_writes(e->p, (int)(n - e->g->n), j)) {
+    if (plan_writes(e->p, ni, j)) {
       sb_printf(b, "%s y", first ? "" : ",");
       if (j)
         sb_printf(b, "%d", j);
@@ -153,29 +136,30 @@ static void fn_begin(Emit *e, int ni) {
       first = 0;
     }
   for (int j = 0; j < n->nout; j++)
-    if (plan_writes(e->p, (int)(n - e->g->n), j)) {
+    if (plan_writes(e->p, ni, j)) {
       sb_printf(b, "%sfloat *y", first ? "" : ", ");
       if (j)
         sb_printf(b, "%d", j);
       first = 0;
     }
-  sb_puts(b, ") {\n");
+  sb_puts(b, ") {");
+  cw_end_open(e->w);
 }
 
-static void fn_end(Emit *e) { sb_puts(e->c, "}\n\n"); }
+static void fn_end(Emit *e) {
+  cw_close(e->w);
+  cw_raw(e->w, "\n");
+}
 
 /* ---- elementwise ---- */
 
 /* y[i] = f(v) with v = x0[i]; expr uses "v". Returns 0. */
 static int emit_map(Emit *e, const Node *n, const char *expr) {
-  StrBuf *b = e->c;
-  loop_open(b, 1, "i", numel(node_out(e->g, n, 0)));
-  ind(b, 2);
-  sb_puts(b, "float v = x0[i];\n");
-  ind(b, 2);
-  sb_printf(b, "y[i] = %s;\n", expr);
-  ind(b, 1);
-  sb_puts(b, "}\n");
+  CWriter *w = e->w;
+  cw_for_open(w, "i", numel(node_out(e->g, n, 0)));
+  cw_line(w, "float v = x0[i];");
+  cw_line(w, "y[i] = %s;", expr);
+  cw_close(w);
   return 0;
 }
 
@@ -369,10 +353,9 @@ const OpEmit emit_clip = {NULL, NULL, body_clip};
 /* A view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) that
  * writes a graph output: a copy (otherwise it is an alias and has no code). */
 static int body_copy(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
-  loop(b, 1, "i", numel(node_out(e->g, n, 0)));
-  ind(b, 2);
-  sb_puts(b, "y[i] = x0[i];\n");
+  CWriter *w = e->w;
+  cw_for(w, "i", numel(node_out(e->g, n, 0)));
+  cw_line(w, "y[i] = x0[i];");
   return 0;
 }
 
@@ -380,7 +363,7 @@ const OpEmit emit_copy = {NULL, NULL, body_copy};
 
 /* Add, Sub, Mul, Div, PRelu with numpy broadcasting. */
 static int emit_two_operand(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Graph *g = e->g;
   Tensor *a = node_in(g, n, 0), *c = node_in(g, n, 1), *y = node_out(g, n, 0);
   int r = y->rank;
@@ -395,33 +378,27 @@ static int emit_two_operand(Emit *e, const Node *n) {
   /* An operand with as many elements as y has y's layout (broadcasting only
    * repeats extent-1 dims); one element is a scalar. Else index per dim. */
   int fa = numel(a) == numel(y) || numel(a) == 1, fc = numel(c) == numel(y) || numel(c) == 1;
-  int depth = 2;
   if (fa && fc) {
     sb_puts(&iy, "i");
     sb_puts(&ia, numel(a) == numel(y) ? "i" : "0");
     sb_puts(&ic, numel(c) == numel(y) ? "i" : "0");
-    loop(b, 1, "i", numel(y));
+    cw_for(w, "i", numel(y));
   } else {
     for (int i = 0; i < r; i++)
-      loop(b, 1 + i, ivar[i], y->dims[i]);
+      cw_for(w, ivar[i], y->dims[i]);
     put_index(&iy, r, ivar, sy);
     put_index(&ia, r, ivar, sa);
     put_index(&ic, r, ivar, sc);
-    depth = 1 + r;
   }
-  ind(b, depth);
   if (n->op == OP_PRelu) {
-    sb_printf(b, "{\n");
-    ind(b, depth + 1);
-    sb_printf(b, "float v = x0[%s];\n", ia.s);
-    ind(b, depth + 1);
-    sb_printf(b, "y[%s] = v < 0.0f ? v * x1[%s] : v;\n", iy.s, ic.s);
-    ind(b, depth);
-    sb_puts(b, "}\n");
+    cw_open(w, "{");
+    cw_line(w, "float v = x0[%s];", ia.s);
+    cw_line(w, "y[%s] = v < 0.0f ? v * x1[%s] : v;", iy.s, ic.s);
+    cw_close(w);
     return 0;
   }
   char opc = n->op == OP_Add ? '+' : n->op == OP_Sub ? '-' : n->op == OP_Mul ? '*' : '/';
-  sb_printf(b, "y[%s] = x0[%s] %c x1[%s];\n", iy.s, ia.s, opc, ic.s);
+  cw_line(w, "y[%s] = x0[%s] %c x1[%s];", iy.s, ia.s, opc, ic.s);
   return 0;
 }
 
@@ -437,19 +414,20 @@ const OpEmit emit_prelu = {NULL, NULL, body_prelu};
 
 /* "int ih = oh * S + kh * D - P;" and the bounds test against [lo, hi) when it
  * can fail; returns whether a test was emitted. */
-static void win_coord(StrBuf *b, int depth, const char *iv, const char *ov, const char *kv, int64_t S,
-                      int64_t D, int64_t P, int64_t K, int64_t O, int64_t lo, int64_t hi) {
-  ind(b, depth);
+static void win_coord(CWriter *w, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D,
+                      int64_t P, int64_t K, int64_t O, int64_t lo, int64_t hi) {
+  StrBuf *b = cw_begin(w);
   sb_printf(b, "int %s = ", iv);
   put_mul(b, ov, S);
   sb_puts(b, " + ");
   put_mul(b, kv, D);
   put_plus(b, -P);
-  sb_puts(b, ";\n");
+  sb_puts(b, ";");
+  cw_end(w);
   int need_lo = -P < lo, need_hi = (O - 1) * S + (K - 1) * D - P >= hi;
   if (!need_lo && !need_hi)
     return;
-  ind(b, depth);
+  b = cw_begin(w);
   sb_puts(b, "if (");
   if (need_lo)
     sb_printf(b, "%s < %lld", iv, (long long)lo);
@@ -457,9 +435,9 @@ static void win_coord(StrBuf *b, int depth, const char *iv, const char *ov, cons
     sb_puts(b, " || ");
   if (need_hi)
     sb_printf(b, "%s >= %lld", iv, (long long)hi);
-  sb_puts(b, ")\n");
-  ind(b, depth + 1);
-  sb_puts(b, "continue;\n");
+  sb_puts(b, ")");
+  cw_end_head(w);
+  cw_line(w, "continue;");
 }
 
 /* Output positions [lo, hi) whose whole window lies inside [0, in). */
@@ -477,43 +455,40 @@ static void interior(int64_t O, int64_t S, int64_t D, int64_t P, int64_t K, int6
 
 /* The taps of one Conv output: acc += x * w over c, kh, kw; bounds tests
  * only when checked. */
-static void conv_taps(StrBuf *b, int depth, const Window *v, int64_t CG, int64_t MG, int64_t G, int checked) {
-  loop_open(b, depth, "c", CG);
-  ind(b, depth + 1);
+static void conv_taps(CWriter *w, const Window *v, int64_t CG, int64_t MG, int64_t G, int checked) {
+  cw_for_open(w, "c", CG);
+  StrBuf *b = cw_begin(w);
   sb_printf(b, "const float *xc = x0 + n * %lld + ", (long long)(v->C * v->in[0] * v->in[1]));
   if (G > 1)
     sb_printf(b, "(m / %lld * %lld + c)", (long long)MG, (long long)CG);
   else
     sb_puts(b, "c");
-  sb_printf(b, " * %lld;\n", (long long)(v->in[0] * v->in[1]));
-  ind(b, depth + 1);
-  sb_printf(b, "const float *wc = x1 + (m * %lld + c) * %lld;\n", (long long)CG, (long long)(v->k[0] * v->k[1]));
-  loop_open(b, depth + 1, "kh", v->k[0]);
+  sb_printf(b, " * %lld;", (long long)(v->in[0] * v->in[1]));
+  cw_end(w);
+  cw_line(w, "const float *wc = x1 + (m * %lld + c) * %lld;", (long long)CG, (long long)(v->k[0] * v->k[1]));
+  cw_for_open(w, "kh", v->k[0]);
   if (checked)
-    win_coord(b, depth + 2, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], v->k[0], v->out[0], 0, v->in[0]);
+    win_coord(w, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], v->k[0], v->out[0], 0, v->in[0]);
   else
-    win_coord(b, depth + 2, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], 1, 1, INT64_MIN / 2, INT64_MAX / 2);
+    win_coord(w, "ih", "oh", "kh", v->s[0], v->d[0], v->pb[0], 1, 1, INT64_MIN / 2, INT64_MAX / 2);
   if (checked) {
-    loop_open(b, depth + 2, "kw", v->k[1]);
-    win_coord(b, depth + 3, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1], v->k[1], v->out[1], 0, v->in[1]);
-    ind(b, depth + 3);
-    sb_printf(b, "acc += xc[ih * %lld + iw] * wc[kh * %lld + kw];\n", (long long)v->in[1], (long long)v->k[1]);
-    ind(b, depth + 2);
-    sb_puts(b, "}\n");
+    cw_for_open(w, "kw", v->k[1]);
+    win_coord(w, "iw", "ow", "kw", v->s[1], v->d[1], v->pb[1], v->k[1], v->out[1], 0, v->in[1]);
+    cw_line(w, "acc += xc[ih * %lld + iw] * wc[kh * %lld + kw];", (long long)v->in[1], (long long)v->k[1]);
+    cw_close(w);
   } else {
-    loop(b, depth + 2, "kw", v->k[1]);
-    ind(b, depth + 3);
+    cw_for(w, "kw", v->k[1]);
+    b = cw_begin(w);
     sb_printf(b, "acc += xc[ih * %lld + ", (long long)v->in[1]);
     put_mul(b, "ow", v->s[1]);
     sb_puts(b, " + ");
     put_mul(b, "kw", v->d[1]);
     put_plus(b, -v->pb[1]);
-    sb_printf(b, "] * wc[kh * %lld + kw];\n", (long long)v->k[1]);
+    sb_printf(b, "] * wc[kh * %lld + kw];", (long long)v->k[1]);
+    cw_end(w);
   }
-  ind(b, depth + 1);
-  sb_puts(b, "}\n");
-  ind(b, depth);
-  sb_puts(b, "}\n");
+  cw_close(w);
+  cw_close(w);
 }
 
 /* Output channels *M, input channels per group *CG and filters per group *MG
@@ -541,7 +516,7 @@ static int body_conv(Emit *e, const Node *n) {
   Window v;
   if (geom_window(e->g, e->d, n, &v))
     return -1;
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   int64_t M, CG, MG, G = v.group;
   if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
@@ -550,32 +525,26 @@ static int body_conv(Emit *e, const Node *n) {
   interior(v.out[1], v.s[1], v.d[1], v.pb[1], v.k[1], v.in[1], &w0, &w1);
   int all_inside = h0 == 0 && h1 == v.out[0] && w0 == 0 && w1 == v.out[1];
   int none_inside = h0 >= h1 || w0 >= w1;
-  loop(b, 1, "n", v.N);
-  loop(b, 2, "m", M);
-  loop(b, 3, "oh", v.out[0]);
-  loop_open(b, 4, "ow", v.out[1]);
-  ind(b, 5);
-  sb_puts(b, "float acc = 0.0f;\n");
+  cw_for(w, "n", v.N);
+  cw_for(w, "m", M);
+  cw_for(w, "oh", v.out[0]);
+  cw_for_open(w, "ow", v.out[1]);
+  cw_line(w, "float acc = 0.0f;");
   if (all_inside) {
-    conv_taps(b, 5, &v, CG, MG, G, 0);
+    conv_taps(w, &v, CG, MG, G, 0);
   } else if (none_inside) {
-    conv_taps(b, 5, &v, CG, MG, G, 1);
+    conv_taps(w, &v, CG, MG, G, 1);
   } else {
-    ind(b, 5);
-    sb_printf(b, "if (oh >= %lld && oh < %lld && ow >= %lld && ow < %lld) {\n", (long long)h0, (long long)h1,
+    cw_open(w, "if (oh >= %lld && oh < %lld && ow >= %lld && ow < %lld) {", (long long)h0, (long long)h1,
               (long long)w0, (long long)w1);
-    conv_taps(b, 6, &v, CG, MG, G, 0);
-    ind(b, 5);
-    sb_puts(b, "} else {\n");
-    conv_taps(b, 6, &v, CG, MG, G, 1);
-    ind(b, 5);
-    sb_puts(b, "}\n");
+    conv_taps(w, &v, CG, MG, G, 0);
+    cw_else(w);
+    conv_taps(w, &v, CG, MG, G, 1);
+    cw_close(w);
   }
-  ind(b, 5);
-  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = acc%s;\n", (long long)M, (long long)v.out[0],
+  cw_line(w, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = acc%s;", (long long)M, (long long)v.out[0],
             (long long)v.out[1], node_in(e->g, n, 2) ? " + x2[m]" : "");
-  ind(b, 4);
-  sb_puts(b, "}\n");
+  cw_close(w);
   return 0;
 }
 
@@ -585,86 +554,72 @@ static int body_pool(Emit *e, const Node *n) {
   Window v;
   if (geom_window(e->g, e->d, n, &v))
     return -1;
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   int is_max = n->op == OP_MaxPool;
   if (is_max && attr_int(n, "storage_order", 0) != 0) {
     node_error(e->d, e->g, n, "storage_order=1 is not supported by the C backend");
     return -1;
   }
   int cip = !is_max && v.count_include_pad;
-  loop(b, 1, "nc", v.N * v.C);
-  loop(b, 2, "oh", v.out[0]);
-  loop_open(b, 3, "ow", v.out[1]);
-  ind(b, 4);
-  sb_puts(b, is_max ? "float acc = -HUGE_VALF;\n" : "float acc = 0.0f;\n");
+  cw_for(w, "nc", v.N * v.C);
+  cw_for(w, "oh", v.out[0]);
+  cw_for_open(w, "ow", v.out[1]);
+  cw_line(w, is_max ? "float acc = -HUGE_VALF;" : "float acc = 0.0f;");
   if (!is_max) {
-    ind(b, 4);
-    sb_puts(b, "int cnt = 0;\n");
+    cw_line(w, "int cnt = 0;");
   }
   /* With count_include_pad, cells in the padding count (but not cells past
    * it, which ceil_mode can reach); they add nothing to the sum. */
   int64_t loh = cip ? -v.pb[0] : 0, hih = cip ? v.in[0] + v.pe[0] : v.in[0];
   int64_t low = cip ? -v.pb[1] : 0, hiw = cip ? v.in[1] + v.pe[1] : v.in[1];
-  loop_open(b, 4, "kh", v.k[0]);
-  win_coord(b, 5, "ih", "oh", "kh", v.s[0], v.d[0], v.pb[0], v.k[0], v.out[0], loh, hih);
-  loop_open(b, 5, "kw", v.k[1]);
-  win_coord(b, 6, "iw", "ow", "kw", v.s[1], v.d[1], v.pb[1], v.k[1], v.out[1], low, hiw);
+  cw_for_open(w, "kh", v.k[0]);
+  win_coord(w, "ih", "oh", "kh", v.s[0], v.d[0], v.pb[0], v.k[0], v.out[0], loh, hih);
+  cw_for_open(w, "kw", v.k[1]);
+  win_coord(w, "iw", "ow", "kw", v.s[1], v.d[1], v.pb[1], v.k[1], v.out[1], low, hiw);
   const char *xv = "x0[nc * %lld + ih * %lld + iw]";
   StrBuf xs;
   sb_init(&xs, e->g->arena);
   sb_printf(&xs, xv, (long long)(v.in[0] * v.in[1]), (long long)v.in[1]);
-  ind(b, 6);
   if (is_max) {
-    sb_printf(b, "float t = %s;\n", xs.s);
-    ind(b, 6);
-    sb_puts(b, "if (t > acc || (isnan(t) && !isnan(acc)))\n");
-    ind(b, 7);
-    sb_puts(b, "acc = t;\n");
+    cw_line(w, "float t = %s;", xs.s);
+    cw_head(w, "if (t > acc || (isnan(t) && !isnan(acc)))");
+    cw_line(w, "acc = t;");
   } else if (cip && (v.pb[0] || v.pb[1] || v.pe[0] || v.pe[1])) {
-    sb_puts(b, "cnt++;\n");
-    ind(b, 6);
-    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.in[0], (long long)v.in[1]);
-    ind(b, 7);
-    sb_printf(b, "acc += %s;\n", xs.s);
+    cw_line(w, "cnt++;");
+    cw_head(w, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)", (long long)v.in[0], (long long)v.in[1]);
+    cw_line(w, "acc += %s;", xs.s);
   } else {
-    sb_puts(b, "cnt++;\n");
-    ind(b, 6);
-    sb_printf(b, "acc += %s;\n", xs.s);
+    cw_line(w, "cnt++;");
+    cw_line(w, "acc += %s;", xs.s);
   }
-  ind(b, 5);
-  sb_puts(b, "}\n");
-  ind(b, 4);
-  sb_puts(b, "}\n");
-  ind(b, 4);
-  sb_printf(b, "y[(nc * %lld + oh) * %lld + ow] = %s;\n", (long long)v.out[0], (long long)v.out[1],
+  cw_close(w);
+  cw_close(w);
+  cw_line(w, "y[(nc * %lld + oh) * %lld + ow] = %s;", (long long)v.out[0], (long long)v.out[1],
             is_max ? "acc" : "acc / (float)cnt");
-  ind(b, 3);
-  sb_puts(b, "}\n");
+  cw_close(w);
   return 0;
 }
 
 const OpEmit emit_pool = {NULL, NULL, body_pool};
 
 static int body_global_avg(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
     node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
     return -1;
   }
   int64_t NC = x->dims[0] * x->dims[1], S = NC ? numel(x) / NC : 0;
-  loop_open(b, 1, "nc", NC);
-  ind(b, 2);
-  sb_puts(b, "float acc = 0.0f;\n");
-  loop(b, 2, "i", S);
-  ind(b, 3);
-  sb_printf(b, "acc += x0[nc * %lld + i];\n", (long long)S);
-  ind(b, 2);
+  cw_for_open(w, "nc", NC);
+  cw_line(w, "float acc = 0.0f;");
+  cw_for(w, "i", S);
+  cw_line(w, "acc += x0[nc * %lld + i];", (long long)S);
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "y[nc] = acc / ");
   put_hexfloat(b, (float)S);
-  sb_puts(b, ";\n");
-  ind(b, 1);
-  sb_puts(b, "}\n");
+  sb_puts(b, ";");
+  cw_end(w);
+  cw_close(w);
   return 0;
 }
 
@@ -672,7 +627,7 @@ const OpEmit emit_global_avg = {NULL, NULL, body_global_avg};
 
 /* y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1). */
 static int body_batchnorm(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
     node_error(e->d, e->g, n, "input %s has rank below 2", shape_str(e->g, x));
@@ -689,18 +644,17 @@ static int body_batchnorm(Emit *e, const Node *n) {
                  (long long)numel(node_in(e->g, n, i)), (long long)C);
       return -1;
     }
-  loop(b, 1, "n", x->dims[0]);
-  loop_open(b, 2, "c", C);
-  ind(b, 3);
+  cw_for(w, "n", x->dims[0]);
+  cw_for_open(w, "c", C);
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "float den = sqrtf(x4[c] + ");
   put_hexfloat(b, attr_float(n, "epsilon", 1e-5f));
-  sb_puts(b, ");\n");
-  loop(b, 3, "i", S);
-  ind(b, 4);
-  sb_printf(b, "y[(n * %lld + c) * %lld + i] = (x0[(n * %lld + c) * %lld + i] - x3[c]) / den * x1[c] + x2[c];\n",
+  sb_puts(b, ");");
+  cw_end(w);
+  cw_for(w, "i", S);
+  cw_line(w, "y[(n * %lld + c) * %lld + i] = (x0[(n * %lld + c) * %lld + i] - x3[c]) / den * x1[c] + x2[c];",
             (long long)C, (long long)S, (long long)C, (long long)S);
-  ind(b, 2);
-  sb_puts(b, "}\n");
+  cw_close(w);
   return 0;
 }
 
@@ -709,7 +663,7 @@ const OpEmit emit_batchnorm = {NULL, NULL, body_batchnorm};
 /* ---- linear algebra ---- */
 
 static int body_gemm(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1), *C = node_in(e->g, n, 2);
   Tensor *y = node_out(e->g, n, 0);
   int ta = attr_int(n, "transA", 0) != 0, tb = attr_int(n, "transB", 0) != 0;
@@ -721,16 +675,14 @@ static int body_gemm(Emit *e, const Node *n) {
   }
   int64_t M = ta ? A->dims[1] : A->dims[0], K = ta ? A->dims[0] : A->dims[1];
   int64_t N = tb ? B->dims[0] : B->dims[1];
-  loop(b, 1, "i", M);
-  loop_open(b, 2, "j", N);
-  ind(b, 3);
-  sb_puts(b, "float acc = 0.0f;\n");
-  loop(b, 3, "k", K);
-  ind(b, 4);
-  sb_printf(b, "acc += x0[%s * %lld + %s] * x1[%s * %lld + %s];\n", ta ? "k" : "i",
+  cw_for(w, "i", M);
+  cw_for_open(w, "j", N);
+  cw_line(w, "float acc = 0.0f;");
+  cw_for(w, "k", K);
+  cw_line(w, "acc += x0[%s * %lld + %s] * x1[%s * %lld + %s];", ta ? "k" : "i",
             (long long)(ta ? M : K), ta ? "i" : "k", tb ? "j" : "k", (long long)(tb ? K : N),
             tb ? "k" : "j");
-  ind(b, 3);
+  StrBuf *b = cw_begin(w);
   sb_printf(b, "y[i * %lld + j] = ", (long long)N);
   if (alpha != 1.0f) {
     put_hexfloat(b, alpha);
@@ -750,16 +702,16 @@ static int body_gemm(Emit *e, const Node *n) {
     put_index(b, 2, v, s);
     sb_puts(b, "]");
   }
-  sb_puts(b, ";\n");
-  ind(b, 2);
-  sb_puts(b, "}\n");
+  sb_puts(b, ";");
+  cw_end(w);
+  cw_close(w);
   return 0;
 }
 
 const OpEmit emit_gemm = {plan_gemm, NULL, body_gemm};
 
 static int body_matmul(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1);
   if (A->rank < 1 || B->rank < 1) {
     node_error(e->d, e->g, n, "MatMul operands must have rank >= 1, got %s and %s", shape_str(e->g, A),
@@ -797,14 +749,12 @@ static int body_matmul(Emit *e, const Node *n) {
     vars[i] = ivar[i];
   }
   for (int i = 0; i < R; i++)
-    loop(b, 1 + i, vars[i], bdims[i]);
-  int d = 1 + R;
-  loop(b, d, "i", M);
-  loop_open(b, d + 1, "j", N);
-  ind(b, d + 2);
-  sb_puts(b, "float acc = 0.0f;\n");
-  loop(b, d + 2, "k", K);
-  ind(b, d + 3);
+    cw_for(w, vars[i], bdims[i]);
+  cw_for(w, "i", M);
+  cw_for_open(w, "j", N);
+  cw_line(w, "float acc = 0.0f;");
+  cw_for(w, "k", K);
+  StrBuf *b = cw_begin(w);
   vars[R] = "i", vars[R + 1] = "k";
   sa[R] = K, sa[R + 1] = 1;
   sb_puts(b, "acc += x0[");
@@ -813,15 +763,16 @@ static int body_matmul(Emit *e, const Node *n) {
   vars[R] = "k", vars[R + 1] = "j";
   sb_[R] = N, sb_[R + 1] = 1;
   put_index(b, R + 2, vars, sb_);
-  sb_puts(b, "];\n");
-  ind(b, d + 2);
+  sb_puts(b, "];");
+  cw_end(w);
+  b = cw_begin(w);
   sb_puts(b, "y[");
   vars[R] = "i", vars[R + 1] = "j";
   sy[R] = N, sy[R + 1] = 1;
   put_index(b, R + 2, vars, sy);
-  sb_puts(b, "] = acc;\n");
-  ind(b, d + 1);
-  sb_puts(b, "}\n");
+  sb_puts(b, "] = acc;");
+  cw_end(w);
+  cw_close(w);
   return 0;
 }
 
@@ -830,7 +781,7 @@ const OpEmit emit_matmul = {NULL, NULL, body_matmul};
 /* ---- data movement ---- */
 
 static int body_transpose(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
   int64_t perm[XN_MAX_RANK], sx[XN_MAX_RANK], sy[XN_MAX_RANK], sp[XN_MAX_RANK];
@@ -848,21 +799,22 @@ static int body_transpose(Emit *e, const Node *n) {
   strides_of(y, sy);
   for (int i = 0; i < r; i++) {
     sp[i] = sx[perm[i]];
-    loop(b, 1 + i, ivar[i], y->dims[i]);
+    cw_for(w, ivar[i], y->dims[i]);
   }
-  ind(b, 1 + r);
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "y[");
   put_index(b, r, ivar, sy);
   sb_puts(b, "] = x0[");
   put_index(b, r, ivar, sp);
-  sb_puts(b, "];\n");
+  sb_puts(b, "];");
+  cw_end(w);
   return 0;
 }
 
 const OpEmit emit_transpose = {NULL, NULL, body_transpose};
 
 static int body_concat(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *y = node_out(e->g, n, 0);
   int r = y->rank;
   int64_t axis = attr_int(n, "axis", 0);
@@ -878,28 +830,28 @@ static int body_concat(Emit *e, const Node *n) {
   for (int i = (int)axis + 1; i < r; i++)
     inner *= y->dims[i];
   int64_t total = y->dims[axis] * inner, off = 0;
-  loop_open(b, 1, "o", outer);
+  cw_for_open(w, "o", outer);
   for (int k = 0; k < n->nin; k++) {
     Tensor *x = node_in(e->g, n, k);
     if (!x)
       continue;
     int64_t len = x->dims[axis] * inner;
-    loop(b, 2, "i", len);
-    ind(b, 3);
+    cw_for(w, "i", len);
+    StrBuf *b = cw_begin(w);
     sb_printf(b, "y[o * %lld + i", (long long)total);
     put_plus(b, off);
-    sb_printf(b, "] = x%d[o * %lld + i];\n", k, (long long)len);
+    sb_printf(b, "] = x%d[o * %lld + i];", k, (long long)len);
+    cw_end(w);
     off += len;
   }
-  ind(b, 1);
-  sb_puts(b, "}\n");
+  cw_close(w);
   return 0;
 }
 
 const OpEmit emit_concat = {NULL, NULL, body_concat};
 
 static int body_pad(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
   const char *mode = attr_string(n, "mode", "constant");
@@ -932,23 +884,23 @@ static int body_pad(Emit *e, const Node *n) {
   strides_of(y, sy);
   static const char *const jv[XN_MAX_RANK] = {"j0", "j1", "j2", "j3", "j4", "j5", "j6", "j7"};
   for (int i = 0; i < r; i++)
-    loop(b, 1 + i, ivar[i], y->dims[i]);
-  ind(b, 1 + r);
-  sb_puts(b, "{\n");
+    cw_for(w, ivar[i], y->dims[i]);
+  cw_open(w, "{");
   int ntest = 0;
   StrBuf test;
   sb_init(&test, e->g->arena);
   for (int i = 0; i < r; i++) {
-    ind(b, 2 + r);
+    StrBuf *b = cw_begin(w);
     sb_printf(b, "int %s = %s", jv[i], ivar[i]);
     put_plus(b, -pads[i]);
-    sb_puts(b, ";\n");
+    sb_puts(b, ";");
+    cw_end(w);
     if (pads[i] > 0)
       sb_printf(&test, "%s%s >= 0", ntest++ ? " && " : "", jv[i]);
     if (pads[r + i] > 0)
       sb_printf(&test, "%s%s < %lld", ntest++ ? " && " : "", jv[i], (long long)x->dims[i]);
   }
-  ind(b, 2 + r);
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "y[");
   put_index(b, r, ivar, sy);
   sb_puts(b, "] = ");
@@ -962,16 +914,16 @@ static int body_pad(Emit *e, const Node *n) {
     sb_puts(b, " : ");
     put_hexfloat(b, value);
   }
-  sb_puts(b, ";\n");
-  ind(b, 1 + r);
-  sb_puts(b, "}\n");
+  sb_puts(b, ";");
+  cw_end(w);
+  cw_close(w);
   return 0;
 }
 
 const OpEmit emit_pad = {NULL, NULL, body_pad};
 
 static int body_reducemean(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   int r = x->rank;
   const int64_t *axes = NULL;
@@ -981,9 +933,8 @@ static int body_reducemean(Emit *e, const Node *n) {
     if (na < 0)
       return -1;
     if (na == 0 && attr_int(n, "noop_with_empty_axes", 0)) {
-      loop(b, 1, "i", numel(y));
-      ind(b, 2);
-      sb_puts(b, "y[i] = x0[i];\n");
+      cw_for(w, "i", numel(y));
+      cw_line(w, "y[i] = x0[i];");
       return 0;
     }
   } else {
@@ -1014,24 +965,22 @@ static int body_reducemean(Emit *e, const Node *n) {
   static const char *const kv[XN_MAX_RANK] = {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"};
   const char *ov[XN_MAX_RANK];
   int64_t os[XN_MAX_RANK], ys[XN_MAX_RANK];
-  int d = 1, nk = 0;
+  int nk = 0;
   for (int i = 0; i < r; i++)
     if (!red[i]) {
-      loop(b, d++, ivar[i], x->dims[i]);
+      cw_for(w, ivar[i], x->dims[i]);
       ov[nk] = ivar[i];
       os[nk] = sx[i];
       ys[nk++] = sk[i];
     }
-  ind(b, d);
-  sb_puts(b, "{\n");
-  ind(b, d + 1);
-  sb_puts(b, "float acc = 0.0f;\n");
+  cw_open(w, "{");
+  cw_line(w, "float acc = 0.0f;");
   const char *rv[XN_MAX_RANK];
   int64_t rs[XN_MAX_RANK];
   int nr = 0;
   for (int i = 0; i < r; i++)
     if (red[i]) {
-      loop(b, d + 1 + nr, kv[i], x->dims[i]);
+      cw_for(w, kv[i], x->dims[i]);
       rv[nr] = kv[i];
       rs[nr++] = sr[i];
     }
@@ -1039,18 +988,19 @@ static int body_reducemean(Emit *e, const Node *n) {
     ov[nk + i] = rv[i];
     os[nk + i] = rs[i];
   }
-  ind(b, d + 1 + nr);
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "acc += x0[");
   put_index(b, nk + nr, ov, os);
-  sb_puts(b, "];\n");
-  ind(b, d + 1);
+  sb_puts(b, "];");
+  cw_end(w);
+  b = cw_begin(w);
   sb_puts(b, "y[");
   put_index(b, nk, ov, ys);
   sb_puts(b, "] = acc / ");
   put_hexfloat(b, (float)cnt);
-  sb_puts(b, ";\n");
-  ind(b, d);
-  sb_puts(b, "}\n");
+  sb_puts(b, ";");
+  cw_end(w);
+  cw_close(w);
   return 0;
 }
 
@@ -1060,7 +1010,7 @@ const OpEmit emit_reducemean = {NULL, NULL, body_reducemean};
  * (opset < 13): y = exp(x - max) / sum(exp(x - max)); LogSoftmax: y = (x -
  * max) - log(sum(exp(x - max))). */
 static int body_softmax(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0);
   int r = x->rank, v13 = e->g->opset >= 13;
   int64_t axis = attr_int(n, "axis", v13 ? -1 : 1);
@@ -1079,42 +1029,30 @@ static int body_softmax(Emit *e, const Node *n) {
     else
       inner *= x->dims[i];
   }
-  loop(b, 1, "o", outer);
-  loop_open(b, 2, "i", inner);
+  cw_for(w, "o", outer);
+  cw_for_open(w, "i", inner);
   StrBuf k;
   sb_init(&k, e->g->arena);
   put_mul(&k, "k", inner);
-  ind(b, 3);
-  sb_printf(b, "const float *p = x0 + o * %lld + i;\n", (long long)(len * inner));
-  ind(b, 3);
-  sb_printf(b, "float *q = y + o * %lld + i;\n", (long long)(len * inner));
-  ind(b, 3);
-  sb_puts(b, "float mx = p[0], sum = 0.0f;\n");
-  loop(b, 3, "k", len);
-  ind(b, 4);
-  sb_printf(b, "if (p[%s] > mx)\n", k.s);
-  ind(b, 5);
-  sb_printf(b, "mx = p[%s];\n", k.s);
-  loop_open(b, 3, "k", len);
-  ind(b, 4);
-  sb_printf(b, "q[%s] = expf(p[%s] - mx);\n", k.s, k.s);
-  ind(b, 4);
-  sb_printf(b, "sum += q[%s];\n", k.s);
-  ind(b, 3);
-  sb_puts(b, "}\n");
+  cw_line(w, "const float *p = x0 + o * %lld + i;", (long long)(len * inner));
+  cw_line(w, "float *q = y + o * %lld + i;", (long long)(len * inner));
+  cw_line(w, "float mx = p[0], sum = 0.0f;");
+  cw_for(w, "k", len);
+  cw_head(w, "if (p[%s] > mx)", k.s);
+  cw_line(w, "mx = p[%s];", k.s);
+  cw_for_open(w, "k", len);
+  cw_line(w, "q[%s] = expf(p[%s] - mx);", k.s, k.s);
+  cw_line(w, "sum += q[%s];", k.s);
+  cw_close(w);
   if (n->op == OP_LogSoftmax) {
-    ind(b, 3);
-    sb_puts(b, "sum = logf(sum);\n");
-    loop(b, 3, "k", len);
-    ind(b, 4);
-    sb_printf(b, "q[%s] = (p[%s] - mx) - sum;\n", k.s, k.s);
+    cw_line(w, "sum = logf(sum);");
+    cw_for(w, "k", len);
+    cw_line(w, "q[%s] = (p[%s] - mx) - sum;", k.s, k.s);
   } else {
-    loop(b, 3, "k", len);
-    ind(b, 4);
-    sb_printf(b, "q[%s] /= sum;\n", k.s);
+    cw_for(w, "k", len);
+    cw_line(w, "q[%s] /= sum;", k.s);
   }
-  ind(b, 2);
-  sb_puts(b, "}\n");
+  cw_close(w);
   return 0;
 }
 
@@ -1128,12 +1066,11 @@ const OpEmit emit_softmax = {NULL, NULL, body_softmax};
 
 /* BinActiv: y = sign(x); y1 = mean over axis 1 of |x| (when used). */
 static int body_binactiv(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0);
   if (plan_writes(e->p, (int)(n - e->g->n), 0)) {
-    loop(b, 1, "i", numel(x));
-    ind(b, 2);
-    sb_puts(b, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;\n");
+    cw_for(w, "i", numel(x));
+    cw_line(w, "y[i] = x0[i] < 0.0f ? -1.0f : 1.0f;");
   }
   if (!plan_writes(e->p, (int)(n - e->g->n), 1))
     return 0;
@@ -1142,38 +1079,31 @@ static int body_binactiv(Emit *e, const Node *n) {
     return -1;
   }
   int64_t C = x->dims[1], inner = C ? numel(x) / x->dims[0] / C : 0;
-  loop(b, 1, "o", x->dims[0]);
-  loop_open(b, 2, "s", inner);
-  ind(b, 3);
-  sb_puts(b, "double sum = 0;\n");
-  loop(b, 3, "c", C);
-  ind(b, 4);
-  sb_printf(b, "sum += fabs((double)x0[(o * %lld + c) * %lld + s]);\n", (long long)C, (long long)inner);
-  ind(b, 3);
-  sb_printf(b, "y1[o * %lld + s] = (float)(sum / %lld.0);\n", (long long)inner, (long long)C);
-  ind(b, 2);
-  sb_puts(b, "}\n");
+  cw_for(w, "o", x->dims[0]);
+  cw_for_open(w, "s", inner);
+  cw_line(w, "double sum = 0;");
+  cw_for(w, "c", C);
+  cw_line(w, "sum += fabs((double)x0[(o * %lld + c) * %lld + s]);", (long long)C, (long long)inner);
+  cw_line(w, "y1[o * %lld + s] = (float)(sum / %lld.0);", (long long)inner, (long long)C);
+  cw_close(w);
   return 0;
 }
 
 const OpEmit emit_binactiv = {plan_binactiv, NULL, body_binactiv};
 
 /* alpha = mean |W| of filter m (Eq. 6), as "float alpha". */
-static void emit_alpha(StrBuf *b, int depth, int64_t fs) {
-  ind(b, depth);
-  sb_puts(b, "float alpha;\n");
-  ind(b, depth);
-  sb_puts(b, "double sa = 0;\n");
-  loop(b, depth, "j", fs);
-  ind(b, depth + 1);
-  sb_printf(b, "sa += fabs((double)x1[m * %lld + j]);\n", (long long)fs);
-  ind(b, depth);
-  sb_printf(b, "alpha = (float)(sa / %lld.0);\n", (long long)fs);
+static void emit_alpha(CWriter *w, int64_t fs) {
+  cw_line(w, "float alpha;");
+  cw_line(w, "double sa = 0;");
+  cw_for(w, "j", fs);
+  cw_line(w, "sa += fabs((double)x1[m * %lld + j]);", (long long)fs);
+  cw_line(w, "alpha = (float)(sa / %lld.0);", (long long)fs);
 }
 
 /* "int ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL;": the input
  * coordinates of tap (kh, kw) of output (oh, ow). */
-static void put_taps(StrBuf *b, const Window *v) {
+static void put_taps(CWriter *w, const Window *v) {
+  StrBuf *b = cw_begin(w);
   sb_puts(b, "int ih = ");
   put_mul(b, "oh", v->s[0]);
   sb_puts(b, " + ");
@@ -1184,7 +1114,8 @@ static void put_taps(StrBuf *b, const Window *v) {
   sb_puts(b, " + ");
   put_mul(b, "kw", v->d[1]);
   put_plus(b, -v->pb[1]);
-  sb_puts(b, ";\n");
+  sb_puts(b, ";");
+  cw_end(w);
 }
 
 /* BinConv: y = alpha_m * sum_{c,kh,kw} xp * sign(w) * K + B, xp = pad_value
@@ -1193,74 +1124,58 @@ int body_binconv_float(Emit *e, const Node *n) {
   Window v;
   if (geom_window(e->g, e->d, n, &v))
     return -1;
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   int64_t M, CG, MG, G = v.group;
   if (conv_groups(e, n, &v, &M, &CG, &MG))
     return -1;
   int64_t pv = attr_int(n, "pad_value", 0), fs = CG * v.k[0] * v.k[1];
   int has_a = node_in(e->g, n, 3) != NULL;
-  loop_open(b, 1, "m", M);
-  emit_alpha(b, 2, fs);
-  loop(b, 2, "n", v.N);
-  loop(b, 3, "oh", v.out[0]);
-  loop_open(b, 4, "ow", v.out[1]);
-  ind(b, 5);
-  sb_puts(b, "double s = 0, r;\n");
-  loop(b, 5, "c", CG);
-  loop(b, 6, "kh", v.k[0]);
-  loop_open(b, 7, "kw", v.k[1]);
-  ind(b, 8);
-  put_taps(b, &v);
-  ind(b, 8);
+  cw_for_open(w, "m", M);
+  emit_alpha(w, fs);
+  cw_for(w, "n", v.N);
+  cw_for(w, "oh", v.out[0]);
+  cw_for_open(w, "ow", v.out[1]);
+  cw_line(w, "double s = 0, r;");
+  cw_for(w, "c", CG);
+  cw_for(w, "kh", v.k[0]);
+  cw_for_open(w, "kw", v.k[1]);
+  put_taps(w, &v);
+  StrBuf *b = cw_begin(w);
   sb_printf(b, "double xv = ih < 0 || ih >= %lld || iw < 0 || iw >= %lld ? %lld.0 : (double)x0[((n * %lld + ",
             (long long)v.in[0], (long long)v.in[1], (long long)pv, (long long)v.C);
   if (G > 1)
     sb_printf(b, "m / %lld * %lld + ", (long long)MG, (long long)CG);
-  sb_printf(b, "c) * %lld + ih) * %lld + iw];\n", (long long)v.in[0], (long long)v.in[1]);
-  ind(b, 8);
-  sb_printf(b, "s += xv * (x1[((m * %lld + c) * %lld + kh) * %lld + kw] < 0.0f ? -1.0 : 1.0);\n",
+  sb_printf(b, "c) * %lld + ih) * %lld + iw];", (long long)v.in[0], (long long)v.in[1]);
+  cw_end(w);
+  cw_line(w, "s += xv * (x1[((m * %lld + c) * %lld + kh) * %lld + kw] < 0.0f ? -1.0 : 1.0);",
             (long long)CG, (long long)v.k[0], (long long)v.k[1]);
-  ind(b, 7);
-  sb_puts(b, "}\n");
-  ind(b, 5);
-  sb_puts(b, "r = (double)alpha * s;\n");
+  cw_close(w);
+  cw_line(w, "r = (double)alpha * s;");
   if (has_a) {
-    ind(b, 5);
-    sb_puts(b, "{\n");
-    ind(b, 6);
-    sb_puts(b, "double ks = 0;\n");
-    loop(b, 6, "kh", v.k[0]);
-    loop_open(b, 7, "kw", v.k[1]);
-    ind(b, 8);
-    put_taps(b, &v);
-    ind(b, 8);
-    sb_printf(b, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)\n", (long long)v.in[0], (long long)v.in[1]);
-    ind(b, 9);
-    sb_printf(b, "ks += (double)x3[(n * %lld + ih) * %lld + iw];\n", (long long)v.in[0], (long long)v.in[1]);
-    ind(b, 7);
-    sb_puts(b, "}\n");
-    ind(b, 6);
-    sb_printf(b, "r *= ks / %lld.0;\n", (long long)(v.k[0] * v.k[1]));
-    ind(b, 5);
-    sb_puts(b, "}\n");
+    cw_open(w, "{");
+    cw_line(w, "double ks = 0;");
+    cw_for(w, "kh", v.k[0]);
+    cw_for_open(w, "kw", v.k[1]);
+    put_taps(w, &v);
+    cw_head(w, "if (ih >= 0 && ih < %lld && iw >= 0 && iw < %lld)", (long long)v.in[0], (long long)v.in[1]);
+    cw_line(w, "ks += (double)x3[(n * %lld + ih) * %lld + iw];", (long long)v.in[0], (long long)v.in[1]);
+    cw_close(w);
+    cw_line(w, "r *= ks / %lld.0;", (long long)(v.k[0] * v.k[1]));
+    cw_close(w);
   }
   if (node_in(e->g, n, 2)) {
-    ind(b, 5);
-    sb_puts(b, "r += (double)x2[m];\n");
+    cw_line(w, "r += (double)x2[m];");
   }
-  ind(b, 5);
-  sb_printf(b, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = (float)r;\n", (long long)M, (long long)v.out[0],
+  cw_line(w, "y[((n * %lld + m) * %lld + oh) * %lld + ow] = (float)r;", (long long)M, (long long)v.out[0],
             (long long)v.out[1]);
-  ind(b, 4);
-  sb_puts(b, "}\n");
-  ind(b, 1);
-  sb_puts(b, "}\n");
+  cw_close(w);
+  cw_close(w);
   return 0;
 }
 
 /* BinGemm: y[r,m] = alpha_m * sum_f x[r,f] * sign(w[m,f]) * A[r] + B[m]. */
 int body_bingemm_float(Emit *e, const Node *n) {
-  StrBuf *b = e->c;
+  CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0), *wt = node_in(e->g, n, 1);
   if (x->rank < 1 || wt->rank != 2) {
     node_error(e->d, e->g, n, "BinGemm needs X of rank >= 1 and a 2-D W, got %s and %s", shape_str(e->g, x),
@@ -1268,42 +1183,33 @@ int body_bingemm_float(Emit *e, const Node *n) {
     return -1;
   }
   int64_t F = x->dims[x->rank - 1], M = wt->dims[0], R = F ? numel(x) / F : 0;
-  loop_open(b, 1, "m", M);
-  emit_alpha(b, 2, F);
-  loop_open(b, 2, "r", R);
-  ind(b, 3);
-  sb_puts(b, "double s = 0, v;\n");
-  loop(b, 3, "f", F);
-  ind(b, 4);
-  sb_printf(b, "s += (double)x0[r * %lld + f] * (x1[m * %lld + f] < 0.0f ? -1.0 : 1.0);\n", (long long)F,
+  cw_for_open(w, "m", M);
+  emit_alpha(w, F);
+  cw_for_open(w, "r", R);
+  cw_line(w, "double s = 0, v;");
+  cw_for(w, "f", F);
+  cw_line(w, "s += (double)x0[r * %lld + f] * (x1[m * %lld + f] < 0.0f ? -1.0 : 1.0);", (long long)F,
             (long long)F);
-  ind(b, 3);
-  sb_puts(b, "v = (double)alpha * s;\n");
+  cw_line(w, "v = (double)alpha * s;");
   if (node_in(e->g, n, 3)) {
-    ind(b, 3);
-    sb_puts(b, "v *= (double)x3[r];\n");
+    cw_line(w, "v *= (double)x3[r];");
   }
   if (node_in(e->g, n, 2)) {
-    ind(b, 3);
-    sb_puts(b, "v += (double)x2[m];\n");
+    cw_line(w, "v += (double)x2[m];");
   }
-  ind(b, 3);
-  sb_printf(b, "y[r * %lld + m] = (float)v;\n", (long long)M);
-  ind(b, 2);
-  sb_puts(b, "}\n");
-  ind(b, 1);
-  sb_puts(b, "}\n");
+  cw_line(w, "y[r * %lld + m] = (float)v;", (long long)M);
+  cw_close(w);
+  cw_close(w);
   return 0;
 }
 
 int emit_node_fn(Emit *e, int ni) {
   Node *n = &e->g->n[ni];
-  size_t mark = e->c->len;
+  size_t mark = e->w->b->len;
   fn_begin(e, ni);
   int rc = op_info[n->op].emit->body(e, n); /* plan_select checked the op has hooks */
   if (rc) {
-    e->c->len = mark;
-    e->c->s[mark] = 0;
+    cw_reset(e->w, mark);
     return -1;
   }
   fn_end(e);

@@ -1,4 +1,5 @@
 /* emit_util.c - the small text helpers of the C backend. */
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -91,14 +92,18 @@ uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int6
   return u;
 }
 
-void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t n) {
+/* The items of an initializer list, per_line[k] a line at the writer's
+ * depth, separated by ", " and ",\n". */
+static void put_items(CWriter *w, ItemKind k, const void *v, int64_t n) {
   static const int per_line[] = {6, 8, 12, 4}; /* IK_F32, IK_I64, IK_I32, IK_U64 */
+  StrBuf *b = NULL;
   for (int64_t i = 0; i < n; i++) {
     if (i % per_line[k])
       sb_putc(b, ' ');
     else {
-      sb_putc(b, '\n');
-      sb_puts(b, indent);
+      if (i)
+        cw_end(w);
+      b = cw_begin(w);
     }
     switch (k) {
     case IK_F32: put_hexfloat(b, ((const float *)v)[i]); break;
@@ -118,6 +123,23 @@ void put_items(StrBuf *b, const char *indent, ItemKind k, const void *v, int64_t
     if (i + 1 < n)
       sb_putc(b, ',');
   }
+  if (n)
+    cw_end(w);
+}
+
+void emit_const_array(Emit *e, ItemKind k, const char *name, const char *size, const void *v, int64_t n) {
+  static const char *const type[] = {"float", "int64_t", "int32_t", "uint64_t"};
+  CWriter *w = e->w;
+  if (n == 0) {
+    cw_line(w, "static const %s %s[1] = {%s};", type[k], name, k == IK_F32 ? "0x0p+0f" : "0");
+    return;
+  }
+  if (size)
+    cw_open(w, "static const %s %s[%s] = {", type[k], name, size);
+  else
+    cw_open(w, "static const %s %s[%lld] = {", type[k], name, (long long)n);
+  put_items(w, k, v, n);
+  cw_close_with(w, "};");
 }
 
 void put_buffer(const Emit *e, StrBuf *b, int ti) {
@@ -138,4 +160,23 @@ void put_buffer(const Emit *e, StrBuf *b, int ti) {
 
 void put_work(const Emit *e, StrBuf *b, int ni, const char *name) {
   sb_printf(b, "%s_work.l%d.%s", e->o->name, ni, name);
+}
+
+void emit_work_decl(const Emit *e, int ni, const char *type, ...) {
+  va_list ap;
+  StrBuf *b = cw_begin(e->w);
+  sb_puts(b, type);
+  va_start(ap, type);
+  int first = 1;
+  for (const char *name; (name = va_arg(ap, const char *)) != NULL; first = 0) {
+    sb_printf(b, "%s *%s = ", first ? "" : ",", name);
+    put_work(e, b, ni, name);
+  }
+  va_end(ap);
+  sb_putc(b, ';');
+  cw_end(e->w);
+}
+
+void emit_coord(CWriter *w, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D, int64_t P) {
+  cw_line(w, "int %s = %s * %lld + %s * %lld - %lld;", iv, ov, (long long)S, kv, (long long)D, (long long)P);
 }

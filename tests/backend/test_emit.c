@@ -1,6 +1,7 @@
-/* Unit tests of the C backend on hand-built graphs: hex float literals,
- * comment escaping, unsupported ops, determinism, and generated programs that
- * compile warning-free and compute the expected values. */
+/* Unit tests of the C backend on hand-built graphs: the C writer's
+ * indentation and constant arrays, hex float literals, comment escaping,
+ * unsupported ops, determinism, and generated programs that compile
+ * warning-free and compute the expected values. */
 #include <check.h>
 #include <float.h>
 #include <math.h>
@@ -57,6 +58,97 @@ START_TEST(comment_escape) {
   sb_init(&b, a);
   put_comment_text(&b, "a*/b/*c\n\"d\"?\?/\xc3\xa9\\");
   ck_assert_str_eq(b.s, "a\\x2a/b/\\x2ac\\x0a\"d\"\\x3f\\x3f/\\xc3\\xa9\\x5c");
+  arena_free(a);
+}
+END_TEST
+
+/* The writer's depth: brace-less headers end with their statement (or the
+ * block that is their statement), blocks with cw_close, else re-opens. */
+START_TEST(writer_depth) {
+  Arena *a = arena_new();
+  StrBuf b;
+  sb_init(&b, a);
+  CWriter w;
+  cw_init(&w, &b);
+  cw_raw(&w, "/* top */\n");
+  cw_open(&w, "void f(void) {");
+  cw_for(&w, "i", 3);
+  cw_for(&w, "j", 4);
+  cw_line(&w, "s += i * j;");
+  cw_line(&w, "t = s;");
+  cw_for(&w, "k", 2);
+  cw_for_open(&w, "m", 5);
+  cw_head(&w, "if (m)");
+  cw_line(&w, "continue;");
+  StrBuf *p = cw_begin(&w);
+  sb_printf(p, "u += %d;", 7);
+  cw_end(&w);
+  cw_close(&w);
+  cw_open(&w, "if (s) {");
+  cw_line(&w, "s = 0;");
+  cw_else(&w);
+  cw_line(&w, "s = 1;");
+  cw_close(&w);
+  cw_close(&w);
+  ck_assert_int_eq(w.depth, 0);
+  ck_assert_str_eq(b.s, "/* top */\n"
+                        "void f(void) {\n"
+                        "  for (int i = 0; i < 3; i++)\n"
+                        "    for (int j = 0; j < 4; j++)\n"
+                        "      s += i * j;\n"
+                        "  t = s;\n"
+                        "  for (int k = 0; k < 2; k++)\n"
+                        "    for (int m = 0; m < 5; m++) {\n"
+                        "      if (m)\n"
+                        "        continue;\n"
+                        "      u += 7;\n"
+                        "    }\n"
+                        "  if (s) {\n"
+                        "    s = 0;\n"
+                        "  } else {\n"
+                        "    s = 1;\n"
+                        "  }\n"
+                        "}\n");
+  /* a failed layer function is dropped back to a mark, at depth 0 */
+  size_t mark = b.len;
+  cw_open(&w, "static void g(void) {");
+  cw_for(&w, "i", 1);
+  cw_reset(&w, mark);
+  ck_assert_int_eq(w.depth, 0);
+  ck_assert_uint_eq(b.len, mark);
+  cw_line(&w, "int z;");
+  ck_assert_str_eq(b.s + mark, "int z;\n");
+  arena_free(a);
+}
+END_TEST
+
+/* Constant arrays at the writer's depth: items per line by kind, the size
+ * expression or the count, one zero element for an empty array. */
+START_TEST(writer_const_array) {
+  Arena *a = arena_new();
+  StrBuf b;
+  sb_init(&b, a);
+  CWriter w;
+  cw_init(&w, &b);
+  Emit e = {0};
+  e.w = &w;
+  const int32_t v[13] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -13};
+  const float f[2] = {0.5f, -1.0f};
+  cw_open(&w, "void f(void) {");
+  emit_const_array(&e, IK_I32, "q", NULL, v, 13);
+  emit_const_array(&e, IK_F32, "r", "2 * 1", f, 2);
+  emit_const_array(&e, IK_U64, "z", NULL, NULL, 0);
+  cw_close(&w);
+  ck_assert_str_eq(b.s, "void f(void) {\n"
+                        "  static const int32_t q[13] = {\n"
+                        "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,\n"
+                        "    -13\n"
+                        "  };\n"
+                        "  static const float r[2 * 1] = {\n"
+                        "    0x1p-1f, -0x1p+0f\n"
+                        "  };\n"
+                        "  static const uint64_t z[1] = {0};\n"
+                        "}\n");
   arena_free(a);
 }
 END_TEST
@@ -407,6 +499,8 @@ static Suite *backend_suite(void) {
   tcase_add_test(tc, hexfloat_exact);
   tcase_add_test(tc, comment_escape);
   tcase_add_test(tc, mlp_compiles_and_runs);
+  tcase_add_test(tc, writer_depth);
+  tcase_add_test(tc, writer_const_array);
   tcase_add_test(tc, unsupported_ops_all_listed);
   tcase_add_test(tc, binarized_models);
   tcase_add_test(tc, special_weights_compile);
