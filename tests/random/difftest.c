@@ -1,15 +1,19 @@
 /* difftest.c - random-model differential tests of xnorcc (docs/difftest.md).
  *
  *   difftest run --xnorcc X --work DIR [--seed S] [--first I] [--count N]
- *                [--time SEC] [--keep DIR] [--cc CC] [--big-pads] [-v]
+ *                [--time SEC] [--keep DIR] [--cc CC] [--big-pads] [--no-cc] [-v]
  *       models I .. I+N-1 of seed S: generate, calibrate, check; failures are
- *       kept in --keep (default DIR/failed) with a README
+ *       kept in --keep (default DIR/failed) with a README. --no-cc checks
+ *       xnorcc and the interpreter only (the reference, the compile to C and
+ *       the interpreter on the optimized graph; no C compiler, no program):
+ *       the sanitized builds' run, whose programs would be the same plain-cc
+ *       builds as the normal build's
  *   difftest gen --seed S --index I -o DIR [--big-pads]
  *       writes model I of seed S (model.xir, input_0.npy, expect_0.npy from
  *       the interpreter on the graph as read)
  *   difftest reduce --xnorcc X --work DIR --seed S --index I -o DIR [--big-pads]
  *       shrinks failing model I and writes it like gen
- *   difftest check --xnorcc X --work DIR CASEDIR...
+ *   difftest check --xnorcc X --work DIR [--no-cc] CASEDIR...
  *       stored cases (tests/random/regress/NAME): the reference and the
  *       generated program must both match expect_K.npy
  *
@@ -29,17 +33,17 @@
 
 static const char usage[] =
     "usage: difftest run --xnorcc X --work DIR [--seed S] [--first I] [--count N] [--time SEC]\n"
-    "                    [--keep DIR] [--cc CC] [--big-pads] [-v]\n"
+    "                    [--keep DIR] [--cc CC] [--big-pads] [--no-cc] [-v]\n"
     "       difftest gen --seed S --index I -o DIR [--big-pads]\n"
     "       difftest reduce --xnorcc X --work DIR --seed S --index I -o DIR [--big-pads]\n"
-    "       difftest check --xnorcc X --work DIR CASEDIR...\n";
+    "       difftest check --xnorcc X --work DIR [--no-cc] CASEDIR...\n";
 
 typedef struct Args {
   const char *cmd, *xnorcc, *work, *keep, *cc, *out;
   uint64_t seed;
   long first, count, index;
   double time_limit;
-  int big_pads, verbose;
+  int big_pads, verbose, no_cc;
   char **cases;
   int ncases;
 } Args;
@@ -294,6 +298,10 @@ static int parse(Args *a, int argc, char **argv) {
       a->verbose = 1;
       continue;
     }
+    if (!strcmp(o, "--no-cc")) {
+      a->no_cc = 1;
+      continue;
+    }
     if (o[0] != '-') {
       a->cases[a->ncases++] = argv[i];
       continue;
@@ -342,6 +350,7 @@ int main(int argc, char **argv) {
   h.cc = a.cc;
   h.timeout = 120;
   h.keep_passing = getenv("DIFFTEST_KEEP") != NULL;
+  h.no_cc = a.no_cc;
   LayerStats stats;
   memset(&stats, 0, sizeof stats);
   if (!strcmp(a.cmd, "run"))
@@ -354,6 +363,10 @@ int main(int argc, char **argv) {
   if (needs_xnorcc && harness_init(&h)) {
     fprintf(stderr, "difftest: '%s config --cflags --libs' failed\n", a.xnorcc);
     return 2;
+  }
+  if (needs_xnorcc) {
+    mkdirs(a.work);
+    harness_pch(&h, a.work);
   }
   int rc = 2;
   if (!strcmp(a.cmd, "run"))

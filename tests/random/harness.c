@@ -1,7 +1,9 @@
 /* harness.c - the differential check of one model: the reference
  * interpreter on the graph as read (`xnorcc run --no-opt`) against the C
  * that the fully optimized pipeline generates (`xnorcc MODEL --main`), built
- * with the system C compiler at -O2 -march=native (docs/difftest.md). */
+ * with the system C compiler at -O2 -march=native (docs/difftest.md); and
+ * the interpreter on the optimized graph (`xnorcc run`) against the same
+ * reference. */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
@@ -94,6 +96,48 @@ int harness_init(Harness *h) {
   for (char *tok = strtok(line, " \n"); tok && h->nrtflags < 8; tok = strtok(NULL, " \n"))
     h->rtflags[h->nrtflags++] = strdup(tok);
   return 0;
+}
+
+/* The C compiler's flags for the generated programs (and the precompiled header). */
+static const char *const cc_flags[] = {"-std=c99", "-O2", "-march=native", "-Wall", "-Wextra", "-Werror", "-pedantic"};
+enum { NCCFLAGS = sizeof cc_flags / sizeof *cc_flags };
+
+void harness_pch(Harness *h, const char *dir) {
+  h->pch[0] = 0;
+  const char *inc = NULL;
+  for (int i = 0; i < h->nrtflags; i++)
+    if (!strncmp(h->rtflags[i], "-I", 2))
+      inc = h->rtflags[i] + 2;
+  if (!inc || h->no_cc)
+    return;
+  char pch[1000], hdr[1200], link[1100], gch[1300], log[1200];
+  snprintf(pch, sizeof pch, "%s/pch", dir);
+  mkdir(pch, 0755);
+  snprintf(hdr, sizeof hdr, "%s/xnorcc_rt.h", inc);
+  snprintf(link, sizeof link, "%s/xnorcc_rt.h", pch);
+  snprintf(gch, sizeof gch, "%s.gch", link);
+  snprintf(log, sizeof log, "%s/log", pch);
+  remove(link);
+  remove(gch);
+  remove(log);
+  if (symlink(hdr, link) != 0)
+    return;
+  char *argv[32];
+  int a = 0;
+  argv[a++] = (char *)h->cc;
+  for (int i = 0; i < NCCFLAGS; i++)
+    argv[a++] = (char *)cc_flags[i];
+  for (int i = 0; i < h->nrtflags; i++)
+    if (!strncmp(h->rtflags[i], "-I", 2))
+      argv[a++] = h->rtflags[i];
+  argv[a++] = "-x";
+  argv[a++] = "c-header";
+  argv[a++] = hdr;
+  argv[a++] = "-o";
+  argv[a++] = gch;
+  argv[a] = NULL;
+  if (run(h, argv, log) == 0)
+    snprintf(h->pch, sizeof h->pch, "%s", link);
 }
 
 void harness_free(Harness *h) {
@@ -275,16 +319,30 @@ static void exact_outputs(const char *xir, int *exact, int nout) {
   }
 }
 
+/* Whether the generated file includes the runtime header. */
+static int uses_runtime(const char *netc) {
+  size_t len;
+  char *s = read_file(netc, &len);
+  int yes = s && strstr(s, "#include \"xnorcc_rt.h\"") != NULL;
+  free(s);
+  return yes;
+}
+
 /* The core of both checks. model: the .xir; inputs: nin files the
  * interpreter reads; bins: the same as raw .bin for the program; expect:
  * NULL or nout stored expected outputs (with counts). */
 static Failure check_files(const Harness *h, const char *dir, const char *model, int nin, char inputs[][1100],
                            char bins[][1100], int nout, const int *exact, float **expect, const int64_t *nexpect,
                            char *msg, size_t cap) {
-  char log[1100], tail[600], refs[MAXIO][1100], outs[MAXIO][1100], netc[1100], net[1100];
+  char log[1100], tail[600], refs[MAXIO][1100], opts[MAXIO][1100], outs[MAXIO][1100], netc[1100], net[1100];
   snprintf(log, sizeof log, "%s/log", dir);
   snprintf(netc, sizeof netc, "%s/net.c", dir);
   snprintf(net, sizeof net, "%s/net", dir);
+  for (int i = 0; i < nout; i++) {
+    snprintf(refs[i], sizeof refs[i], "%s/ref_%d.bin", dir, i);
+    snprintf(opts[i], sizeof opts[i], "%s/opt_%d.bin", dir, i);
+    snprintf(outs[i], sizeof outs[i], "%s/out_%d.bin", dir, i);
+  }
   remove(log);
   char *argv[64];
   int a = 0;
@@ -298,7 +356,6 @@ static Failure check_files(const Harness *h, const char *dir, const char *model,
     argv[a++] = inputs[i];
   }
   for (int i = 0; i < nout; i++) {
-    snprintf(refs[i], sizeof refs[i], "%s/ref_%d.bin", dir, i);
     argv[a++] = "--output";
     argv[a++] = refs[i];
   }
@@ -330,17 +387,49 @@ static Failure check_files(const Harness *h, const char *dir, const char *model,
       f = HF_COMPILE;
     }
   }
-  /* 3. the C compiler */
+  /* 3. the interpreter on the optimized graph (the passes' output), against the reference */
   if (f == HF_OK) {
     a = 0;
+    argv[a++] = (char *)h->xnorcc;
+    argv[a++] = "run";
+    argv[a++] = (char *)model;
+    for (int i = 0; i < nin; i++) {
+      argv[a++] = "--input";
+      argv[a++] = inputs[i];
+    }
+    for (int i = 0; i < nout; i++) {
+      argv[a++] = "--output";
+      argv[a++] = opts[i];
+    }
+    argv[a] = NULL;
+    if ((st = run(h, argv, log)) != 0) {
+      log_tail(log, tail, sizeof tail);
+      snprintf(msg, cap, "xnorcc run (optimized graph) exits with %d: %s", st, tail);
+      f = HF_COMPILE;
+    }
+    for (int i = 0; i < nout && f == HF_OK; i++) {
+      if (!(got[i] = read_bin(opts[i], &ngot[i]))) {
+        snprintf(msg, cap, "cannot read %s", opts[i]);
+        f = HF_COMPILE;
+      } else if (compare("the interpreter on the optimized graph (xnorcc run)", i, got[i], ngot[i], ref[i], nref[i],
+                         exact[i], msg, cap)) {
+        f = HF_MISMATCH;
+      }
+      free(got[i]);
+      got[i] = NULL;
+    }
+  }
+  /* 4. the C compiler; the runtime header precompiled when harness_pch made it
+   * (-include it first: net.c's own #include of it is then skipped by its guard) */
+  if (f == HF_OK && !h->no_cc) {
+    a = 0;
     argv[a++] = (char *)h->cc;
-    argv[a++] = "-std=c99";
-    argv[a++] = "-O2";
-    argv[a++] = "-march=native";
-    argv[a++] = "-Wall";
-    argv[a++] = "-Wextra";
-    argv[a++] = "-Werror";
-    argv[a++] = "-pedantic";
+    for (int i = 0; i < NCCFLAGS; i++)
+      argv[a++] = (char *)cc_flags[i];
+    if (h->pch[0] && uses_runtime(netc)) {
+      argv[a++] = "-include";
+      argv[a++] = (char *)h->pch;
+    }
     argv[a++] = netc;
     argv[a++] = "-o";
     argv[a++] = net;
@@ -353,14 +442,13 @@ static Failure check_files(const Harness *h, const char *dir, const char *model,
       f = HF_CC;
     }
   }
-  /* 4. the program */
-  if (f == HF_OK) {
+  /* 5. the program */
+  if (f == HF_OK && !h->no_cc) {
     a = 0;
     argv[a++] = net;
     for (int i = 0; i < nin; i++)
       argv[a++] = bins[i];
     for (int i = 0; i < nout; i++) {
-      snprintf(outs[i], sizeof outs[i], "%s/out_%d.bin", dir, i);
       argv[a++] = outs[i];
     }
     argv[a] = NULL;
@@ -370,8 +458,8 @@ static Failure check_files(const Harness *h, const char *dir, const char *model,
       f = HF_PROGRAM;
     }
   }
-  /* 5. compare */
-  for (int i = 0; i < nout && f == HF_OK; i++) {
+  /* 6. compare */
+  for (int i = 0; i < nout && f == HF_OK && !h->no_cc; i++) {
     if (!(got[i] = read_bin(outs[i], &ngot[i]))) {
       snprintf(msg, cap, "cannot read %s", outs[i]);
       f = HF_PROGRAM;
@@ -396,6 +484,7 @@ static Failure check_files(const Harness *h, const char *dir, const char *model,
     remove(log);
     for (int i = 0; i < nout; i++) {
       remove(refs[i]);
+      remove(opts[i]);
       remove(outs[i]);
     }
   }

@@ -26,6 +26,8 @@ typedef struct Harness {
   int nrtflags;
   int timeout;              /* seconds per command */
   int keep_passing;         /* leave the work files of passing models */
+  int no_cc;                /* check xnorcc and the interpreter only: no C compiler, no program */
+  char pch[1200];           /* "" or xnorcc_rt.h beside its precompiled .gch, for -include (harness_pch) */
   LayerStats *stats;        /* NULL, or where `xnorcc --report` of each passing model is counted */
 } Harness;
 
@@ -46,14 +48,23 @@ const char *failure_name(Failure f);
 /* Fills h->rtflags from `xnorcc config --cflags --libs`. Returns 0 or -1. */
 int harness_init(Harness *h);
 
+/* Precompiles the runtime header xnorcc_rt.h with h->cc and the flags of
+ * the generated programs into dir/pch (a build of the generated C then only
+ * parses its own code). Leaves h->pch empty when that fails (e.g. cc is
+ * clang): the programs are built the plain way. */
+void harness_pch(Harness *h, const char *dir);
+
 /* Frees what harness_init allocated. */
 void harness_free(Harness *h);
 
 /* Writes dir/model.xir (outputs m->out) and dir/input_K.bin, runs
  * `xnorcc run --no-opt` (dir/ref_K.bin), `xnorcc dir/model.xir --main`,
- * the C compiler (-std=c99 -O2 -march=native -Wall -Wextra -Werror
- * -pedantic), the program (dir/out_K.bin) and compares. dir must exist.
- * Returns the failure kind; msg gets a one-line description. */
+ * `xnorcc run` (the interpreter on the optimized graph, dir/opt_K.bin), the
+ * C compiler (-std=c99 -O2 -march=native -Wall -Wextra -Werror -pedantic),
+ * the program (dir/out_K.bin) and compares the optimized interpreter's and
+ * the program's outputs with the reference (h->no_cc: no C compiler and no
+ * program). dir must exist. Returns the failure kind; msg gets a one-line
+ * description. */
 Failure harness_check_model(const Harness *h, const Model *m, const char *dir, char *msg, size_t cap);
 
 /* The same for a stored case: dir holds model.xir, input_K.npy and
