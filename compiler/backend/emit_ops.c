@@ -361,52 +361,78 @@ static int body_copy(Emit *e, const Node *n) {
 
 const OpEmit emit_copy = {NULL, NULL, body_copy};
 
-/* Add, Sub, Mul, Div, PRelu with numpy broadcasting. */
-static int emit_two_operand(Emit *e, const Node *n) {
+/* The broadcasting ops with numpy broadcasting: Add, Sub, Mul, Div and PRelu
+ * of two inputs as one expression per element; Pow, Mod and the variadic
+ * Max, Min, Sum, Mean as the interpreter folds them (interp_arith: v = x0,
+ * then v = v op xk for each further input; Mean divides at the end). */
+static int emit_broadcast(Emit *e, const Node *n) {
   CWriter *w = e->w;
   Graph *g = e->g;
-  Tensor *a = node_in(g, n, 0), *c = node_in(g, n, 1), *y = node_out(g, n, 0);
-  int r = y->rank;
-  int64_t sa[XN_MAX_RANK], sc[XN_MAX_RANK], sy[XN_MAX_RANK];
-  bcast_strides(a, r, sa);
-  bcast_strides(c, r, sc);
+  Tensor *y = node_out(g, n, 0);
+  int r = y->rank, nin = n->nin;
+  int64_t sy[XN_MAX_RANK];
   strides_of(y, sy);
-  StrBuf ia, ic, iy;
-  sb_init(&ia, g->arena);
-  sb_init(&ic, g->arena);
+  StrBuf iy, *ix = arena_array(g->arena, (size_t)nin, sizeof *ix);
   sb_init(&iy, g->arena);
   /* An operand with as many elements as y has y's layout (broadcasting only
    * repeats extent-1 dims); one element is a scalar. Else index per dim. */
-  int fa = numel(a) == numel(y) || numel(a) == 1, fc = numel(c) == numel(y) || numel(c) == 1;
-  if (fa && fc) {
+  int flat = 1;
+  for (int k = 0; k < nin; k++) {
+    Tensor *t = node_in(g, n, k);
+    sb_init(&ix[k], g->arena);
+    flat &= numel(t) == numel(y) || numel(t) == 1;
+  }
+  if (flat) {
     sb_puts(&iy, "i");
-    sb_puts(&ia, numel(a) == numel(y) ? "i" : "0");
-    sb_puts(&ic, numel(c) == numel(y) ? "i" : "0");
+    for (int k = 0; k < nin; k++)
+      sb_puts(&ix[k], numel(node_in(g, n, k)) == numel(y) ? "i" : "0");
     cw_for(w, "i", numel(y));
   } else {
     for (int i = 0; i < r; i++)
       cw_for(w, ivar[i], y->dims[i]);
     put_index(&iy, r, ivar, sy);
-    put_index(&ia, r, ivar, sa);
-    put_index(&ic, r, ivar, sc);
+    for (int k = 0; k < nin; k++) {
+      int64_t sk[XN_MAX_RANK];
+      bcast_strides(node_in(g, n, k), r, sk);
+      put_index(&ix[k], r, ivar, sk);
+    }
   }
   if (n->op == OP_PRelu) {
     cw_open(w, "{");
-    cw_line(w, "float v = x0[%s];", ia.s);
-    cw_line(w, "y[%s] = v < 0.0f ? v * x1[%s] : v;", iy.s, ic.s);
+    cw_line(w, "float v = x0[%s];", ix[0].s);
+    cw_line(w, "y[%s] = v < 0.0f ? v * x1[%s] : v;", iy.s, ix[1].s);
     cw_close(w);
     return 0;
   }
-  char opc = n->op == OP_Add ? '+' : n->op == OP_Sub ? '-' : n->op == OP_Mul ? '*' : '/';
-  cw_line(w, "y[%s] = x0[%s] %c x1[%s];", iy.s, ia.s, opc, ic.s);
+  if (n->op == OP_Add || n->op == OP_Sub || n->op == OP_Mul || n->op == OP_Div) {
+    char opc = n->op == OP_Add ? '+' : n->op == OP_Sub ? '-' : n->op == OP_Mul ? '*' : '/';
+    cw_line(w, "y[%s] = x0[%s] %c x1[%s];", iy.s, ix[0].s, opc, ix[1].s);
+    return 0;
+  }
+  const char *f = n->op == OP_Pow   ? "powf(v, w)"
+                  : n->op == OP_Mod ? "fmodf(v, w)"
+                  : n->op == OP_Max ? "v > w || isnan(v) ? v : w"
+                  : n->op == OP_Min ? "v < w || isnan(v) ? v : w"
+                                    : "v + w"; /* Sum, Mean */
+  cw_open(w, "{");
+  cw_line(w, "float v = x0[%s]%s;", ix[0].s, nin > 1 ? ", w" : "");
+  for (int k = 1; k < nin; k++) {
+    cw_line(w, "w = x%d[%s];", k, ix[k].s);
+    cw_line(w, "v = %s;", f);
+  }
+  if (n->op == OP_Mean)
+    cw_line(w, "y[%s] = v / %s;", iy.s, hexf(e, (float)nin));
+  else
+    cw_line(w, "y[%s] = v;", iy.s);
+  cw_close(w);
   return 0;
 }
 
-static int body_arith(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+static int body_arith(Emit *e, const Node *n) { return emit_broadcast(e, n); }
 
 const OpEmit emit_arith = {NULL, NULL, body_arith};
 
-static int body_prelu(Emit *e, const Node *n) { return emit_two_operand(e, n); }
+static int body_prelu(Emit *e, const Node *n) { return emit_broadcast(e, n); }
 
 const OpEmit emit_prelu = {NULL, NULL, body_prelu};
 

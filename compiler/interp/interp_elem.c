@@ -140,53 +140,140 @@ int interp_hardsigmoid(Graph *g, const Node *n, Diag *d, void *const *in, void *
 }
 
 /* int64 arithmetic wraps (as two's complement) instead of overflowing; Div
- * truncates toward zero like C and reports division by zero. */
-static int binary_i64(Graph *g, const Node *n, Diag *d, int64_t a, int64_t b, int64_t *r) {
+ * truncates toward zero like C; Mod takes the sign of the divisor (Python's
+ * %), or of the dividend with fmod (C's %); a zero divisor is reported. */
+static int binary_i64(Graph *g, const Node *n, Diag *d, int fmod, int64_t a, int64_t b, int64_t *r) {
   uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
   switch (n->op) {
-  case OP_Add: *r = (int64_t)(ua + ub); return 0;
+  case OP_Add:
+  case OP_Sum: *r = (int64_t)(ua + ub); return 0;
   case OP_Sub: *r = (int64_t)(ua - ub); return 0;
   case OP_Mul: *r = (int64_t)(ua * ub); return 0;
+  case OP_Max: *r = a > b ? a : b; return 0;
+  case OP_Min: *r = a < b ? a : b; return 0;
   case OP_Div:
+  case OP_Mod:
     if (b == 0) {
-      node_error(d, g, n, "int64 division by zero");
+      node_error(d, g, n, "int64 %s by zero", n->op == OP_Div ? "division" : "modulo");
       return -1;
     }
-    if (a == INT64_MIN && b == -1) {
-      node_error(d, g, n, "int64 division overflows");
-      return -1;
+    if (a == INT64_MIN && b == -1) { /* a / b overflows; a % b is 0 */
+      if (n->op == OP_Div) {
+        node_error(d, g, n, "int64 division overflows");
+        return -1;
+      }
+      *r = 0;
+      return 0;
     }
-    *r = a / b;
+    if (n->op == OP_Div) {
+      *r = a / b;
+      return 0;
+    }
+    *r = a % b;
+    if (!fmod && *r != 0 && (*r < 0) != (b < 0))
+      *r += b;
     return 0;
-  default: xn_unreachable("not a binary op");
+  default: xn_unreachable("not an int64 broadcasting op");
   }
 }
 
-int interp_arith(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
-  const Tensor *ta = node_in(g, n, 0), *tb = node_in(g, n, 1), *ty = node_out(g, n, 0);
-  int r = ty->rank;
-  int64_t sa[XN_MAX_RANK], sb[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, oa = 0, ob = 0;
-  bcast_strides(ta, r, ty->dims, sa);
-  bcast_strides(tb, r, ty->dims, sb);
-  int64_t cnt = tensor_numel(ty);
-  if (ty->dtype == DT_I64) {
-    const int64_t *a = in[0], *b = in[1];
-    int64_t *y = out[0];
-    for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sa, sb, &oa, &ob))
-      if (binary_i64(g, n, d, a[oa], b[ob], &y[i]))
-        return -1;
-    return 0;
+/* a op b in float. Max and Min propagate NaN (numpy's maximum/minimum); Mod
+ * is fmod (the shape rule admits floats only with fmod = 1); Sum and Mean
+ * add (Mean divides at the end). */
+static float binary_f(Op op, float a, float b) {
+  switch (op) {
+  case OP_Add:
+  case OP_Sum:
+  case OP_Mean: return a + b;
+  case OP_Sub: return a - b;
+  case OP_Mul: return a * b;
+  case OP_Div: return a / b;
+  case OP_Mod: return fmodf(a, b);
+  case OP_Max: return a > b || isnan(a) ? a : b;
+  case OP_Min: return a < b || isnan(a) ? a : b;
+  default: xn_unreachable("not a float broadcasting op");
   }
-  const float *a = in[0], *b = in[1];
-  float *y = out[0];
-  for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sa, sb, &oa, &ob)) {
-    switch (n->op) {
-    case OP_Add: y[i] = a[oa] + b[ob]; break;
-    case OP_Sub: y[i] = a[oa] - b[ob]; break;
-    case OP_Mul: y[i] = a[oa] * b[ob]; break;
-    case OP_Div: y[i] = a[oa] / b[ob]; break;
-    default: xn_unreachable("not a binary op");
+}
+
+/* Add, Sub, Mul, Div, Mod and the variadic Max, Min, Sum, Mean, numpy
+ * broadcasting: y = x0 broadcast to y's shape, then y = y op xk for k = 1,
+ * 2, ... in turn (left to right, in the input's type); Mean then divides by
+ * the number of inputs. */
+int interp_arith(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *ty = node_out(g, n, 0);
+  int r = ty->rank, fmod = attr_int(n, "fmod", 0) != 0;
+  int64_t cnt = tensor_numel(ty), sy[XN_MAX_RANK];
+  dense_strides(r, ty->dims, sy);
+  for (int k = 0; k < n->nin; k++) {
+    int64_t sk[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, oy = 0, ok = 0;
+    bcast_strides(node_in(g, n, k), r, ty->dims, sk);
+    if (ty->dtype == DT_I64) {
+      const int64_t *x = in[k];
+      int64_t *y = out[0];
+      for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sy, sk, &oy, &ok))
+        if (!k)
+          y[i] = x[ok];
+        else if (binary_i64(g, n, d, fmod, y[i], x[ok], &y[i]))
+          return -1;
+    } else {
+      const float *x = in[k];
+      float *y = out[0];
+      for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sy, sk, &oy, &ok))
+        y[i] = k ? binary_f(n->op, y[i], x[ok]) : x[ok];
     }
+  }
+  if (n->op == OP_Mean) {
+    float *y = out[0];
+    for (int64_t i = 0; i < cnt; i++)
+      y[i] /= (float)n->nin;
+  }
+  return 0;
+}
+
+/* int64 a to the power e >= 0 (wrapping), by squaring. */
+static int64_t ipow(int64_t a, int64_t e) {
+  uint64_t r = 1, b = (uint64_t)a;
+  for (; e > 0; e >>= 1, b *= b)
+    if (e & 1)
+      r *= b;
+  return (int64_t)r;
+}
+
+/* Pow with numpy broadcasting; the output has the base's type. float base:
+ * powf(x, e) with an int64 exponent converted to float; int64 base: exact
+ * integer powers of an int64 exponent (a negative one is an error), a float
+ * exponent through pow in double, truncated toward zero (ONNX's reference
+ * casts numpy's float64 result back). */
+int interp_pow(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *tx = node_in(g, n, 0), *te = node_in(g, n, 1), *ty = node_out(g, n, 0);
+  int r = ty->rank;
+  int64_t sx[XN_MAX_RANK], se[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, ox = 0, oe = 0;
+  bcast_strides(tx, r, ty->dims, sx);
+  bcast_strides(te, r, ty->dims, se);
+  int fx = tx->dtype != DT_I64, fe = te->dtype != DT_I64;
+  for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++, step2(r, ty->dims, idx, sx, se, &ox, &oe)) {
+    if (fx) {
+      float e = fe ? ((const float *)in[1])[oe] : (float)((const int64_t *)in[1])[oe];
+      ((float *)out[0])[i] = powf(((const float *)in[0])[ox], e);
+      continue;
+    }
+    int64_t x = ((const int64_t *)in[0])[ox];
+    if (fe) {
+      double v = pow((double)x, (double)((const float *)in[1])[oe]);
+      if (!(v > -9223372036854775808.0 && v < 9223372036854775808.0)) {
+        node_error(d, g, n, "int64 %lld to the power %g is not an int64", (long long)x,
+                   (double)((const float *)in[1])[oe]);
+        return -1;
+      }
+      ((int64_t *)out[0])[i] = (int64_t)v;
+      continue;
+    }
+    int64_t e = ((const int64_t *)in[1])[oe];
+    if (e < 0) {
+      node_error(d, g, n, "int64 %lld to the negative power %lld", (long long)x, (long long)e);
+      return -1;
+    }
+    ((int64_t *)out[0])[i] = ipow(x, e);
   }
   return 0;
 }

@@ -99,6 +99,12 @@
   X(Sub, "Sub", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
   X(Mul, "Mul", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
   X(Div, "Div", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
+  X(Pow, "Pow", "", 2, 2, 1, 1, 0, R01, pow, pow, arith)                                                       \
+  X(Mod, "Mod", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                   \
+  X(Max, "Max", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
+  X(Min, "Min", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
+  X(Sum, "Sum", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
+  X(Mean, "Mean", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                             \
   X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reducemean, reducemean, reducemean)                      \
   X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad)                                                         \
   X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat)                                     \

@@ -429,18 +429,87 @@ int shape_transpose(Infer *c, Node *n) {
   return set_out(c, n, 0, x->dtype, x->rank, dims);
 }
 
+/* Broadcasting of all inputs of n (the ones present) into rank/dims:
+ * broadcast2 of inputs 0 and 1, then each further input against the result. */
+static int broadcast_all(Infer *c, const Node *n, int *rank, int64_t *dims) {
+  const Tensor *x = node_in(G, n, 0);
+  *rank = x->rank;
+  memcpy(dims, x->dims, sizeof x->dims);
+  if (n->nin >= 2 && broadcast2(c, n, 0, 1, rank, dims))
+    return -1;
+  for (int k = 2; k < n->nin; k++) {
+    const Tensor *t = node_in(G, n, k);
+    if (!t)
+      continue;
+    int r = t->rank > *rank ? t->rank : *rank;
+    int64_t nd[XN_MAX_RANK];
+    for (int i = 0; i < r; i++) {
+      int ja = i - (r - *rank), jb = i - (r - t->rank);
+      int64_t ea = ja >= 0 ? dims[ja] : 1, eb = jb >= 0 ? t->dims[jb] : 1;
+      if (ea != eb && ea != 1 && eb != 1) {
+        node_error(D, G, n, "cannot broadcast input %d '%s' of shape %s with inputs 0 to %d broadcast to %s "
+                   "(extents %lld and %lld in output dim %d)", k, t->name, shape_str(G, t), k - 1,
+                   dims_str(G, *rank, dims), (long long)eb, (long long)ea, i);
+        return -1;
+      }
+      nd[i] = ea == 1 ? eb : ea;
+    }
+    *rank = r;
+    memcpy(dims, nd, sizeof nd);
+  }
+  return 0;
+}
+
+/* Add, Sub, Mul, Div, Mod, Max, Min, Sum, Mean: inputs all float or all
+ * int64 (Mean: float; Mod on floats needs fmod = 1), numpy broadcasting. */
 int shape_arith(Infer *c, Node *n) {
-  const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
-  if (is_float(a) != is_float(b) || (!is_float(a) && a->dtype != b->dtype)) {
-    node_error(D, G, n, "input 0 '%s' is %s but input 1 '%s' is %s", a->name, dtype_name(a->dtype), b->name,
-               dtype_name(b->dtype));
+  const Tensor *a = node_in(G, n, 0);
+  for (int k = 1; k < n->nin; k++) {
+    const Tensor *b = node_in(G, n, k);
+    if (!b) {
+      node_error(D, G, n, "input %d is omitted", k);
+      return -1;
+    }
+    if (is_float(a) != is_float(b) || (!is_float(a) && a->dtype != b->dtype)) {
+      node_error(D, G, n, "input 0 '%s' is %s but input %d '%s' is %s", a->name, dtype_name(a->dtype), k, b->name,
+                 dtype_name(b->dtype));
+      return -1;
+    }
+  }
+  if (!is_float(a) && a->dtype != DT_I64) {
+    node_error(D, G, n, "input 0 '%s' is %s; expected float32 or int64", a->name, dtype_name(a->dtype));
+    return -1;
+  }
+  if (n->op == OP_Mean && need_float(c, n, 0))
+    return -1;
+  if (n->op == OP_Mod && is_float(a) && attr_int(n, "fmod", 0) == 0) {
+    node_error(D, G, n, "Mod of float inputs needs fmod=1 (the ONNX spec defines no other)");
     return -1;
   }
   int r;
   int64_t dims[XN_MAX_RANK];
-  if (broadcast2(c, n, 0, 1, &r, dims))
+  if (broadcast_all(c, n, &r, dims))
     return -1;
   return set_out(c, n, 0, is_float(a) ? DT_F32 : a->dtype, r, dims);
+}
+
+/* Pow: base and exponent float or int64 (independently), numpy
+ * broadcasting; the output has the base's type. */
+int shape_pow(Infer *c, Node *n) {
+  for (int k = 0; k < 2; k++) {
+    const Tensor *t = node_in(G, n, k);
+    if (!is_float(t) && t->dtype != DT_I64) {
+      node_error(D, G, n, "%s '%s' is %s; expected float32 or int64", k ? "exponent" : "base", t->name,
+                 dtype_name(t->dtype));
+      return -1;
+    }
+  }
+  const Tensor *x = node_in(G, n, 0);
+  int r;
+  int64_t dims[XN_MAX_RANK];
+  if (broadcast2(c, n, 0, 1, &r, dims))
+    return -1;
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : DT_I64, r, dims);
 }
 
 int shape_reducemean(Infer *c, Node *n) {

@@ -205,6 +205,17 @@ def run_node(node, a, ins, opset):
     if t == "Sub": return [ins[0] - ins[1]]
     if t == "Mul": return [ins[0] * ins[1]]
     if t == "Div": return [ins[0] / ins[1]]
+    if t == "Pow":  # the base's type; int64 ** int64 stays exact
+        if ins[0].dtype == np.int64 and ins[1].dtype == np.int64: return [ins[0] ** ins[1]]
+        return [np.power(ins[0].astype(np.float64), ins[1].astype(np.float64)).astype(ins[0].dtype)]
+    if t == "Mod":  # fmod=0: the divisor's sign (numpy's mod); fmod=1: the dividend's (C's fmod)
+        return [np.fmod(ins[0], ins[1]) if a.get("fmod", 0) else np.mod(ins[0], ins[1])]
+    if t in ("Max", "Min", "Sum", "Mean"):
+        f = {"Max": np.maximum, "Min": np.minimum, "Sum": np.add, "Mean": np.add}[t]
+        y = ins[0]
+        for v in ins[1:]:
+            y = f(y, v)
+        return [y / len(ins) if t == "Mean" else y + np.zeros_like(y)]
     if t == "ReduceMean":
         axes = a.get("axes")
         axes = tuple(range(ins[0].ndim)) if axes is None else tuple(axes)
@@ -648,6 +659,38 @@ def gen_binary():
          readme="Add/Mul/Sub/Div at opset 7 (first opset with numpy broadcasting, no broadcast attribute)")
 
 
+def gen_broadcast_math():
+    r = rng_for("op_broadcast_math"); x = rnd(r, 2, 3, 4, 5)
+    p = r.uniform(0.5, 2.0, (2, 3, 4, 5)).astype(np.float32)
+    e = r.uniform(-2.0, 2.0, (4, 1)).astype(np.float32)
+    d = (r.uniform(0.5, 2.0, (3, 1, 1)) * np.where(r.random((3, 1, 1)) < 0.5, -1, 1)).astype(np.float32)
+    y = rnd(r, 5); z = rnd(r, 3, 1, 5)
+    x.flat[:4] = [3.0, -3.0, 0.0, -0.0]; d.flat[0] = -1.5  # exact multiples of the divisor: signed zeros
+    case("op_broadcast_math", 13,
+         [N("Pow", ["p", "e"], ["pow"]), N("Pow", ["x", "two"], ["sq"]), N("Pow", ["x", "three"], ["cube"]),
+          N("Mod", ["x", "d"], ["fmod"], fmod=1),
+          N("Max", ["x", "y", "z"], ["max3"]), N("Min", ["x", "y"], ["min2"]), N("Max", ["x"], ["max1"]),
+          N("Min", ["z", "x", "y"], ["min3"]), N("Sum", ["x", "y", "z"], ["sum3"]), N("Sum", ["x"], ["sum1"]),
+          N("Mean", ["y", "x"], ["mean2"]), N("Mean", ["x", "y", "z", "x"], ["mean4"]),
+          # int64 arithmetic on constants, folded into a Reshape's shape: Pow, Python-style Mod
+          # (the divisor's sign), C-style Mod, Max, Min, Sum
+          N("Pow", ["i_base", "i_exp"], ["i_pow"]), N("Mod", ["i_pow", "i_div"], ["i_mod"]),
+          N("Mod", ["i_neg", "i_div"], ["i_fmod"], fmod=1), N("Max", ["i_mod", "i_fmod", "i_lo"], ["i_max"]),
+          N("Min", ["i_max", "i_hi"], ["i_min"]), N("Sum", ["i_min", "i_zero"], ["shape"]),
+          N("Reshape", ["x", "shape"], ["reshaped"])],
+         [("x", x), ("p", p), ("e", e), ("y", y), ("z", z)],
+         ["pow", "sq", "cube", "fmod", "max3", "min2", "max1", "min3", "sum3", "sum1", "mean2", "mean4", "reshaped"],
+         {"d": d, "two": np.array(2.0, np.float32), "three": np.array([3.0], np.float32),
+          "i_base": np.array([2, -3], np.int64), "i_exp": np.array([3, 1], np.int64),
+          "i_div": np.array([5, -2], np.int64), "i_neg": np.array([-7, 7], np.int64),
+          "i_lo": np.array([-9, -9], np.int64), "i_hi": np.array([99, -1], np.int64),
+          "i_zero": np.array([0, 0], np.int64)},
+         readme="Pow (run-time exponent [4,1] broadcast; constant 2 and [3] on signed bases), Mod fmod=1 by [3,1,1] "
+                "(signed divisors, exact multiples: signed zeros), variadic Max/Min/Sum/Mean of 1 to 4 inputs of "
+                "shapes [2,3,4,5], [5], [3,1,5] in any order; int64 Pow, Mod (fmod 0 and 1), Max, Min, Sum on "
+                "constants folded into a Reshape's shape [3, -1] (Pow [8,-3] % [5,-2] = [3,-1]).")
+
+
 def gen_reduce_softmax():
     r = rng_for("op_rs"); x = rnd(r, 2, 3, 4, 5)
     case("op_reducemean", 13,
@@ -762,7 +805,7 @@ def gen_hand():
 
 def main():
     gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
-    gen_shape_ops(); gen_binary(); gen_reduce_softmax(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
+    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
     print("gen_onnx: done")
 
 
