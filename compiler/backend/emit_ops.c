@@ -948,89 +948,104 @@ static int body_pad(Emit *e, const Node *n) {
 
 const OpEmit emit_pad = {NULL, NULL, body_pad};
 
-static int body_reducemean(Emit *e, const Node *n) {
+/* The loops over the reduced axes (variables rv, extents re), then one
+ * statement. */
+static void reduce_loops(CWriter *w, int nr, const char *const *rv, const int64_t *re) {
+  for (int i = 0; i < nr; i++)
+    cw_for(w, rv[i], re[i]);
+}
+
+/* The Reduce* ops: per output (loops over the kept axes), acc over the
+ * reduced axes in order, the interpreter's reduce_init/step/final
+ * (interp_nn.c) as C: ReduceLogSumExp first takes the maximum m, then sums
+ * expf(v - m). Max and Min propagate NaN. noop_with_empty_axes copies. */
+static int body_reduce(Emit *e, const Node *n) {
   CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
+  Reduce rd;
+  if (reduce_params(e->g, n, &rd, e->d))
+    return -1;
+  if (rd.noop) {
+    cw_for(w, "i", numel(y));
+    cw_line(w, "y[i] = x0[i];");
+    return 0;
+  }
   int r = x->rank;
-  const int64_t *axes = NULL;
-  int na;
-  if (e->g->opset >= 18) {
-    na = const_ints(e, n, 1, &axes);
-    if (na < 0)
-      return -1;
-    if (na == 0 && attr_int(n, "noop_with_empty_axes", 0)) {
-      cw_for(w, "i", numel(y));
-      cw_line(w, "y[i] = x0[i];");
-      return 0;
-    }
-  } else {
-    na = attr_ints(n, "axes", &axes);
-  }
-  int red[XN_MAX_RANK] = {0};
-  for (int i = 0; i < r; i++)
-    red[i] = na <= 0;
-  for (int i = 0; i < na; i++) {
-    int64_t a = axes[i] < 0 ? axes[i] + r : axes[i];
-    if (a < 0 || a >= r) {
-      node_error(e->d, e->g, n, "axis %lld is out of range for rank %d", (long long)axes[i], r);
-      return -1;
-    }
-    red[a] = 1;
-  }
-  int64_t sx[XN_MAX_RANK], sk[XN_MAX_RANK], sr[XN_MAX_RANK], cnt = 1, acc = 1;
+  int64_t sx[XN_MAX_RANK], sk[XN_MAX_RANK], cnt = 1, acc = 1;
   strides_of(x, sx);
   /* output position: kept dims in order, row-major over their extents */
   for (int i = r - 1; i >= 0; i--) {
-    sk[i] = red[i] ? 0 : acc;
-    sr[i] = red[i] ? sx[i] : 0;
-    if (!red[i])
+    sk[i] = rd.axis[i] ? 0 : acc;
+    if (!rd.axis[i])
       acc *= x->dims[i];
     else
       cnt *= x->dims[i];
   }
   static const char *const kv[XN_MAX_RANK] = {"k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"};
   const char *ov[XN_MAX_RANK];
-  int64_t os[XN_MAX_RANK], ys[XN_MAX_RANK];
-  int nk = 0;
+  int64_t os[XN_MAX_RANK], ys[XN_MAX_RANK], re[XN_MAX_RANK];
+  int nk = 0, nr = 0;
   for (int i = 0; i < r; i++)
-    if (!red[i]) {
+    if (!rd.axis[i]) {
       cw_for(w, ivar[i], x->dims[i]);
       ov[nk] = ivar[i];
       os[nk] = sx[i];
       ys[nk++] = sk[i];
     }
-  cw_open(w, "{");
-  cw_line(w, "float acc = 0.0f;");
-  const char *rv[XN_MAX_RANK];
-  int64_t rs[XN_MAX_RANK];
-  int nr = 0;
   for (int i = 0; i < r; i++)
-    if (red[i]) {
-      cw_for(w, kv[i], x->dims[i]);
-      rv[nr] = kv[i];
-      rs[nr++] = sr[i];
+    if (rd.axis[i]) {
+      ov[nk + nr] = kv[i];
+      os[nk + nr] = sx[i];
+      re[nr++] = x->dims[i];
     }
-  for (int i = 0; i < nr; i++) {
-    ov[nk + i] = rv[i];
-    os[nk + i] = rs[i];
+  const char *const *rv = ov + nk;
+  StrBuf ix, iy;
+  sb_init(&ix, e->g->arena);
+  sb_init(&iy, e->g->arena);
+  put_index(&ix, nk + nr, ov, os);
+  put_index(&iy, nk, ov, ys);
+  Op op = n->op;
+  cw_open(w, "{");
+  if (op == OP_ReduceLogSumExp) {
+    cw_line(w, "float m = -HUGE_VALF;");
+    reduce_loops(w, nr, rv, re);
+    cw_open(w, "{");
+    cw_line(w, "float v = x0[%s];", ix.s);
+    cw_line(w, "m = v > m || isnan(v) ? v : m;");
+    cw_close(w);
   }
-  StrBuf *b = cw_begin(w);
-  sb_puts(b, "acc += x0[");
-  put_index(b, nk + nr, ov, os);
-  sb_puts(b, "];");
-  cw_end(w);
-  b = cw_begin(w);
-  sb_puts(b, "y[");
-  put_index(b, nk, ov, ys);
-  sb_puts(b, "] = acc / ");
-  put_hexfloat(b, (float)cnt);
-  sb_puts(b, ";");
-  cw_end(w);
+  cw_line(w, "float acc = %s;", op == OP_ReduceProd  ? "1.0f"
+                                : op == OP_ReduceMax ? "-HUGE_VALF"
+                                : op == OP_ReduceMin ? "HUGE_VALF"
+                                                     : "0.0f");
+  reduce_loops(w, nr, rv, re);
+  switch (op) {
+  case OP_ReduceSum:
+  case OP_ReduceMean:
+  case OP_ReduceLogSum: cw_line(w, "acc += x0[%s];", ix.s); break;
+  case OP_ReduceProd: cw_line(w, "acc *= x0[%s];", ix.s); break;
+  case OP_ReduceL1: cw_line(w, "acc += fabsf(x0[%s]);", ix.s); break;
+  case OP_ReduceLogSumExp: cw_line(w, "acc += expf(x0[%s] - m);", ix.s); break;
+  default:
+    cw_open(w, "{");
+    cw_line(w, "float v = x0[%s];", ix.s);
+    cw_line(w, "%s", op == OP_ReduceMax   ? "acc = v > acc || isnan(v) ? v : acc;"
+                     : op == OP_ReduceMin ? "acc = v < acc || isnan(v) ? v : acc;"
+                                          : "acc += v * v;"); /* L2, SumSquare */
+    cw_close(w);
+  }
+  switch (op) {
+  case OP_ReduceMean: cw_line(w, "y[%s] = acc / %s;", iy.s, hexf(e, (float)cnt)); break;
+  case OP_ReduceL2: cw_line(w, "y[%s] = sqrtf(acc);", iy.s); break;
+  case OP_ReduceLogSum: cw_line(w, "y[%s] = logf(acc);", iy.s); break;
+  case OP_ReduceLogSumExp: cw_line(w, "y[%s] = isinf(m) ? m : m + logf(acc);", iy.s); break;
+  default: cw_line(w, "y[%s] = acc;", iy.s);
+  }
   cw_close(w);
   return 0;
 }
 
-const OpEmit emit_reducemean = {NULL, NULL, body_reducemean};
+const OpEmit emit_reduce = {NULL, NULL, body_reduce};
 
 /* Softmax over one axis (opset >= 13) or over the flattened dims from axis on
  * (opset < 13): y = exp(x - max) / sum(exp(x - max)); LogSoftmax: y = (x -

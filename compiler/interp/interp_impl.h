@@ -1,7 +1,7 @@
 /* interp_impl.h - private to the interpreter: one kernel per op family.
  *
  * interp_elem.c   elementwise ops, broadcasting, BatchNormalization, Softmax
- * interp_nn.c     Conv, pools, Gemm, MatMul, ReduceMean
+ * interp_nn.c     Conv, pools, Gemm, MatMul, the Reduce* ops
  * interp_data.c   data movement: reshapes, Transpose, Pad, Concat, Gather,
  *                 Shape, Constant
  * binary.c        the xnor domain: BinActiv, BinConv, BinGemm (docs/binary.md)

@@ -1,4 +1,4 @@
-/* interp_nn.c - Conv, pools, Gemm, MatMul, ReduceMean.
+/* interp_nn.c - Conv, pools, Gemm, MatMul, the Reduce* ops.
  *
  * Windowed ops use the Window of window_params(); a 3-D (NCW) input is the
  * 4-D layout with H = 1, so one set of loops serves both. Sums accumulate in
@@ -222,40 +222,111 @@ int interp_matmul(Graph *g, const Node *n, Diag *d, void *const *in, void **out)
   return 0;
 }
 
-/* ReduceMean: each output is the float sum of its inputs, taken in input
- * memory order, divided by the number of reduced elements. */
-int interp_reducemean(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+/* The Reduce* ops on floats, per output, over its inputs in input memory
+ * order: acc starts at reduce_init, takes each input v by reduce_step and
+ * ends as reduce_final. Max and Min propagate NaN; ReduceLogSumExp is m +
+ * log(sum exp(v - m)) with m the output's maximum (a first pass), m itself
+ * when m is infinite. backend/emit_ops.c (body_reduce) writes the same. */
+static float reduce_init(Op op) {
+  return op == OP_ReduceProd ? 1.0f : op == OP_ReduceMax ? -HUGE_VALF : op == OP_ReduceMin ? HUGE_VALF : 0.0f;
+}
+
+static float reduce_step(Op op, float acc, float v, float m) {
+  switch (op) {
+  case OP_ReduceSum:
+  case OP_ReduceMean:
+  case OP_ReduceLogSum: return acc + v;
+  case OP_ReduceProd: return acc * v;
+  case OP_ReduceMax: return v > acc || isnan(v) ? v : acc;
+  case OP_ReduceMin: return v < acc || isnan(v) ? v : acc;
+  case OP_ReduceL1: return acc + fabsf(v);
+  case OP_ReduceL2:
+  case OP_ReduceSumSquare: return acc + v * v;
+  case OP_ReduceLogSumExp: return acc + expf(v - m);
+  default: xn_unreachable("not a Reduce op");
+  }
+}
+
+static float reduce_final(Op op, float acc, float m, int64_t cnt) {
+  switch (op) {
+  case OP_ReduceMean: return acc / (float)cnt;
+  case OP_ReduceL2: return sqrtf(acc);
+  case OP_ReduceLogSum: return logf(acc);
+  case OP_ReduceLogSumExp: return isinf(m) ? m : m + logf(acc);
+  default: return acc;
+  }
+}
+
+/* int64 ReduceSum, ReduceProd (both wrapping), ReduceMax, ReduceMin. */
+static int64_t reduce_step_i64(Op op, int64_t acc, int64_t v) {
+  switch (op) {
+  case OP_ReduceSum: return (int64_t)((uint64_t)acc + (uint64_t)v);
+  case OP_ReduceProd: return (int64_t)((uint64_t)acc * (uint64_t)v);
+  case OP_ReduceMax: return v > acc ? v : acc;
+  case OP_ReduceMin: return v < acc ? v : acc;
+  default: xn_unreachable("not an int64 Reduce op");
+  }
+}
+
+/* Advances the input index idx (extents dims) by one and the output offset o
+ * by st (0 on reduced axes). */
+static void reduce_next(int rank, const int64_t *dims, const int64_t *st, int64_t *idx, int64_t *o) {
+  for (int k = rank - 1; k >= 0; k--) {
+    *o += st[k];
+    if (++idx[k] < dims[k])
+      return;
+    *o -= st[k] * dims[k];
+    idx[k] = 0;
+  }
+}
+
+int interp_reduce(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   Reduce r;
   if (reduce_params(g, n, &r, d))
     return -1;
   const Tensor *tx = node_in(g, n, 0), *ty = node_out(g, n, 0);
+  int64_t ny = tensor_numel(ty), nx = tensor_numel(tx);
+  if (r.noop) {
+    memcpy(out[0], in[0], (size_t)nx * dtype_size(tx->dtype));
+    return 0;
+  }
   int rank = tx->rank;
-  int64_t kd[XN_MAX_RANK], st[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, cntr = 1;
+  int64_t kd[XN_MAX_RANK], st[XN_MAX_RANK], cnt = 1;
   for (int i = 0; i < rank; i++) {
     kd[i] = r.axis[i] ? 1 : tx->dims[i]; /* the output as keepdims would shape it */
     if (r.axis[i])
-      cntr *= tx->dims[i];
+      cnt *= tx->dims[i];
   }
   dense_strides(rank, kd, st);
   for (int i = 0; i < rank; i++)
     if (r.axis[i])
       st[i] = 0;
-  const float *x = in[0];
-  float *y = out[0];
-  int64_t ny = tensor_numel(ty), nx = tensor_numel(tx), o = 0;
-  for (int64_t i = 0; i < ny; i++)
-    y[i] = 0;
-  for (int64_t i = 0; i < nx; i++) {
-    y[o] += x[i];
-    for (int k = rank - 1; k >= 0; k--) {
-      o += st[k];
-      if (++idx[k] < tx->dims[k])
-        break;
-      o -= st[k] * tx->dims[k];
-      idx[k] = 0;
-    }
+  if (tx->dtype == DT_I64) {
+    const int64_t *x = in[0];
+    int64_t *y = out[0], idx[XN_MAX_RANK] = {0}, o = 0;
+    int64_t init = n->op == OP_ReduceProd ? 1 : n->op == OP_ReduceMax ? INT64_MIN : n->op == OP_ReduceMin ? INT64_MAX : 0;
+    for (int64_t i = 0; i < ny; i++)
+      y[i] = init;
+    for (int64_t i = 0; i < nx; i++, reduce_next(rank, tx->dims, st, idx, &o))
+      y[o] = reduce_step_i64(n->op, y[o], x[i]);
+    return 0;
   }
+  const float *x = in[0];
+  float *y = out[0], *m = NULL;
+  if (n->op == OP_ReduceLogSumExp) { /* the first pass: each output's maximum */
+    int64_t idx[XN_MAX_RANK] = {0}, o = 0;
+    m = arena_array(g->arena, (size_t)ny + 1, sizeof *m);
+    for (int64_t i = 0; i < ny; i++)
+      m[i] = -HUGE_VALF;
+    for (int64_t i = 0; i < nx; i++, reduce_next(rank, tx->dims, st, idx, &o))
+      m[o] = reduce_step(OP_ReduceMax, m[o], x[i], 0.0f);
+  }
+  int64_t idx[XN_MAX_RANK] = {0}, o = 0;
   for (int64_t i = 0; i < ny; i++)
-    y[i] /= (float)cntr;
+    y[i] = reduce_init(n->op);
+  for (int64_t i = 0; i < nx; i++, reduce_next(rank, tx->dims, st, idx, &o))
+    y[o] = reduce_step(n->op, y[o], x[i], m ? m[o] : 0.0f);
+  for (int64_t i = 0; i < ny; i++)
+    y[i] = reduce_final(n->op, y[i], m ? m[i] : 0.0f, cnt);
   return 0;
 }

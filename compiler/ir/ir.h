@@ -291,10 +291,12 @@ int norm_axis(Graph *g, const Node *n, Diag *d, const char *what, int64_t axis, 
 /* Sets mask[a] = 1 for every axis in v[0..cnt) (rank rank); duplicates are errors. */
 int axes_mask(Graph *g, const Node *n, Diag *d, const int64_t *v, int64_t cnt, int rank, unsigned char *mask);
 
-/* ReduceMean: which axes of input 0 are reduced (axes attribute, or constant
- * input 1 of opset 18; none = all unless noop_with_empty_axes), keepdims. */
+/* The Reduce* ops: which axes of input 0 are reduced (axes attribute, or
+ * constant input 1: ReduceSum from opset 13, the others from 18; none = all
+ * unless noop_with_empty_axes), keepdims. */
 typedef struct Reduce {
   int keepdims;                     /* reduced axes stay as extent 1 */
+  int noop;                         /* no axes and noop_with_empty_axes: y = x (the spec's identity) */
   unsigned char axis[XN_MAX_RANK];  /* 1 for each reduced axis of input 0 */
 } Reduce;
 int reduce_params(Graph *g, const Node *n, Reduce *r, Diag *d);

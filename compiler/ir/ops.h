@@ -105,7 +105,16 @@
   X(Min, "Min", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
   X(Sum, "Sum", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
   X(Mean, "Mean", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                             \
-  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reducemean, reducemean, reducemean)                      \
+  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                   \
+  X(ReduceSum, "ReduceSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
+  X(ReduceMax, "ReduceMax", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
+  X(ReduceMin, "ReduceMin", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
+  X(ReduceProd, "ReduceProd", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                   \
+  X(ReduceL1, "ReduceL1", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                       \
+  X(ReduceL2, "ReduceL2", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                       \
+  X(ReduceSumSquare, "ReduceSumSquare", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                         \
+  X(ReduceLogSum, "ReduceLogSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                               \
+  X(ReduceLogSumExp, "ReduceLogSumExp", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                         \
   X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad)                                                         \
   X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat)                                     \
   X(Softmax, "Softmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                                     \

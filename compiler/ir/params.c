@@ -295,9 +295,9 @@ int reduce_params(Graph *g, const Node *n, Reduce *r, Diag *d) {
   }
   if (cnt <= 0) {
     /* No axes: all of them, unless noop_with_empty_axes (opset 18) says identity. */
-    if (!attr_int(n, "noop_with_empty_axes", 0))
-      for (int i = 0; i < x->rank; i++)
-        r->axis[i] = 1;
+    r->noop = attr_int(n, "noop_with_empty_axes", 0) != 0;
+    for (int i = 0; i < x->rank; i++)
+      r->axis[i] = !r->noop;
     return 0;
   }
   return axes_mask(g, n, d, v, cnt, x->rank, r->axis);

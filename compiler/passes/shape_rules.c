@@ -512,10 +512,15 @@ int shape_pow(Infer *c, Node *n) {
   return set_out(c, n, 0, is_float(x) ? DT_F32 : DT_I64, r, dims);
 }
 
-int shape_reducemean(Infer *c, Node *n) {
+/* The Reduce* ops: float input (ReduceSum, ReduceProd, ReduceMax, ReduceMin
+ * also int64), the reduced axes dropped or kept as extent 1. */
+int shape_reduce(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
+  int int_ok = n->op == OP_ReduceSum || n->op == OP_ReduceProd || n->op == OP_ReduceMax || n->op == OP_ReduceMin;
   Reduce rd;
-  if (need_float(c, n, 0) || reduce_params(G, n, &rd, D))
+  if (!(int_ok && x->dtype == DT_I64) && need_float(c, n, 0))
+    return -1;
+  if (reduce_params(G, n, &rd, D))
     return -1;
   int r = 0;
   int64_t dims[XN_MAX_RANK];
@@ -524,7 +529,7 @@ int shape_reducemean(Infer *c, Node *n) {
       dims[r++] = x->dims[i];
     else if (rd.keepdims)
       dims[r++] = 1;
-  return set_out(c, n, 0, DT_F32, r, dims);
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : DT_I64, r, dims);
 }
 
 int shape_pad(Infer *c, Node *n) {

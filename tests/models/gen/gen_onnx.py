@@ -157,6 +157,20 @@ _UNARY = {
 }
 
 
+# The Reduce* ops by the formulas of the ONNX operator spec (x, axes or None = all, keepdims).
+_REDUCE = {
+    "ReduceSum": lambda x, ax, k: np.sum(x, axis=ax, keepdims=k),
+    "ReduceMax": lambda x, ax, k: np.max(x, axis=ax, keepdims=k),
+    "ReduceMin": lambda x, ax, k: np.min(x, axis=ax, keepdims=k),
+    "ReduceProd": lambda x, ax, k: np.prod(x, axis=ax, keepdims=k),
+    "ReduceL1": lambda x, ax, k: np.sum(np.abs(x), axis=ax, keepdims=k),
+    "ReduceL2": lambda x, ax, k: np.sqrt(np.sum(x * x, axis=ax, keepdims=k)),
+    "ReduceSumSquare": lambda x, ax, k: np.sum(x * x, axis=ax, keepdims=k),
+    "ReduceLogSum": lambda x, ax, k: np.log(np.sum(x, axis=ax, keepdims=k)),
+    "ReduceLogSumExp": lambda x, ax, k: np.log(np.sum(np.exp(x), axis=ax, keepdims=k)),
+}
+
+
 def _opt(ins, i):
     return ins[i] if len(ins) > i and ins[i] is not None else None
 
@@ -220,6 +234,15 @@ def run_node(node, a, ins, opset):
         axes = a.get("axes")
         axes = tuple(range(ins[0].ndim)) if axes is None else tuple(axes)
         return [ins[0].mean(axis=axes, keepdims=bool(a.get("keepdims", 1)))]
+    if t in _REDUCE:
+        if t == "ReduceSum" and opset >= 13 or opset >= 18:
+            axes = _opt(ins, 1)
+            axes = None if axes is None or axes.size == 0 else tuple(int(v) for v in axes)
+        else:
+            axes = a.get("axes"); axes = None if axes is None else tuple(axes)
+        if axes is None and a.get("noop_with_empty_axes", 0):
+            return [ins[0]]  # the spec: no axes and noop_with_empty_axes = the input itself
+        return [_REDUCE[t](ins[0], axes, bool(a.get("keepdims", 1)))]
     if t == "Pad":
         if opset < 11:
             assert _str(a.get("mode", "constant")) == "constant"
@@ -712,6 +735,36 @@ def gen_reduce_softmax():
          readme="Softmax opset 13 (single-axis semantics): default axis -1; axis 1; axis 2; 2-D; LogSoftmax axis 1")
 
 
+def gen_reduce():
+    r = rng_for("op_reduce"); x = rnd(r, 2, 3, 4, 5)
+    p = r.uniform(0.5, 1.5, (2, 3, 4, 5)).astype(np.float32)
+    big = (90 + rnd(r, 2, 3, 4)).astype(np.float32)  # exp overflows float32: needs the max-shifted form
+    case("op_reduce", 13,
+         [N("ReduceSum", ["x", "ax1"], ["sum1"]), N("ReduceSum", ["x", "ax_m10"], ["sum_m10"], keepdims=0),
+          N("ReduceSum", ["x"], ["sum_all"]), N("ReduceSum", ["x", "ax_none"], ["sum_noop"], noop_with_empty_axes=1),
+          N("ReduceMax", ["x"], ["max13"], axes=[1, 3]), N("ReduceMax", ["x"], ["max_all"], keepdims=0),
+          N("ReduceMin", ["x"], ["min_m2"], axes=[-2]), N("ReduceProd", ["p"], ["prod23"], axes=[2, 3]),
+          N("ReduceL1", ["x"], ["l1_0"], axes=[0], keepdims=0), N("ReduceL2", ["x"], ["l2_12"], axes=[1, 2]),
+          N("ReduceSumSquare", ["x"], ["ss3"], axes=[3]), N("ReduceLogSum", ["p"], ["ls1"], axes=[1]),
+          N("ReduceLogSumExp", ["x"], ["lse23"], axes=[2, 3], keepdims=0),
+          N("ReduceLogSumExp", ["big"], ["lse_big"], axes=[1]),
+          # int64 reductions of constants (a shape), folded into Reshape shapes
+          N("Shape", ["x"], ["s"]), N("ReduceProd", ["s"], ["count"]), N("Reshape", ["x", "count"], ["flat"]),
+          N("ReduceSum", ["ones"], ["lead"]), N("ReduceMin", ["s"], ["smin"], axes=[0]),
+          N("ReduceMax", ["negs"], ["m1"]), N("Concat", ["lead", "smin", "m1"], ["shape3"], axis=0),
+          N("Reshape", ["x", "shape3"], ["reshaped"])],
+         [("x", x), ("p", p), ("big", big)],
+         ["sum1", "sum_m10", "sum_all", "sum_noop", "max13", "max_all", "min_m2", "prod23", "l1_0", "l2_12", "ss3",
+          "ls1", "lse23", "lse_big", "flat", "reshaped"],
+         {"ax1": np.array([1], np.int64), "ax_m10": np.array([-1, 0], np.int64), "ax_none": np.zeros(0, np.int64),
+          "ones": np.array([1, 1], np.int64), "negs": np.array([-1, -5], np.int64)},
+         readme="Every Reduce op at opset 13: ReduceSum with axes as an input ([1], [-1,0] keepdims 0, omitted = all, "
+                "empty with noop_with_empty_axes = identity), ReduceMax/Min/Prod/L1/L2/SumSquare/LogSum/LogSumExp with "
+                "axes attributes (negative, several, all, keepdims 0 to a scalar), ReduceLogSumExp of values near 90 "
+                "(exp overflows float32); int64 ReduceProd/Sum/Min/Max on Shape(x) and constants folded into Reshape "
+                "shapes [120] and [2,2,-1].")
+
+
 def gen_pad():
     r = rng_for("op_pad"); x = rnd(r, 1, 2, 3, 4)
     case("op_pad_opset7", 7,
@@ -805,7 +858,7 @@ def gen_hand():
 
 def main():
     gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
-    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
+    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
     print("gen_onnx: done")
 
 
