@@ -45,6 +45,10 @@ static const char usage[] =
     "                     shapes, canonicalize, binarize, fuse or dce\n"
     "  --print-after-all  print the IR to stderr after every pass\n"
     "  --time-passes      print the wall time of each pass to stderr\n"
+    "  --allow-shape-mismatch\n"
+    "                     a shape the model declares that disagrees with the\n"
+    "                     inferred one is a warning, and the inferred one is used\n"
+    "                     (default: an error)\n"
     "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
     "                     float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
@@ -134,6 +138,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
     } else if (is_opt(a, "--name")) {
       if (!(o->name = opt_value(argc, argv, &i, "--name")))
         return fail("option '%s' needs a value", a);
+    } else if (!strcmp(a, "--allow-shape-mismatch")) {
+      o->passes.shape_warn = 1;
     } else if (!strcmp(a, "--report")) {
       o->report = 1;
     } else if (!strcmp(a, "--main")) {

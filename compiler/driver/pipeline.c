@@ -16,8 +16,8 @@ int pipeline_lower_with(Graph *g, const char *text, size_t len, const LoadOption
   arena_set_oom(g->arena, &oom);
   int rc = -1;
   int loaded = text ? frontend_load_text(g, text, len, lo, d) : frontend_load(g, lo, d);
-  if (loaded == 0 && d->nerrors == 0 && topo_sort(g, d) == 0 && run_passes(g, po, d) == 0 &&
-      graph_verify(g, d, 1) == 0)
+  if (loaded == 0 && d->nerrors == 0 && ir_verify(g, d, VERIFY_READ) == 0 && run_passes(g, po, d) == 0 &&
+      ir_verify(g, d, VERIFY_PASS) == 0)
     rc = d->nerrors ? -1 : 0;
   arena_set_oom(g->arena, NULL);
   return rc;

@@ -12,8 +12,8 @@ XN_OPS(XN_EMIT_PROTO)
 #define emit_none (*(const struct OpEmit *)0) /* so that &emit_none is NULL (C99 6.5.3.2) */
 
 const OpDef op_info[OP__COUNT] = {
-#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em)                                                   \
-  {name, dom, mi, xi, mo, xo, fl, rd, shape_##sh, interp_##ip, &emit_##em},
+#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em, at)                                               \
+  {name, dom, mi, xi, mo, xo, fl, rd, shape_##sh, interp_##ip, &emit_##em, at},
     XN_OPS(X)
 #undef X
 };
@@ -177,6 +177,15 @@ void tensor_set_shape(Tensor *t, int rank, const int64_t *dims) {
   t->rank = rank;
   for (int i = 0; i < rank; i++)
     t->dims[i] = dims[i];
+}
+
+void tensor_declare(Tensor *t, int rank, const int64_t *dims, DType dt, const char *loc) {
+  t->has_decl = 1;
+  t->decl_rank = rank;
+  for (int i = 0; i < rank; i++)
+    t->decl_dims[i] = dims[i];
+  t->decl_dtype = dt;
+  t->decl_loc = loc ? loc : t->loc;
 }
 
 const char *shape_str(Graph *g, const Tensor *t) {

@@ -9,7 +9,8 @@
  *
  * graph.c    building graphs, attributes, lookups
  * edit.c     the graph toolkit: use/def index, constants, fresh names
- * topo.c     topological order, structural checks (verifier)
+ * topo.c     topological order, producers, cycles
+ * verify.c   the verifier: the rules every graph obeys, as read and after each pass
  * params.c   normalized attributes of Conv/pool/Gemm-like ops
  * print.c    the text IR (.xir) printer
  * dot.c      Graphviz output
@@ -45,6 +46,12 @@ typedef struct Tensor {
   int producer;      /* index of the producing node, -1 for inputs/constants */
   int is_input;      /* a graph input fed at run time */
   int is_output;     /* a graph output */
+  int has_decl;      /* the model declares a type for it (a graph output's type, a
+                        text IR tensor statement of a computed tensor): below */
+  int decl_rank;     /* declared rank */
+  int64_t decl_dims[XN_MAX_RANK]; /* declared extents, -1 where not given (symbolic) */
+  DType decl_dtype;  /* declared element type, DT__COUNT when none maps to a DType */
+  const char *decl_loc; /* where it is declared, e.g. "graph.output[0]" */
 } Tensor;
 
 typedef enum AttrKind {
@@ -121,6 +128,9 @@ typedef struct Graph {
   UseDef *ud;       /* cached use/def index (graph_usedef), NULL until asked for */
   int ud_stale;     /* the graph changed since ud was built */
   StrMap *names;    /* tensor name -> index (graph_fresh_name), NULL until asked for */
+  int shape_warn;   /* a declared shape that disagrees with the inferred one is a
+                       warning and the inferred one is kept (--allow-shape-mismatch);
+                       else an error */
 } Graph;
 
 /* ---- graph.c ---- */
@@ -153,6 +163,9 @@ const char *attr_string(const Node *n, const char *name, const char *dflt);
 int64_t tensor_numel(const Tensor *t);
 /* Sets rank and dims. */
 void tensor_set_shape(Tensor *t, int rank, const int64_t *dims);
+/* Records the type the model declares for t (dims -1: not given; dt
+ * DT__COUNT: no element type that maps to a DType), declared at loc. */
+void tensor_declare(Tensor *t, int rank, const int64_t *dims, DType dt, const char *loc);
 /* "1x3x224x224" (or "?" when unknown) in the graph arena. */
 const char *shape_str(Graph *g, const Tensor *t);
 /* "node 'conv3' (Conv) at graph.node[7]": how messages name a node. */
@@ -220,10 +233,29 @@ void node_set_string(Graph *g, int ni, const char *name, const char *s);
  * cycle, and reorders g->n topologically (iteratively, stable: ties keep file
  * order). Reports errors to d; returns 0 on success, -1 on error. */
 int topo_sort(Graph *g, Diag *d);
-/* Structural verifier run after passes: arities against op_info, tensor indices
- * in range, producers consistent, topological order, known shapes (when
- * shapes_known). Reports internal inconsistencies to d; returns 0 if clean. */
-int graph_verify(Graph *g, Diag *d, int shapes_known);
+
+/* ---- verify.c: the verifier (the rules are listed at the top of verify.c) ---- */
+
+typedef enum VerifyStage {
+  VERIFY_READ, /* the graph as a frontend built it: before topo_sort and shape inference */
+  VERIFY_PASS  /* after a pass: producers set, nodes sorted, every shape known */
+} VerifyStage;
+
+/* Checks every rule that applies at stage and reports each broken one to d
+ * (user errors naming the node or tensor; after a pass, broken internal
+ * invariants start with "verifier:"). At VERIFY_READ it ends with
+ * topo_sort() (every tensor produced once, no cycle) when the rest holds.
+ * Returns 0 if the graph is clean, else -1. Linear in the graph's size. */
+int ir_verify(Graph *g, Diag *d, VerifyStage stage);
+/* The rules on the outputs of node n once its shape rule has run (shape
+ * inference calls it for every node, folded or not): every output has a
+ * shape, extents >= 1 unless it is a constant, and agrees with its declared
+ * type (or a warning, when g->shape_warn, which drops the declaration).
+ * Returns 0, or -1 after reporting. */
+int verify_node_outputs(Graph *g, const Node *n, Diag *d);
+/* The kind (AttrKind) op's attribute name must have (ops.h, column attrs),
+ * or -1 when op does not read an attribute of that name. */
+int op_attr_kind(Op op, const char *name);
 
 /* ---- params.c: normalized attributes (after shape inference) ---- */
 

@@ -1,7 +1,7 @@
 /* ops.h - every operator xnorcc knows, declared once.
  *
  *   X(id, onnx_name, domain, min_in, max_in, min_out, max_out, flags, reads,
- *     shape, interp, emit)
+ *     shape, interp, emit, attrs)
  *
  * expands into the Op enum and the op_info[] table of OpDef rows (graph.c):
  * the op's name and domain ("" is the default ONNX domain, also spelled
@@ -16,6 +16,9 @@
  *   emit    emit_<emit>     (backend/): the C backend's hooks for the op (an
  *           OpEmit, backend/plan.h: what the layer needs in the plan, its
  *           constant data, the body of its C function)
+ *   attrs   the attributes the op reads and their kinds ("name:kind ...", kinds
+ *           as attr_kind_name() spells them): the verifier (ir/verify.c)
+ *           checks the kind of each one a node has
  * `none` in a column means the op has no behaviour in that phase: the phase
  * reports "not supported" naming the op (never a default). The prototypes
  * are generated from this table too (OP_PROTOTYPES), so adding an op is one
@@ -47,97 +50,107 @@
 #define RALL 0xffffffffu /* every input */
 #define RNONE 0u
 
-#define XN_OPS(X)                                                                                              \
-  X(Conv, "Conv", "", 2, 3, 1, 1, OPF_LAYER, R012, conv, conv, conv)                                          \
-  X(BatchNormalization, "BatchNormalization", "", 5, 5, 1, 5, 0, R0to4, batchnorm, batchnorm, batchnorm)     \
-  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, relu)                                   \
-  X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, leakyrelu)                        \
-  X(PRelu, "PRelu", "", 2, 2, 1, 1, 0, R01, prelu, prelu, prelu)                                              \
-  X(Clip, "Clip", "", 1, 3, 1, 1, 0, R0, clip, clip, clip)                                                    \
-  X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sigmoid)                              \
-  X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh)                                       \
-  X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, hardsigmoid, hardsigmoid)            \
-  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, abs)                                      \
-  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign)                                   \
-  X(Neg, "Neg", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, neg)                                       \
-  X(Sqrt, "Sqrt", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sqrt)                                        \
-  X(Reciprocal, "Reciprocal", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, reciprocal)                      \
-  X(Exp, "Exp", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, exp)                                           \
-  X(Log, "Log", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, log)                                           \
-  X(Round, "Round", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, round)                                     \
-  X(Floor, "Floor", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, floor)                                     \
-  X(Ceil, "Ceil", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, ceil)                                        \
-  X(Sin, "Sin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sin)                                           \
-  X(Cos, "Cos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cos)                                           \
-  X(Tan, "Tan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tan)                                           \
-  X(Asin, "Asin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asin)                                        \
-  X(Acos, "Acos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acos)                                        \
-  X(Atan, "Atan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atan)                                        \
-  X(Sinh, "Sinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sinh)                                        \
-  X(Cosh, "Cosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cosh)                                        \
-  X(Asinh, "Asinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asinh)                                     \
-  X(Acosh, "Acosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acosh)                                     \
-  X(Atanh, "Atanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atanh)                                     \
-  X(Erf, "Erf", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, erf)                                           \
-  X(Softplus, "Softplus", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softplus)                            \
-  X(Softsign, "Softsign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softsign)                            \
-  X(HardSwish, "HardSwish", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, hardswish)                         \
-  X(Elu, "Elu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, elu)                                           \
-  X(Selu, "Selu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, selu)                                        \
-  X(Celu, "Celu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, celu)                                        \
-  X(ThresholdedRelu, "ThresholdedRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, thresholdedrelu)       \
-  X(Shrink, "Shrink", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, shrink)                                  \
-  X(MaxPool, "MaxPool", "", 1, 1, 1, 2, OPF_KEEPS, R0, pool, maxpool, pool)                                   \
-  X(AveragePool, "AveragePool", "", 1, 1, 1, 1, 0, R0, pool, avgpool, pool)                                   \
-  X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, 0, R0, globalavgpool, globalavgpool, global_avg)  \
-  X(Gemm, "Gemm", "", 2, 3, 1, 1, OPF_LAYER, R012, gemm, gemm, gemm)                                          \
-  X(MatMul, "MatMul", "", 2, 2, 1, 1, OPF_LAYER, R01, matmul, matmul, matmul)                                 \
-  X(Flatten, "Flatten", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, flatten, copy, copy)                        \
-  X(Reshape, "Reshape", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, reshape, copy, copy)                        \
-  X(Transpose, "Transpose", "", 1, 1, 1, 1, OPF_KEEPS, R0, transpose, transpose, transpose)                   \
-  X(Add, "Add", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
-  X(Sub, "Sub", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
-  X(Mul, "Mul", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
-  X(Div, "Div", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                  \
-  X(Pow, "Pow", "", 2, 2, 1, 1, 0, R01, pow, pow, arith)                                                       \
-  X(Mod, "Mod", "", 2, 2, 1, 1, 0, R01, arith, arith, arith)                                                   \
-  X(Max, "Max", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
-  X(Min, "Min", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
-  X(Sum, "Sum", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                               \
-  X(Mean, "Mean", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith)                                             \
-  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                   \
-  X(ReduceSum, "ReduceSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
-  X(ReduceMax, "ReduceMax", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
-  X(ReduceMin, "ReduceMin", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                     \
-  X(ReduceProd, "ReduceProd", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                   \
-  X(ReduceL1, "ReduceL1", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                       \
-  X(ReduceL2, "ReduceL2", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                                       \
-  X(ReduceSumSquare, "ReduceSumSquare", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                         \
-  X(ReduceLogSum, "ReduceLogSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                               \
-  X(ReduceLogSumExp, "ReduceLogSumExp", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce)                         \
-  X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad)                                                         \
-  X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat)                                     \
-  X(Softmax, "Softmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                                     \
-  X(LogSoftmax, "LogSoftmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax)                               \
-  X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, identity, copy, copy)                     \
-  X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS, R0, dropout, dropout, copy)                     \
-  X(Constant, "Constant", "", 0, 0, 1, 1, 0, RNONE, constant, constant, none)                                 \
-  X(Shape, "Shape", "", 1, 1, 1, 1, 0, RNONE, shape, shape, none)                                             \
-  X(Gather, "Gather", "", 2, 2, 1, 1, 0, R0, gather, gather, none)                                            \
-  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, unsqueeze, copy, copy)                  \
-  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, squeeze, copy, copy)                        \
-  X(BinActiv, "BinActiv", "xnor", 1, 1, 1, 2, OPF_BITS, R0, binactiv, binactiv, binactiv)                     \
-  X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, binconv, binconv, binconv)        \
-  X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, bingemm, bingemm, bingemm)        \
-  X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, OPF_BITS | OPF_FUSED, R0, binthreshold, binthreshold,   \
-    binthreshold)                                                                                                     \
-  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER | OPF_BINARY | OPF_FUSED, R0 | 16u, xnorblock,      \
-    xnorblock, xnorblock)                                                                                          \
-  X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER | OPF_BINARY | OPF_BITS | OPF_FUSED, R0, xnordense, \
-    xnordense, xnordense)
+/* Attributes each op reads, with their kinds (the column attrs: "name:kind"
+ * separated by spaces, kinds spelled as attr_kind_name() and the text IR
+ * spell them). The verifier checks the kind of every listed attribute a node
+ * has; attributes not listed are kept and ignored. */
+#define XA_WINDOW "auto_pad:string dilations:ints kernel_shape:ints pads:ints strides:ints"
+#define XA_CONV XA_WINDOW " group:int"
+#define XA_POOL XA_WINDOW " ceil_mode:int"
+#define XA_BINCONV XA_CONV " pad_value:int"
+#define XA_XNORBLOCK                                                                                     \
+  XA_BINCONV " output:string relu:int fused:string pool_kernel:ints pool_strides:ints pool_pads:ints " \
+             "pool_dilations:ints"
+#define XA_CONSTANT "value:tensor value_float:float value_floats:floats value_int:int value_ints:ints"
+
+#define XN_OPS(X) \
+  X(Conv, "Conv", "", 2, 3, 1, 1, OPF_LAYER, R012, conv, conv, conv, XA_CONV) \
+  X(BatchNormalization, "BatchNormalization", "", 5, 5, 1, 5, 0, R0to4, batchnorm, batchnorm, batchnorm, "epsilon:float momentum:float training_mode:int spatial:int is_test:int") \
+  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, relu, "") \
+  X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, leakyrelu, "alpha:float") \
+  X(PRelu, "PRelu", "", 2, 2, 1, 1, 0, R01, prelu, prelu, prelu, "") \
+  X(Clip, "Clip", "", 1, 3, 1, 1, 0, R0, clip, clip, clip, "min:float max:float") \
+  X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sigmoid, "") \
+  X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh, "") \
+  X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, hardsigmoid, hardsigmoid, "alpha:float beta:float") \
+  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, abs, "") \
+  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign, "") \
+  X(Neg, "Neg", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, neg, "") \
+  X(Sqrt, "Sqrt", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sqrt, "") \
+  X(Reciprocal, "Reciprocal", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, reciprocal, "") \
+  X(Exp, "Exp", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, exp, "") \
+  X(Log, "Log", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, log, "") \
+  X(Round, "Round", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, round, "") \
+  X(Floor, "Floor", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, floor, "") \
+  X(Ceil, "Ceil", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, ceil, "") \
+  X(Sin, "Sin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sin, "") \
+  X(Cos, "Cos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cos, "") \
+  X(Tan, "Tan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tan, "") \
+  X(Asin, "Asin", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asin, "") \
+  X(Acos, "Acos", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acos, "") \
+  X(Atan, "Atan", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atan, "") \
+  X(Sinh, "Sinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sinh, "") \
+  X(Cosh, "Cosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, cosh, "") \
+  X(Asinh, "Asinh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, asinh, "") \
+  X(Acosh, "Acosh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, acosh, "") \
+  X(Atanh, "Atanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, atanh, "") \
+  X(Erf, "Erf", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, erf, "") \
+  X(Softplus, "Softplus", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softplus, "") \
+  X(Softsign, "Softsign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, softsign, "") \
+  X(HardSwish, "HardSwish", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, hardswish, "") \
+  X(Elu, "Elu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, elu, "alpha:float") \
+  X(Selu, "Selu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, selu, "alpha:float gamma:float") \
+  X(Celu, "Celu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, celu, "alpha:float") \
+  X(ThresholdedRelu, "ThresholdedRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, thresholdedrelu, "alpha:float") \
+  X(Shrink, "Shrink", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, shrink, "bias:float lambd:float") \
+  X(MaxPool, "MaxPool", "", 1, 1, 1, 2, OPF_KEEPS, R0, pool, maxpool, pool, XA_POOL " storage_order:int") \
+  X(AveragePool, "AveragePool", "", 1, 1, 1, 1, 0, R0, pool, avgpool, pool, XA_POOL " count_include_pad:int") \
+  X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, 0, R0, globalavgpool, globalavgpool, global_avg, "") \
+  X(Gemm, "Gemm", "", 2, 3, 1, 1, OPF_LAYER, R012, gemm, gemm, gemm, "alpha:float beta:float transA:int transB:int") \
+  X(MatMul, "MatMul", "", 2, 2, 1, 1, OPF_LAYER, R01, matmul, matmul, matmul, "") \
+  X(Flatten, "Flatten", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, flatten, copy, copy, "axis:int") \
+  X(Reshape, "Reshape", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, reshape, copy, copy, "allowzero:int") \
+  X(Transpose, "Transpose", "", 1, 1, 1, 1, OPF_KEEPS, R0, transpose, transpose, transpose, "perm:ints") \
+  X(Add, "Add", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
+  X(Sub, "Sub", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
+  X(Mul, "Mul", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
+  X(Div, "Div", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
+  X(Pow, "Pow", "", 2, 2, 1, 1, 0, R01, pow, pow, arith, "") \
+  X(Mod, "Mod", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "fmod:int") \
+  X(Max, "Max", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith, "") \
+  X(Min, "Min", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith, "") \
+  X(Sum, "Sum", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith, "") \
+  X(Mean, "Mean", "", 1, 1024, 1, 1, 0, RALL, arith, arith, arith, "") \
+  X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceSum, "ReduceSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceMax, "ReduceMax", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceMin, "ReduceMin", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceProd, "ReduceProd", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceL1, "ReduceL1", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceL2, "ReduceL2", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceSumSquare, "ReduceSumSquare", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceLogSum, "ReduceLogSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(ReduceLogSumExp, "ReduceLogSumExp", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
+  X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad, "mode:string pads:ints value:float") \
+  X(Concat, "Concat", "", 1, 1024, 1, 1, 0, RALL, concat, concat, concat, "axis:int") \
+  X(Softmax, "Softmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax, "axis:int") \
+  X(LogSoftmax, "LogSoftmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax, "axis:int") \
+  X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS, R0, identity, copy, copy, "") \
+  X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS, R0, dropout, dropout, copy, "ratio:float seed:int is_test:int") \
+  X(Constant, "Constant", "", 0, 0, 1, 1, 0, RNONE, constant, constant, none, XA_CONSTANT) \
+  X(Shape, "Shape", "", 1, 1, 1, 1, 0, RNONE, shape, shape, none, "start:int end:int") \
+  X(Gather, "Gather", "", 2, 2, 1, 1, 0, R0, gather, gather, none, "axis:int") \
+  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, unsqueeze, copy, copy, "axes:ints") \
+  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS, R0, squeeze, copy, copy, "axes:ints") \
+  X(BinActiv, "BinActiv", "xnor", 1, 1, 1, 2, OPF_BITS, R0, binactiv, binactiv, binactiv, "") \
+  X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, binconv, binconv, binconv, XA_BINCONV) \
+  X(BinGemm, "BinGemm", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, bingemm, bingemm, bingemm, "") \
+  X(BinThreshold, "BinThreshold", "xnor", 3, 3, 1, 1, OPF_BITS | OPF_FUSED, R0, binthreshold, binthreshold, binthreshold, "fused:string") \
+  X(XnorBlock, "XnorBlock", "xnor", 3, 6, 1, 1, OPF_LAYER | OPF_BINARY | OPF_FUSED, R0 | 16u, xnorblock, xnorblock, xnorblock, XA_XNORBLOCK) \
+  X(XnorDense, "XnorDense", "xnor", 4, 4, 1, 1, OPF_LAYER | OPF_BINARY | OPF_BITS | OPF_FUSED, R0, xnordense, xnordense, xnordense, "fused:string")
 
 typedef enum Op {
-#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) OP_##id,
+#define X(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em, at) OP_##id,
   XN_OPS(X)
 #undef X
   OP__COUNT /* number of ops; also "unknown op" */
@@ -166,6 +179,7 @@ typedef struct OpDef {
   ShapeFn *shape;       /* shape rule (NULL: none) */
   InterpFn *interp;     /* reference semantics and folding (NULL: none) */
   const struct OpEmit *emit; /* C backend hooks (NULL: the C backend does not support the op) */
+  const char *attrs;    /* the attributes it reads, "name:kind ..." (XA_* above) */
 } OpDef;
 
 extern const OpDef op_info[OP__COUNT];
@@ -173,9 +187,9 @@ extern const OpDef op_info[OP__COUNT];
 /* Prototypes of one phase's column: XN_OPS(XN_SHAPE_PROTO) declares every
  * shape_<name> (and shape_none, which is never defined: the table maps it to
  * NULL). */
-#define XN_SHAPE_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) ShapeFn shape_##sh;
-#define XN_INTERP_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) InterpFn interp_##ip;
-#define XN_EMIT_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em) extern const struct OpEmit emit_##em;
+#define XN_SHAPE_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em, at) ShapeFn shape_##sh;
+#define XN_INTERP_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em, at) InterpFn interp_##ip;
+#define XN_EMIT_PROTO(id, name, dom, mi, xi, mo, xo, fl, rd, sh, ip, em, at) extern const struct OpEmit emit_##em;
 
 /* The op named name in domain ("" or "ai.onnx" for ONNX), or OP__COUNT. */
 Op op_lookup(const char *domain, const char *name);

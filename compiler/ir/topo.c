@@ -1,4 +1,5 @@
-/* topo.c - producers, topological order and the structural verifier. */
+/* topo.c - producers, topological order and cycles (the verifier, verify.c,
+ * runs it on the graph as read; passes run it after their edits). */
 #include <string.h>
 
 #include "ir.h"
@@ -154,43 +155,4 @@ int topo_sort(Graph *g, Diag *d) {
       g->t[t].producer = newidx[g->t[t].producer];
   graph_changed(g);
   return 0;
-}
-
-int graph_verify(Graph *g, Diag *d, int shapes_known) {
-  int errors = d->nerrors;
-  for (int i = 0; i < g->nn; i++) {
-    Node *n = &g->n[i];
-    if (n->dead)
-      continue;
-    if (n->op >= OP__COUNT) {
-      diag_error(d, "verifier: node %d has no valid op", i);
-      continue;
-    }
-    const OpDef *oi = &op_info[n->op];
-    if (n->nin < oi->min_in || n->nin > oi->max_in || n->nout < oi->min_out || n->nout > oi->max_out)
-      node_error(d, g, n, "verifier: %d inputs and %d outputs do not fit the op", n->nin, n->nout);
-    for (int j = 0; j < n->nin; j++) {
-      int ti = n->in[j];
-      if (ti < -1 || ti >= g->nt) {
-        node_error(d, g, n, "verifier: input %d refers to tensor %d of %d", j, ti, g->nt);
-        continue;
-      }
-      if (ti >= 0 && g->t[ti].producer >= i)
-        node_error(d, g, n, "verifier: input %d '%s' is produced later", j, g->t[ti].name);
-      if (ti >= 0 && shapes_known && g->t[ti].rank < 0)
-        node_error(d, g, n, "verifier: input %d '%s' has no shape", j, g->t[ti].name);
-    }
-    for (int j = 0; j < n->nout; j++) {
-      int ti = n->out[j];
-      if (ti < -1 || ti >= g->nt) {
-        node_error(d, g, n, "verifier: output %d refers to tensor %d of %d", j, ti, g->nt);
-        continue;
-      }
-      if (ti >= 0 && g->t[ti].producer != i)
-        node_error(d, g, n, "verifier: output %d '%s' has producer %d", j, g->t[ti].name, g->t[ti].producer);
-      if (ti >= 0 && shapes_known && g->t[ti].rank < 0)
-        node_error(d, g, n, "verifier: output %d '%s' has no shape", j, g->t[ti].name);
-    }
-  }
-  return d->nerrors > errors ? -1 : 0;
 }

@@ -15,11 +15,12 @@
 #include "../ir/ir.h"
 
 /* Infers element type and shape of every tensor, in topological order (run
- * topo_sort() first), checking each node's inputs against its op (ranks,
- * channel counts, attribute ranges; errors name the node and both sides of a
- * mismatch). Every node whose inputs are all constant is evaluated with the
- * interpreter and replaced by a constant (the node is marked dead). Reports all
- * unsupported ops at once before anything else. Returns 0 or -1. */
+ * ir_verify() or topo_sort() first), checking each node's inputs against its
+ * op (ranks, channel counts, attribute ranges; errors name the node and both
+ * sides of a mismatch). Every node whose inputs are all constant is evaluated
+ * with the interpreter and replaced by a constant (the node is marked dead).
+ * Each node's outputs then meet verify_node_outputs() (extents >= 1, declared
+ * shapes). Returns 0 or -1. */
 int infer_and_fold(Graph *g, Diag *d);
 
 /* Runs the shape rule of node n alone (its inputs' shapes known): checks
@@ -32,6 +33,12 @@ int shape_node(Graph *g, Node *n, Diag *d);
  * dead. Outputs over 64 MiB (except a Constant's) are left to run time and n
  * stays. Returns 0, or -1 after reporting to d. */
 int fold_node(Graph *g, Node *n, Diag *d);
+/* Folded outputs larger than this stay computed at run time (a later issue
+ * removes the limit). */
+#define FOLD_MAX_BYTES ((int64_t)64 << 20)
+/* The bytes of node n's largest output when that is over FOLD_MAX_BYTES (n
+ * is not a Constant), so that fold_node leaves n to run time; else 0. */
+int64_t fold_too_large(Graph *g, const Node *n);
 
 /* ---- canon.c ---- */
 
@@ -61,6 +68,8 @@ typedef struct PassOptions {
                               says (0 off, anything else on; unset: on) */
   int no_opt;              /* 1 (--no-opt): run only `shapes`, the graph as read
                               (shape inference and constant folding) */
+  int shape_warn;          /* 1 (--allow-shape-mismatch): sets Graph.shape_warn, a
+                              declared shape that disagrees is a warning */
 } PassOptions;
 
 /* Shape inference and folding (infer_and_fold), then topo_sort. Returns 0 or -1. */

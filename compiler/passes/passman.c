@@ -99,6 +99,8 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
     return -1;
   }
   FILE *f = po->dump ? po->dump : stderr;
+  if (po->shape_warn)
+    g->shape_warn = 1;
   int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
   int npasses = po->no_opt ? 1 : NPASSES; /* --no-opt: shapes only */
   double ms[NPASSES];
@@ -108,7 +110,7 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
     if (passes[i].run != pass_fuse || fuse)
       rc = passes[i].run(g, d) || d->nerrors > errors ? -1 : 0;
     ms[ran++] = now_ms() - t0;
-    if (rc == 0 && verify && graph_verify(g, d, 1)) {
+    if (rc == 0 && verify && ir_verify(g, d, VERIFY_PASS)) {
       diag_error(d, "internal error: the IR is broken after pass '%s'", passes[i].name);
       rc = -1;
     }

@@ -87,49 +87,56 @@ static void input_dim(OmCtx *c, const cJSON *dim, const char *dpath, OmDim *out)
   }
 }
 
-static void load_input(OmCtx *c, const cJSON *vi, const char *path, int idx, int n) {
+/* The type of ValueInfoProto vi at path into *in (its shape only for FLOAT
+ * unless any_elem). Returns 0, or -1 after reporting. */
+static int read_type(OmCtx *c, const cJSON *vi, const char *path, OmInput *in, int any_elem) {
   const cJSON *v;
   const char *key;
+  const cJSON *type = jfield(c, vi, path, "type", &key), *tt = NULL, *shape = NULL;
+  const char *tpath = om_path(c, path, key);
+  if ((in->has_type = type != NULL)) {
+    if (jget_object(c, type, tpath))
+      return -1;
+    tt = jfield(c, type, tpath, "tensorType", &key);
+    tpath = om_path(c, tpath, key);
+  }
+  if ((in->is_tensor = tt != NULL)) {
+    if (jget_object(c, tt, tpath))
+      return -1;
+    if ((v = jfield(c, tt, tpath, "elemType", &key)) &&
+        jget_enum(c, v, om_path(c, tpath, key), "data type", om_dtype_names, OM_NDTYPES, &in->elem_type))
+      return -1;
+    shape = jfield(c, tt, tpath, "shape", &key);
+  }
+  if ((in->has_shape = shape != NULL) && (in->elem_type == 1 || any_elem)) {
+    const char *spath = om_path(c, tpath, key);
+    if (jget_object(c, shape, spath))
+      return -1;
+    const cJSON *dim = jfield(c, shape, spath, "dim", &key);
+    if (dim) {
+      const char *dpath = om_path(c, spath, key);
+      if ((in->rank = jget_array(c, dim, dpath)) < 0)
+        return -1;
+      if (in->rank <= XN_MAX_RANK) {
+        OmDim *dims = arena_array(c->a, (size_t)in->rank + 1, sizeof *dims);
+        int i = 0;
+        for (const cJSON *e = dim->child; e; e = e->next, i++)
+          input_dim(c, e, om_index(c, dpath, i), &dims[i]);
+        in->dims = dims;
+      }
+    }
+  }
+  return 0;
+}
+
+static void load_input(OmCtx *c, const cJSON *vi, const char *path, int idx, int n) {
   OmInput in;
   memset(&in, 0, sizeof in);
   in.path = path;
   if (jget_object(c, vi, path) || name_field(c, vi, path, &in.name) || !om_input_begin(c, path, in.name, idx))
     return;
-  const cJSON *type = jfield(c, vi, path, "type", &key), *tt = NULL, *shape = NULL;
-  const char *tpath = om_path(c, path, key);
-  if ((in.has_type = type != NULL)) {
-    if (jget_object(c, type, tpath))
-      return;
-    tt = jfield(c, type, tpath, "tensorType", &key);
-    tpath = om_path(c, tpath, key);
-  }
-  if ((in.is_tensor = tt != NULL)) {
-    if (jget_object(c, tt, tpath))
-      return;
-    if ((v = jfield(c, tt, tpath, "elemType", &key)) &&
-        jget_enum(c, v, om_path(c, tpath, key), "data type", om_dtype_names, OM_NDTYPES, &in.elem_type))
-      return;
-    shape = jfield(c, tt, tpath, "shape", &key);
-  }
-  if ((in.has_shape = shape != NULL) && in.elem_type == 1) {
-    const char *spath = om_path(c, tpath, key);
-    if (jget_object(c, shape, spath))
-      return;
-    const cJSON *dim = jfield(c, shape, spath, "dim", &key);
-    if (dim) {
-      const char *dpath = om_path(c, spath, key);
-      if ((in.rank = jget_array(c, dim, dpath)) < 0)
-        return;
-      if (in.rank <= XN_MAX_RANK) {
-        OmDim *dims = arena_array(c->a, (size_t)in.rank + 1, sizeof *dims);
-        int i = 0;
-        for (const cJSON *e = dim->child; e; e = e->next, i++)
-          input_dim(c, e, om_index(c, dpath, i), &dims[i]);
-        in.dims = dims;
-      }
-    }
-  }
-  om_input(c, &in, n);
+  if (read_type(c, vi, path, &in, 0) == 0)
+    om_input(c, &in, n);
 }
 
 /* ---- nodes ---- */
@@ -302,8 +309,10 @@ static void load_outputs(OmCtx *c, const cJSON *graph) {
   int i = 0;
   for (const cJSON *vi = n > 0 ? outs->child : NULL; vi; vi = vi->next, i++) {
     const char *path = om_index(c, base, i), *name;
-    if (!jget_object(c, vi, path) && !name_field(c, vi, path, &name))
-      om_output(c, base, i, name);
+    OmInput type;
+    memset(&type, 0, sizeof type);
+    if (!jget_object(c, vi, path) && !name_field(c, vi, path, &name) && !read_type(c, vi, path, &type, 1))
+      om_output(c, base, i, name, &type);
   }
 }
 

@@ -203,22 +203,25 @@ int om_input_begin(OmCtx *c, const char *path, const char *name, int idx) {
   return strmap_get(&c->names, name) < 0;
 }
 
+/* The --dim value of the symbolic dim param: 1 with *out set, or 0. */
+static int dim_binding(OmCtx *c, const char *param, int64_t *out) {
+  for (int k = 0; c->o && k < c->o->ndims; k++)
+    if (!strcmp(c->o->dims[k].name, param)) {
+      *out = c->o->dims[k].value;
+      return 1;
+    }
+  return 0;
+}
+
 /* The extent of dim i of an input (desc names it); returns 0 or -1. */
 static int input_dim(OmCtx *c, const OmDim *dim, const char *desc, int i, int64_t *out) {
   switch (dim->kind) {
   case OM_DIM_VALUE:
-    *out = dim->value;
-    if (*out < 1) {
-      diag_error(c->d, "%s: dimension %d is %lld (must be >= 1)", desc, i, (long long)*out);
-      return -1;
-    }
+    *out = dim->value; /* the verifier wants it >= 1 */
     return 0;
   case OM_DIM_PARAM:
-    for (int k = 0; c->o && k < c->o->ndims; k++)
-      if (!strcmp(c->o->dims[k].name, dim->param)) {
-        *out = c->o->dims[k].value;
-        return 0;
-      }
+    if (dim_binding(c, dim->param, out))
+      return 0;
     diag_error(c->d, "%s: dimension %d is symbolic ('%s'): give its value with --dim %s=N", desc, i,
                om_esc(c, dim->param), om_esc(c, dim->param));
     return -1;
@@ -246,17 +249,13 @@ void om_input(OmCtx *c, const OmInput *in, int nmax) {
                om_dtype_names[in->elem_type]);
     return;
   }
-  if (!in->has_shape) {
-    diag_error(c->d, "%s: has no shape (xnorcc needs the input shapes)", desc);
-    return;
-  }
-  if (in->rank > XN_MAX_RANK) {
+  if (in->has_shape && in->rank > XN_MAX_RANK) {
     diag_error(c->d, "%s: has %d dims (at most %d are supported)", desc, in->rank, XN_MAX_RANK);
     return;
   }
   int64_t dims[XN_MAX_RANK];
   int bad = 0;
-  for (int i = 0; i < in->rank; i++)
+  for (int i = 0; in->has_shape && i < in->rank; i++)
     if (input_dim(c, &in->dims[i], desc, i, &dims[i]))
       bad = 1;
   if (bad)
@@ -265,7 +264,8 @@ void om_input(OmCtx *c, const OmInput *in, int nmax) {
     c->g->inputs = arena_array(c->a, (size_t)nmax, sizeof(int));
   int ti = graph_add_tensor(c->g, in->name, in->path);
   c->g->t[ti].dtype = DT_F32;
-  tensor_set_shape(&c->g->t[ti], in->rank, dims);
+  if (in->has_shape) /* without one the verifier reports it */
+    tensor_set_shape(&c->g->t[ti], in->rank, dims);
   strmap_put(&c->names, in->name, ti);
   /* Not graph_add_input(), which grows the array one by one. */
   c->g->inputs[c->g->ninputs++] = ti;
@@ -283,7 +283,27 @@ void om_outputs_begin(OmCtx *c, int n) {
   strmap_init(&c->onames, c->a);
 }
 
-void om_output(OmCtx *c, const char *base, int i, const char *name) {
+/* Records the declared type of graph output t (read at path) for the
+ * verifier: the shape's dims (-1 where symbolic without a --dim value, or
+ * neither value nor param), the element type when it maps to a DType. */
+static void declare_output(OmCtx *c, Tensor *t, const OmInput *ty, const char *path) {
+  if (!ty || !ty->has_type || !ty->is_tensor || !ty->has_shape || ty->rank > XN_MAX_RANK)
+    return;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < ty->rank; i++) {
+    const OmDim *dm = &ty->dims[i];
+    dims[i] = -1;
+    if (dm->kind == OM_DIM_BAD)
+      return;
+    if (dm->kind == OM_DIM_VALUE)
+      dims[i] = dm->value;
+    else if (dm->kind == OM_DIM_PARAM && !dim_binding(c, dm->param, &dims[i]))
+      dims[i] = -1;
+  }
+  tensor_declare(t, ty->rank, dims, om_ir_dtype(ty->elem_type), path);
+}
+
+void om_output(OmCtx *c, const char *base, int i, const char *name, const OmInput *type) {
   const char *path = om_index(c, base, i);
   if (!name || !*name) {
     om_err(c, path, "a graph output needs a name");
@@ -302,4 +322,5 @@ void om_output(OmCtx *c, const char *base, int i, const char *name) {
   }
   c->g->outputs[c->g->noutputs++] = ti;
   c->g->t[ti].is_output = 1;
+  declare_output(c, &c->g->t[ti], type, path);
 }

@@ -13,7 +13,7 @@
  *
  * ctx.c      context, paths and messages, tensor names, opset imports,
  *            initializers, graph inputs (and --dim), graph outputs
- * node.c     nodes: op lookup, arity, the unsupported-op summary, attributes,
+ * node.c     nodes: op lookup, the unsupported-op summary, attributes,
  *            Constant values
  * tensor.c   TensorProto -> constant tensor: data types, dims, values
  */
@@ -101,7 +101,7 @@ typedef struct OmDim {
   const char *param; /* OM_DIM_PARAM */
 } OmDim;
 
-/* The type of a graph input, as read. */
+/* The type of a graph input or output (ValueInfoProto), as read. */
 typedef struct OmInput {
   const char *path;  /* e.g. "graph.input[0]" */
   const char *name;  /* from om_input_begin() */
@@ -117,16 +117,18 @@ typedef struct OmInput {
  * 1 when the reader should read its type and call om_input(), 0 when not
  * (an error was reported, or the input is an initializer: a constant). */
 int om_input_begin(OmCtx *c, const char *path, const char *name, int idx);
-/* Checks the input's type (FLOAT, a shape whose dims are values >= 1 or
- * symbolic dims with a --dim value) and adds it as a run-time input. nmax:
- * the length of graph.input (room is made for that many on the first call). */
+/* Checks the input's type (FLOAT, dims that are values or symbolic dims with
+ * a --dim value; the verifier judges the values and a missing shape) and adds
+ * it as a run-time input. nmax: the length of graph.input (room is made for
+ * that many on the first call). */
 void om_input(OmCtx *c, const OmInput *in, int nmax);
 
 /* Graph outputs: om_outputs_begin() with their count (0 is an error), then
  * om_output() for each one, named name (NULL or "" when it has none), at
- * base[i]. */
+ * base[i], with its declared type as read (NULL: none), which the verifier
+ * checks against the inferred one (path and name of type are not used). */
 void om_outputs_begin(OmCtx *c, int n);
-void om_output(OmCtx *c, const char *base, int i, const char *name);
+void om_output(OmCtx *c, const char *base, int i, const char *name, const OmInput *type);
 
 /* ---- node.c ---- */
 
@@ -216,6 +218,9 @@ typedef struct OmTensor {
   void *it;                    /* the reader's state for next and fetch_raw */
 } OmTensor;
 
+/* The DType a TensorProto.DataType is kept as (FLOAT, DOUBLE: DT_F32; the
+ * integer types and BOOL: DT_I64), or DT__COUNT. */
+DType om_ir_dtype(int onnx);
 /* "graph.initializer[2] ('w')": how messages name a tensor. */
 const char *om_tensor_where(OmCtx *c, const char *path, const char *name);
 /* Checks t (element type, dims, where the values are and how many) and

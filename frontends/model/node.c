@@ -1,4 +1,4 @@
-/* node.c - NodeProto and AttributeProto: op lookup and arity, the summary of
+/* node.c - NodeProto and AttributeProto: op lookup, the summary of
  * unsupported ops, attribute names and types, Constant values. */
 #include <string.h>
 
@@ -60,27 +60,6 @@ static void declare_outputs(OmCtx *c, const OmNode *n) {
       om_def(c, n->out[i], om_index(c, n->outbase, i));
 }
 
-static void check_arity(OmCtx *c, int ni, int nin, int nout) {
-  const OpDef *info = &op_info[c->g->n[ni].op];
-  Node *n = &c->g->n[ni];
-  if (nin < info->min_in || nin > info->max_in) {
-    if (info->min_in == info->max_in)
-      node_error(c->d, c->g, n, "has %d input%s but %s takes %d", nin, nin == 1 ? "" : "s", info->name,
-                 info->min_in);
-    else
-      node_error(c->d, c->g, n, "has %d input%s but %s takes %d to %d", nin, nin == 1 ? "" : "s", info->name,
-                 info->min_in, info->max_in);
-  }
-  if (nout < info->min_out || nout > info->max_out) {
-    if (info->min_out == info->max_out)
-      node_error(c->d, c->g, n, "has %d output%s but %s gives %d", nout, nout == 1 ? "" : "s", info->name,
-                 info->min_out);
-    else
-      node_error(c->d, c->g, n, "has %d output%s but %s gives %d to %d", nout, nout == 1 ? "" : "s",
-                 info->name, info->min_out, info->max_out);
-  }
-}
-
 int om_node(OmCtx *c, const OmNode *n) {
   if (!n->bad && !n->op_type)
     om_err(c, n->path, "a node needs an %s", om_key(c, "opType"));
@@ -101,19 +80,15 @@ int om_node(OmCtx *c, const OmNode *n) {
     return -1;
   }
 
+  /* Arity, omitted inputs and attribute kinds are the verifier's (ir/verify.c). */
   int ni = graph_add_node(c->g, op, n->name, n->path, n->nin, n->nout);
-  check_arity(c, ni, n->nin, n->nout);
   for (int i = 0; i < n->nin; i++)
     if (*n->in[i])
       c->g->n[ni].in[i] = om_use(c, n->in[i], om_index(c, n->inbase, i));
   for (int i = 0; i < n->nout; i++) {
     if (!*n->out[i])
       continue;
-    int ti = om_def(c, n->out[i], om_index(c, n->outbase, i));
-    c->g->n[ni].out[i] = ti;
-    if (c->g->t[ti].data || c->g->t[ti].is_input)
-      node_error(c->d, c->g, &c->g->n[ni], "output %d '%s' is also %s (%s)", i, om_esc(c, n->out[i]),
-                 c->g->t[ti].data ? "an initializer" : "a graph input", c->g->t[ti].loc);
+    c->g->n[ni].out[i] = om_def(c, n->out[i], om_index(c, n->outbase, i));
   }
   /* Sized once (node_add_attr grows one by one). */
   if (n->nattr > 0)

@@ -80,6 +80,13 @@ static int narrow_double(OmCtx *c, double x, const char *where, int64_t i, float
   return 0;
 }
 
+DType om_ir_dtype(int onnx) {
+  for (int k = 0; k < NDTYPES; k++)
+    if (dtypes[k].onnx == onnx)
+      return dtypes[k].lo == dtypes[k].hi ? DT_F32 : DT_I64;
+  return DT__COUNT;
+}
+
 const char *om_tensor_where(OmCtx *c, const char *path, const char *name) {
   return *name ? arena_printf(c->a, "%s ('%s')", path, om_esc(c, name)) : path;
 }

@@ -100,6 +100,52 @@ static int sub_messages(PCtx *c, PbMsg m, const char *path, int n, const uint32_
   return r < 0 || bad ? -1 : 0;
 }
 
+/* The TypeProto type (present: in->has_type) of the ValueInfoProto at path
+ * into *in (its shape only for FLOAT unless any_elem). Returns 0, or -1
+ * after reporting. */
+static int read_type(PCtx *c, PbMsg type, const char *path, OmInput *in, int any_elem) {
+  const char *tpath = om_path(&c->m, path, "type");
+  if (!in->has_type)
+    return 0;
+  static const uint32_t tensor_type[] = {1};
+  static const char *const tensor_name[] = {"tensor_type"};
+  PbMsg tt;
+  if (sub_messages(c, type, tpath, 1, tensor_type, tensor_name, &tt, &in->is_tensor))
+    return -1;
+  tpath = om_path(&c->m, tpath, "tensor_type");
+  PbField f;
+  PbMsg shape = tt;
+  int r = 0, bad = 0;
+  while (in->is_tensor && (r = pb_next(c, &tt, &f, tpath)) > 0) {
+    if (f.num == 1)
+      bad |= pb_enum(c, &f, om_path(&c->m, tpath, "elem_type"), "data type", om_dtype_names, OM_NDTYPES,
+                     &in->elem_type) != 0;
+    else if (f.num == 2 && pb_message(c, &f, om_path(&c->m, tpath, "shape"), &shape))
+      bad = 1;
+    else if (f.num == 2)
+      in->has_shape = 1;
+  }
+  if (in->is_tensor && (r < 0 || bad))
+    return -1;
+  if (in->has_shape && (in->elem_type == 1 || any_elem)) {
+    const char *spath = om_path(&c->m, tpath, "shape"), *dpath = om_path(&c->m, spath, "dim");
+    PbList dims = {NULL, 0, 0};
+    for (PbMsg s = shape; (r = pb_next(c, &s, &f, spath)) > 0;)
+      if (f.num == 1)
+        bad |= pb_list_add(c, &dims, &f, dpath) != 0;
+    if (r < 0 || bad)
+      return -1;
+    in->rank = dims.n;
+    if (in->rank <= XN_MAX_RANK) {
+      OmDim *d = arena_array(c->m.a, (size_t)in->rank + 1, sizeof *d);
+      for (int i = 0; i < in->rank; i++)
+        input_dim(c, dims.v[i], om_index(&c->m, dpath, i), &d[i]);
+      in->dims = d;
+    }
+  }
+  return 0;
+}
+
 static void load_input(PCtx *c, PbMsg m, const char *path, int idx, int n) {
   OmInput in;
   memset(&in, 0, sizeof in);
@@ -107,46 +153,8 @@ static void load_input(PCtx *c, PbMsg m, const char *path, int idx, int n) {
   PbMsg type;
   if (value_info(c, m, path, &in.name, &type, &in.has_type) || !om_input_begin(&c->m, path, in.name, idx))
     return;
-  const char *tpath = om_path(&c->m, path, "type");
-  if (in.has_type) {
-    static const uint32_t tensor_type[] = {1};
-    static const char *const tensor_name[] = {"tensor_type"};
-    PbMsg tt;
-    if (sub_messages(c, type, tpath, 1, tensor_type, tensor_name, &tt, &in.is_tensor))
-      return;
-    tpath = om_path(&c->m, tpath, "tensor_type");
-    PbField f;
-    PbMsg shape = tt;
-    int r = 0, bad = 0;
-    while (in.is_tensor && (r = pb_next(c, &tt, &f, tpath)) > 0) {
-      if (f.num == 1)
-        bad |= pb_enum(c, &f, om_path(&c->m, tpath, "elem_type"), "data type", om_dtype_names, OM_NDTYPES,
-                       &in.elem_type) != 0;
-      else if (f.num == 2 && pb_message(c, &f, om_path(&c->m, tpath, "shape"), &shape))
-        bad = 1;
-      else if (f.num == 2)
-        in.has_shape = 1;
-    }
-    if (in.is_tensor && (r < 0 || bad))
-      return;
-    if (in.has_shape && in.elem_type == 1) {
-      const char *spath = om_path(&c->m, tpath, "shape"), *dpath = om_path(&c->m, spath, "dim");
-      PbList dims = {NULL, 0, 0};
-      for (PbMsg s = shape; (r = pb_next(c, &s, &f, spath)) > 0;)
-        if (f.num == 1)
-          bad |= pb_list_add(c, &dims, &f, dpath) != 0;
-      if (r < 0 || bad)
-        return;
-      in.rank = dims.n;
-      if (in.rank <= XN_MAX_RANK) {
-        OmDim *d = arena_array(c->m.a, (size_t)in.rank + 1, sizeof *d);
-        for (int i = 0; i < in.rank; i++)
-          input_dim(c, dims.v[i], om_index(&c->m, dpath, i), &d[i]);
-        in.dims = d;
-      }
-    }
-  }
-  om_input(&c->m, &in, n);
+  if (read_type(c, type, path, &in, 0) == 0)
+    om_input(&c->m, &in, n);
 }
 
 /* ---- nodes ---- */
@@ -368,9 +376,12 @@ static void load_graph(PCtx *c, PbMsg m) {
   om_nodes_end(&c->m);
   om_outputs_begin(&c->m, outputs.n);
   for (int i = 0; i < outputs.n; i++) {
-    const char *name;
-    if (!value_info(c, outputs.v[i], om_index(&c->m, "graph.output", i), &name, NULL, NULL))
-      om_output(&c->m, "graph.output", i, name);
+    const char *name, *path = om_index(&c->m, "graph.output", i);
+    OmInput type;
+    memset(&type, 0, sizeof type);
+    PbMsg tm;
+    if (!value_info(c, outputs.v[i], path, &name, &tm, &type.has_type) && !read_type(c, tm, path, &type, 1))
+      om_output(&c->m, "graph.output", i, name, &type);
   }
 }
 

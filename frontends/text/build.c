@@ -617,17 +617,8 @@ void xb_node(XirCtx *c, const char *op, const XirLoc *ol, XirStr name, const Xir
   if (o == OP__COUNT) {
     xir_error(c, ol, "unknown op '%s'", op);
     ok = 0;
-  } else {
-    const OpDef *oi = &op_info[o];
-    if (nin < oi->min_in || nin > oi->max_in) {
-      xir_error(c, ol, "%s takes %d to %d inputs, got %d", op, oi->min_in, oi->max_in, nin);
-      ok = 0;
-    }
-    if (nout < oi->min_out || nout > oi->max_out) {
-      xir_error(c, ol, "%s takes %d to %d outputs, got %d", op, oi->min_out, oi->max_out, nout);
-      ok = 0;
-    }
   }
+  /* Arity, omitted inputs and attribute kinds are the verifier's (ir/verify.c). */
   for (int i = 0; i < c->nrefs; i++)
     if (c->refs[i] == -2)
       ok = 0; /* an undefined tensor, already reported */
@@ -655,6 +646,19 @@ void xb_node(XirCtx *c, const char *op, const XirLoc *ol, XirStr name, const Xir
 
 /* ---- entry ---- */
 
+/* The shape a tensor statement gives a tensor that a node computes is the
+ * model's declaration, which the verifier checks against the inferred one
+ * (the shape stays until shape inference replaces it). */
+static void declare_computed(Graph *g) {
+  for (int i = 0; i < g->nn; i++)
+    for (int j = 0; j < g->n[i].nout; j++) {
+      int ti = g->n[i].out[j];
+      Tensor *t = ti >= 0 ? &g->t[ti] : NULL;
+      if (t && !t->data && !t->is_input && t->rank >= 0 && !t->has_decl)
+        tensor_declare(t, t->rank, t->dims, t->dtype, t->loc);
+    }
+}
+
 int xir_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
   (void)o; /* shapes in text IR are always literal */
   if (len > (size_t)INT_MAX - 2) {
@@ -669,6 +673,7 @@ int xir_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag 
   c.len = len;
   strmap_init(&c.names, g->arena);
   xir_scan_parse(&c);
+  declare_computed(g);
   if (c.stop)
     diag_raw(d, 1, "%s: error: too many errors (%d), giving up", d->file, XIR_MAX_ERRORS);
   return c.nerrors || c.stop ? -1 : 0;

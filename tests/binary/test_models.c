@@ -88,7 +88,7 @@ START_TEST(test_bin_model) {
   double before = run_against_torch(g, dir, in, &d);
   ck_assert_msg(before <= 1.0, "%s before pass_binarize: relative error %g", name, before);
   ck_assert_msg(pass_binarize(g, &d) == 0 && pass_dce(g, &d) == 0, "%s", d.text);
-  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  ck_assert_msg(ir_verify(g, &d, VERIFY_PASS) == 0, "%s", d.text);
   if (getenv("XN_PRINT_REPORT")) {
     printf("== %s\nnodes: %s\n", name, live_ops(g));
     report_print(g, stdout);

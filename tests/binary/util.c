@@ -102,7 +102,7 @@ const char *check_equiv(Graph *g, uint64_t seed, double *err) {
   }
   ck_assert_msg(interp_run(g, &d, (const float *const *)in, before) == 0, "%s", d.text);
   ck_assert_msg(pass_binarize(g, &d) == 0, "%s", d.text);
-  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  ck_assert_msg(ir_verify(g, &d, VERIFY_PASS) == 0, "%s", d.text);
   ck_assert_msg(interp_run(g, &d, (const float *const *)in, after) == 0, "%s", d.text);
   *err = 0;
   for (int i = 0; i < g->noutputs; i++) {

@@ -198,7 +198,7 @@ static int check_fuse_tol(Graph *g, const float **in, int tol) {
   Diag d;
   diag_init(&d, "test.json");
   ck_assert_msg(pass_fuse(g, &d) == 0, "%s", d.text);
-  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  ck_assert_msg(ir_verify(g, &d, VERIFY_PASS) == 0, "%s", d.text);
   diag_free(&d);
   float **after = run(g, in);
   for (int i = 0; i < no; i++) {

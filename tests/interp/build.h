@@ -87,10 +87,10 @@ static void b_string(Graph *g, int n, const char *name, const char *s) {
   a->slen = strlen(s);
 }
 
-/* topo_sort + infer_and_fold + topo_sort + verify, as the pipeline runs them.
- * Returns 0 or -1; messages in d. */
+/* verify as read (which sorts) + infer_and_fold + topo_sort + verify, as the
+ * pipeline runs them. Returns 0 or -1; messages in d. */
 static int b_lower(Graph *g, Diag *d) {
-  if (topo_sort(g, d) || infer_and_fold(g, d) || topo_sort(g, d) || graph_verify(g, d, 1))
+  if (ir_verify(g, d, VERIFY_READ) || infer_and_fold(g, d) || topo_sort(g, d) || ir_verify(g, d, VERIFY_PASS))
     return -1;
   return 0;
 }

@@ -39,7 +39,7 @@ void pt_shape(Graph *g) {
   diag_init(&d, "test.json");
   ck_assert_msg(topo_sort(g, &d) == 0, "%s", d.text);
   ck_assert_msg(pass_shapes(g, &d) == 0, "%s", d.text);
-  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  ck_assert_msg(ir_verify(g, &d, VERIFY_PASS) == 0, "%s", d.text);
   diag_free(&d);
 }
 
@@ -80,7 +80,7 @@ double pt_check_pass(Graph *g, int (*pass)(Graph *, Diag *), uint64_t seed, int 
   Diag d;
   diag_init(&d, "test.json");
   ck_assert_msg(pass(g, &d) == 0, "%s", d.text);
-  ck_assert_msg(graph_verify(g, &d, 1) == 0, "%s", d.text);
+  ck_assert_msg(ir_verify(g, &d, VERIFY_PASS) == 0, "%s", d.text);
   diag_free(&d);
   ck_assert_int_eq(g->noutputs, no);
   float **after = run(g, in);

@@ -360,7 +360,6 @@ START_TEST(error_semantic) {
   } cases[] = {
       {"node Frob \"f\" (\"x\") -> (\"x\");", "3:6: error: unknown op 'Frob'"},
       {"node xnor.Conv \"f\" (\"x\") -> (\"x\");", "3:6: error: unknown op 'xnor.Conv'"},
-      {"node Conv \"c\" (\"x\") -> (\"x\");", "3:6: error: Conv takes 2 to 3 inputs, got 1"},
       {"node Relu \"r\" (\"x\") -> (\"x\") {a: int 1.5};", "3:38: error: attribute \"a\" of kind int needs an integer"},
       {"node Relu \"r\" (\"x\") -> (\"x\") {a: ints [1, 2.0]};",
        "3:39: error: attribute \"a\" of kind ints needs a list of integers"},

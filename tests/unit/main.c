@@ -4,10 +4,12 @@
 
 Suite *util_suite(void);
 Suite *topo_suite(void);
+Suite *verify_suite(void);
 
 int main(void) {
   SRunner *sr = srunner_create(util_suite());
   srunner_add_suite(sr, topo_suite());
+  srunner_add_suite(sr, verify_suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);

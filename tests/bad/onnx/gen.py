@@ -33,6 +33,9 @@ FROM_JSON = [
     "dtype_wrong_field", "initializer_duplicate", "input_duplicate", "input_no_shape",
     "input_not_float", "op_unknown_several", "opset_missing", "opset_unsupported",
     "output_missing", "symbolic_dim",
+    # the verifier's rules (compiler/ir/verify.c), also in tests/bad/xir
+    "attr_type", "bn_zero_batch", "concat_omitted", "empty_output", "input_omitted", "pad_mode",
+    "shape_declared",
 ]
 
 DTYPES = {k: v for k, v in TensorProto.DataType.items()}
