@@ -280,8 +280,8 @@ typedef struct Window {
 
 /* Fills w from node n (whose input 0 has a known shape; kernel from attribute
  * kernel_shape or, for convs, from the weight tensor input 1). Reports bad
- * attributes (stride 0, dilation 0, negative pads, pads larger than the kernel
- * window allows, rank mismatches, empty output) to d against the node; returns
+ * attributes (stride 0, dilation 0, negative pads, a pool window made only of
+ * padding, rank mismatches, empty output) to d against the node; returns
  * 0 on success, -1 on error. */
 int window_params(Graph *g, const Node *n, Window *w, Diag *d);
 

@@ -203,12 +203,9 @@ int window_params(Graph *g, const Node *n, Window *w, Diag *d) {
       out = explicit_out(span, ext[i], s[i], valid ? 0 : w->ceil_mode, in, pads[i]);
     }
     int sp = i - off; /* spatial dim as the model counts it */
-    if (pads[i] > in || pads[2 + i] > in) {
-      node_error(d, g, n, "pads larger than the input: %lld at the beginning and %lld at the end of "
-                 "spatial dim %d, whose input extent is %lld", (long long)pads[i], (long long)pads[2 + i], sp,
-                 (long long)in);
-      return -1;
-    }
+    /* Pads may be larger than the input (ONNX, PyTorch and ONNX Runtime allow
+     * it): a conv tap in the padding reads 0, a conv window made only of
+     * padding gives the bias. */
     /* A pool window made only of padding has no value: reject a first window
      * that ends before the input and a last one that starts after it. */
     if (pool && out >= 1 && (pads[i] >= ext[i] || (out - 1) * s[i] - pads[i] >= in)) {

@@ -162,9 +162,10 @@ START_TEST(window_errors) {
   window_error("strides", 3, DIMS(1, 1, 1), 4,
                "test.json: error: node 'p' (MaxPool) at graph.node[0]: attribute 'strides' has 3 values but input "
                "'x' of shape 1x1x2x4 needs 2\n");
+  /* Pads larger than the input are fine (ONNX), a pool window of padding only is not. */
   window_error("pads", 4, DIMS(0, 5, 0, 5), 4,
-               "test.json: error: node 'p' (MaxPool) at graph.node[0]: pads larger than the input: 5 at the "
-               "beginning and 5 at the end of spatial dim 1, whose input extent is 4\n");
+               "test.json: error: node 'p' (MaxPool) at graph.node[0]: pads 5 and 5 of spatial dim 1 leave a "
+               "window with only padding (input extent 4, kernel extent 2)\n");
   window_error("dilations", 2, DIMS(1, 4), 4,
                "test.json: error: node 'p' (MaxPool) at graph.node[0]: empty output: input extent 4 padded by 0+0 "
                "is smaller than the kernel extent 5 in spatial dim 1\n");

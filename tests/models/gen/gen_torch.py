@@ -4,7 +4,8 @@
 Expected outputs are PyTorch's outputs in eval mode.  Each exported model is also run
 through the numpy reference in gen_onnx.py and must agree with PyTorch within the
 harness tolerance (a check of both the export and the reference).
-Run: /usr/bin/python3 tests/models/gen/gen_torch.py   (fixed seeds; reproducible)
+Run: /usr/bin/python3 tests/models/gen/gen_torch.py [gen_cnn|gen_bin|gen_pads...]
+(fixed seeds; reproducible; names: run only those generators)
 """
 import io
 import os
@@ -213,10 +214,10 @@ class BinActiveNet(nn.Module):
 class BinBlock(nn.Module):
     """The paper's block order: BNorm -> BinActiv -> BinConv -> ReLU -> Pool (Fig. 3)."""
 
-    def __init__(self, cin, cout, k=None, pool=True):
+    def __init__(self, cin, cout, k=None, pool=True, ksize=3, padding=1):
         super().__init__()
         self.bn = nn.BatchNorm2d(cin)
-        self.conv = BinConv2d(cin, cout, 3, padding=1, bias=False, k=k)
+        self.conv = BinConv2d(cin, cout, ksize, padding=padding, bias=False, k=k)
         self.pool = pool
 
     def forward(self, x):
@@ -378,10 +379,71 @@ def gen_bin():
                     "constant folding so that torch does not fold those BNs into the binary convs' weights.")
 
 
+# ---------------------------------------------------------------------------
+# padding larger than the input (legal in ONNX, PyTorch and ONNX Runtime; issue 16)
+# ---------------------------------------------------------------------------
+
+
+class PadBigConv(nn.Module):
+    """Float convs whose padding exceeds the input extent."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 4, 5, padding=3)                          # 2x2 -> 4x4, pad 3 > 2
+        self.c2 = nn.Conv2d(4, 2, 3, stride=2, padding=5, dilation=2)    # 4x4 -> 5x5, pad 5 > 4:
+                                                                         # the corner windows are all padding
+
+    def forward(self, x):
+        return self.c2(F.relu(self.c1(x)))
+
+
+class PadBigPool(nn.Module):
+    """Pools on a 1-row input with pad 2 in that dim (PyTorch's limit is half the kernel)."""
+
+    def forward(self, x):
+        a = F.max_pool2d(x, 5, 1, 2)                                     # 1x3 -> 1x3
+        b = F.avg_pool2d(x, 5, 1, 2, count_include_pad=True)
+        c = F.avg_pool2d(x, 5, 1, 2, count_include_pad=False)
+        d = F.max_pool2d(x, (5, 3), (1, 2), (2, 1), ceil_mode=True)      # 1x3 -> 1x2
+        e = F.avg_pool2d(x, (5, 3), (1, 2), (2, 1), ceil_mode=True, count_include_pad=False)
+        return torch.cat([a, b, c], 1) + torch.cat([d, e, d], 1).mean(dim=3, keepdim=True)
+
+
+class BinPadBig(nn.Module):
+    """Binary blocks whose conv padding exceeds the input: a fused XnorBlock with a
+    max-pool, one with K (box filter: avg_pool2d refuses a pad over half the kernel),
+    and a BWN conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.b1 = BinBlock(8, 8, ksize=5, padding=3)                     # 2x2 -> 4x4 -> pool 2x2
+        self.b2 = BinBlock(8, 8, k="box", pool=False, ksize=5, padding=3)  # 2x2 -> 4x4
+        self.bwn = BinConv2d(8, 4, 3, stride=2, padding=4, binact=False)   # 4x4 -> 5x5, pad 4 >= 4
+
+    def forward(self, x):
+        return self.bwn(self.b2(self.b1(x)))
+
+
+def gen_pads():
+    g = torch.Generator().manual_seed(3)
+    torch.manual_seed(3)
+    make_case("op_conv_pad_big", PadBigConv(), [torch.randn(1, 3, 2, 2, generator=g)], 13,
+              readme="Conv with padding larger than the input (5x5, pad 3 on 2x2; 3x3 dilation 2 stride 2, pad 5 "
+                     "on 4x4), as PyTorch computes it.")
+    make_case("op_pool_pad_big", PadBigPool(), [torch.randn(1, 2, 1, 3, generator=g)], 13,
+              readme="MaxPool and AveragePool (count_include_pad 0 and 1, ceil_mode) with pad 2 on an extent of 1, "
+                     "as PyTorch computes them.")
+    bin_case("bin_pad_big", BinPadBig, lambda g: [torch.randn(1, 8, 2, 2, generator=g)],
+             readme="Binary layers with padding larger than the input: XnorBlock with max-pool, XnorBlock with K, "
+                    "BWN conv.")
+
+
 def main():
     print("torch", torch.__version__, "onnx", onnx.__version__)
-    gen_cnn()
-    gen_bin()
+    only = sys.argv[1:]   # e.g. gen_pads: run only those generators
+    for gen in (gen_cnn, gen_bin, gen_pads):
+        if not only or gen.__name__ in only:
+            gen()
 
 
 if __name__ == "__main__":
