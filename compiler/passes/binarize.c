@@ -122,6 +122,43 @@ static int weight_is_binary(Graph *g, const Layer *L, char *why, size_t nwhy) {
   return 1;
 }
 
+/* The first node of the chain computing tensor t from constants only whose
+ * output the constant folder left to run time for its size (-1: t depends
+ * on a graph input, or no such node). Walks at most 64 nodes up. */
+static int fold_blocker(Graph *g, int t, int *budget) {
+  int p = graph_producer(g, t);
+  if (p < 0 || --*budget < 0)
+    return -1;
+  const Node *n = &g->n[p];
+  int all_const = 1;
+  for (int j = 0; j < n->nin; j++) {
+    const Tensor *in = node_in(g, n, j);
+    if (!in || tensor_is_const(in))
+      continue;
+    if (in->is_input)
+      return -1;
+    all_const = 0;
+    int b = fold_blocker(g, n->in[j], budget);
+    if (b >= 0)
+      return b;
+  }
+  return all_const && fold_too_large(g, n) ? p : -1;
+}
+
+/* Why weight w is no constant, in why: a run-time tensor, or one the folder
+ * left to run time for its size (naming that node and the limit). */
+static void not_constant(Graph *g, int w, char *why, size_t nwhy) {
+  int budget = 64, b = fold_blocker(g, w, &budget);
+  if (b < 0) {
+    snprintf(why, nwhy, "weight '%s' is not a constant", g->t[w].name);
+    return;
+  }
+  int64_t bytes = fold_too_large(g, &g->n[b]);
+  snprintf(why, nwhy, "weight '%s' is not a constant: it is computed from constants, but %s makes %lld bytes, "
+           "more than the constant folder's limit of %lld MiB (FOLD_MAX_BYTES), so it is left to run time",
+           g->t[w].name, node_desc(g, &g->n[b]), (long long)bytes, (long long)(FOLD_MAX_BYTES >> 20));
+}
+
 /* Fills L for node ni if its shape fits a binary layer and its weight is a
  * +-alpha constant; returns 1, or 0 with the reason in why. */
 static int analyze_layer(Graph *g, int ni, Layer *L, char *why, size_t nwhy) {
@@ -135,7 +172,7 @@ static int analyze_layer(Graph *g, int ni, Layer *L, char *why, size_t nwhy) {
     return snprintf(why, nwhy, "an input is missing"), 0;
   const Tensor *x = &g->t[L->x], *w = &g->t[L->w];
   if (!graph_is_const_f32(g, L->w))
-    return snprintf(why, nwhy, "weight '%s' is not a constant", w->name), 0;
+    return not_constant(g, L->w, why, nwhy), 0;
   switch (n->op) {
   case OP_Conv:
     if (x->rank != 3 && x->rank != 4)

@@ -406,6 +406,42 @@ START_TEST(test_sign_output_and_tiny_filters) {
 }
 END_TEST
 
+/* A weight the constant folder left to run time for its size (issue 11:
+ * Sign(W) -> Transpose of a large FC) is reported with the node and the limit,
+ * not as a mere "not a constant". W is 4097 x 4096 floats: 1 KiB over 64 MiB. */
+START_TEST(test_fold_limit_reason) {
+  Graph *g = new_graph();
+  int x = input(g, "x", 2, DIMS(1, 4096));
+  int64_t n = (int64_t)4097 * 4096;
+  float *wd = arena_array(g->arena, (size_t)n, sizeof(float));
+  for (int64_t i = 0; i < n; i++)
+    wd[i] = (i * 7) % 5 < 2 ? -0.5f : 0.5f;
+  int w = tb_tensor(g, "W", 2, DIMS(4097, 4096), wd);
+  int s = tb_tensor(g, "s", -1, NULL, NULL), ws = tb_tensor(g, "ws", -1, NULL, NULL);
+  int wt = tb_tensor(g, "wt", -1, NULL, NULL), y = tb_tensor(g, "y", -1, NULL, NULL);
+  node1(g, OP_Sign, "/Sign", 1, &x, s);
+  node1(g, OP_Sign, "/wsign", 1, &w, ws);
+  tb_attr_ints(g, node1(g, OP_Transpose, "/wT", 1, &ws, wt), "perm", 2, DIMS(1, 0));
+  node1(g, OP_MatMul, "/fc", 2, (int[]){s, wt}, y);
+  graph_add_output(g, y);
+  Diag d;
+  diag_init(&d, "m.json");
+  ck_assert_msg(ir_verify(g, &d, VERIFY_READ) == 0 && pass_shapes(g, &d) == 0 && pass_binarize(g, &d) == 0, "%s",
+                d.text);
+  ck_assert_str_eq(live_ops(g), "Sign Sign Transpose MatMul");
+  StrBuf b;
+  sb_init(&b, g->arena);
+  report_text(g, &b);
+  ck_assert_str_eq(b.s, "'/fc' MatMul float: input is binary (Sign '/Sign') but weight 'wt' is not a constant: it "
+                        "is computed from constants, but node '/wsign' (Sign) at graph.node[1] makes 67125248 "
+                        "bytes, more than the constant folder's limit of 64 MiB (FOLD_MAX_BYTES), so it is left to "
+                        "run time\n"
+                        "weights: 0 bytes emitted, 0 bytes as float32\n");
+  diag_free(&d);
+  graph_free(g);
+}
+END_TEST
+
 /* The one documented deviation: ONNX Sign(0) = 0, BinActiv(0) = +1. */
 START_TEST(test_sign_zero_deviation) {
   Graph *g = new_graph();
@@ -475,6 +511,7 @@ Suite *binarize_suite(void) {
   tcase_add_test(tc, test_not_rewritten);
   tcase_add_test(tc, test_sign_output_and_tiny_filters);
   tcase_add_test(tc, test_sign_zero_deviation);
+  tcase_add_test(tc, test_fold_limit_reason);
   tcase_add_test(tc, test_idempotent);
   suite_add_tcase(s, tc);
   return s;
