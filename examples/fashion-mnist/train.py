@@ -323,7 +323,7 @@ def train(name, cfg, xtr, ytr, xte, yte, epochs, batch, lr, seed, log):
     steps = epochs * (len(xtr) // batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     g = torch.Generator().manual_seed(seed)
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     for ep in range(epochs):
         model.train()
         perm = torch.randperm(len(xtr), generator=g)
@@ -342,9 +342,9 @@ def train(name, cfg, xtr, ytr, xte, yte, epochs, batch, lr, seed, log):
             total += loss.item() * len(idx)
             seen += len(idx)
         t1, _ = accuracy(top2(evaluate(freeze(model), xte, yte)), yte)
-        log("%s: epoch %d/%d loss %.4f test top-1 %.2f%% (%.0f s)"
-            % (name, ep + 1, epochs, total / seen, 100 * t1, time.time() - t0))
-    return model, time.time() - t0
+        log("%s: epoch %d/%d loss %.4f test top-1 %.2f%% (%.0f s, CPU %.0f s)"
+            % (name, ep + 1, epochs, total / seen, 100 * t1, time.time() - t0, time.process_time() - c0))
+    return model, time.time() - t0, time.process_time() - c0
 
 
 def export(model, path):
@@ -397,16 +397,16 @@ def main():
     for name in args.only.split(","):
         cfg = MODELS[name]
         epochs = args.epochs or EPOCHS[name]
-        model, secs = train(name, cfg, xtr, ytr, xte, yte, epochs, args.batch, args.lr, args.seed, log)
+        model, secs, cpu = train(name, cfg, xtr, ytr, xte, yte, epochs, args.batch, args.lr, args.seed, log)
         dep = freeze(model)
         pred = top2(evaluate(dep, xte, yte))
         t1, t2 = accuracy(pred, yte)
         zeros = sign_inputs_at_zero(dep, xte) if cfg["kind"] == "xnor" else 0
         export(dep, os.path.join(args.out, "models", name + ".onnx"))
         pred.tofile(os.path.join(args.out, "expected", name + ".top2"))
-        log("RESULT %s: top-1 %.2f%% top-2 %.2f%% epochs %d train %.0f s, sign inputs exactly 0: %d"
-            % (name, 100 * t1, 100 * t2, epochs, secs, zeros))
-    log("total %.0f s" % (time.time() - t_all))
+        log("RESULT %s: top-1 %.2f%% top-2 %.2f%% epochs %d train %.0f s (CPU %.0f s), sign inputs exactly 0: %d"
+            % (name, 100 * t1, 100 * t2, epochs, secs, cpu, zeros))
+    log("total %.0f s (CPU %.0f s)" % (time.time() - t_all, time.process_time()))
 
 
 def cpu_name():
