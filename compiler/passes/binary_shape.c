@@ -7,9 +7,10 @@
 #include "binary.h"
 #include "shape_impl.h"
 
-/* Input i must be a float tensor of known shape (or omitted when optional). */
-static const Tensor *float_in(Graph *g, const Node *n, int i, const char *what, int required, Diag *d,
-                              int *err) {
+const Tensor *xnor_input(Graph *g, const Node *n, int i, const char *what, int required, int want_int, Diag *d,
+                         int *err) {
+  if (*err)
+    return NULL;
   const Tensor *t = node_in(g, n, i);
   if (!t) {
     if (required) {
@@ -23,20 +24,20 @@ static const Tensor *float_in(Graph *g, const Node *n, int i, const char *what, 
     *err = 1;
     return NULL;
   }
-  if (t->dtype == DT_I64) {
-    node_error(d, g, n, "input %d (%s) '%s' is %s; expected float32", i, what, t->name, dtype_name(t->dtype));
+  if ((t->dtype == DT_I64) != want_int) {
+    node_error(d, g, n, "input %d (%s) '%s' is %s; expected %s", i, what, t->name, dtype_name(t->dtype),
+               want_int ? "int64" : "float32");
     *err = 1;
     return NULL;
   }
   return t;
 }
 
-/* Sets output i (when present) to float32 with the given shape. */
-static void set_out(Graph *g, const Node *n, int i, int rank, const int64_t *dims) {
+void xnor_set_out(Graph *g, const Node *n, int i, DType dt, int rank, const int64_t *dims) {
   Tensor *t = node_out(g, n, i);
   if (!t)
     return;
-  t->dtype = DT_F32;
+  t->dtype = dt;
   tensor_set_shape(t, rank, dims);
 }
 
@@ -55,10 +56,10 @@ int shape_binactiv(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
   int err = 0;
-  const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
   if (err)
     return -1;
-  set_out(g, n, 0, x->rank, x->dims);
+  xnor_set_out(g, n, 0, DT_F32, x->rank, x->dims);
   if (node_out(g, n, 1)) {
     if (x->rank < 2) {
       node_error(d, g, n, "output A (mean |X| over axis 1) needs an input of rank 2 or more, but X '%s' "
@@ -69,7 +70,7 @@ int shape_binactiv(Infer *cx, Node *n) {
     for (int i = 0; i < x->rank; i++)
       dims[i] = x->dims[i];
     dims[1] = 1;
-    set_out(g, n, 1, x->rank, dims);
+    xnor_set_out(g, n, 1, DT_F32, x->rank, dims);
   }
   return 0;
 }
@@ -78,10 +79,10 @@ int shape_binconv(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
   int err = 0;
-  const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
-  const Tensor *w = err ? NULL : float_in(g, n, 1, "W", 1, d, &err);
-  const Tensor *b = err ? NULL : float_in(g, n, 2, "B", 0, d, &err);
-  const Tensor *a = err ? NULL : float_in(g, n, 3, "A", 0, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = xnor_input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *b = xnor_input(g, n, 2, "B", 0, 0, d, &err);
+  const Tensor *a = xnor_input(g, n, 3, "A", 0, 0, d, &err);
   if (err)
     return -1;
   int64_t pv = attr_int(n, "pad_value", 0);
@@ -122,7 +123,7 @@ int shape_binconv(Infer *cx, Node *n) {
   int64_t dims[4] = {x->dims[0], m, win.out[0], win.out[1]};
   if (x->rank == 3)
     dims[2] = win.out[1];
-  set_out(g, n, 0, x->rank, dims);
+  xnor_set_out(g, n, 0, DT_F32, x->rank, dims);
   return 0;
 }
 
@@ -130,10 +131,10 @@ int shape_bingemm(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
   int err = 0;
-  const Tensor *x = float_in(g, n, 0, "X", 1, d, &err);
-  const Tensor *w = err ? NULL : float_in(g, n, 1, "W", 1, d, &err);
-  const Tensor *b = err ? NULL : float_in(g, n, 2, "B", 0, d, &err);
-  const Tensor *a = err ? NULL : float_in(g, n, 3, "A", 0, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = xnor_input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *b = xnor_input(g, n, 2, "B", 0, 0, d, &err);
+  const Tensor *a = xnor_input(g, n, 3, "A", 0, 0, d, &err);
   if (err)
     return -1;
   if (x->rank < 2) {
@@ -171,7 +172,7 @@ int shape_bingemm(Infer *cx, Node *n) {
   for (int i = 0; i < r - 1; i++)
     dims[i] = x->dims[i];
   dims[r - 1] = w->dims[0];
-  set_out(g, n, 0, r, dims);
+  xnor_set_out(g, n, 0, DT_F32, r, dims);
   return 0;
 }
 

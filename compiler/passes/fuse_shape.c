@@ -11,34 +11,6 @@
 #include "binary.h"
 #include "shape_impl.h"
 
-/* Input i: present (or optional), known shape, of the given dtype class
- * (want_int: int64, else float32/bit). */
-static const Tensor *input(Graph *g, const Node *n, int i, const char *what, int required, int want_int,
-                           Diag *d, int *err) {
-  const Tensor *t = node_in(g, n, i);
-  if (*err)
-    return NULL;
-  if (!t) {
-    if (required) {
-      node_error(d, g, n, "input %d (%s) is required", i, what);
-      *err = 1;
-    }
-    return NULL;
-  }
-  if (t->rank < 0) {
-    node_error(d, g, n, "input %d (%s) '%s' has no known shape", i, what, t->name);
-    *err = 1;
-    return NULL;
-  }
-  if ((t->dtype == DT_I64) != want_int) {
-    node_error(d, g, n, "input %d (%s) '%s' is %s; expected %s", i, what, t->name, dtype_name(t->dtype),
-               want_int ? "int64" : "float32");
-    *err = 1;
-    return NULL;
-  }
-  return t;
-}
-
 /* t must be a 1-D tensor of c values, one per channel. */
 static int per_channel(Graph *g, const Node *n, const Tensor *t, int64_t c, const char *what, Diag *d) {
   if (t && (t->rank != 1 || t->dims[0] != c)) {
@@ -49,21 +21,13 @@ static int per_channel(Graph *g, const Node *n, const Tensor *t, int64_t c, cons
   return 0;
 }
 
-static void set_out(Graph *g, const Node *n, DType dt, int rank, const int64_t *dims) {
-  Tensor *t = node_out(g, n, 0);
-  if (!t)
-    return;
-  t->dtype = dt;
-  tensor_set_shape(t, rank, dims);
-}
-
 int shape_binthreshold(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
   int err = 0;
-  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
-  const Tensor *lo = input(g, n, 1, "Lo", 1, 0, d, &err);
-  const Tensor *hi = input(g, n, 2, "Hi", 1, 0, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *lo = xnor_input(g, n, 1, "Lo", 1, 0, d, &err);
+  const Tensor *hi = xnor_input(g, n, 2, "Hi", 1, 0, d, &err);
   if (err)
     return -1;
   if (x->rank < 2) {
@@ -73,7 +37,7 @@ int shape_binthreshold(Infer *cx, Node *n) {
   }
   if (per_channel(g, n, lo, x->dims[1], "Lo", d) || per_channel(g, n, hi, x->dims[1], "Hi", d))
     return -1;
-  set_out(g, n, DT_BIT, x->rank, x->dims);
+  xnor_set_out(g, n, 0, DT_BIT, x->rank, x->dims);
   return 0;
 }
 
@@ -87,12 +51,12 @@ int shape_xnorblock(Infer *cx, Node *n) {
     return -1;
   }
   int err = 0;
-  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
-  const Tensor *w = input(g, n, 1, "W", 1, 0, d, &err);
-  const Tensor *p = input(g, n, 2, bit ? "Lo" : "Scale", 1, bit, d, &err);
-  const Tensor *q = input(g, n, 3, bit ? "Hi" : "Bias", bit, bit, d, &err);
-  const Tensor *a = input(g, n, 4, "A", 0, 0, d, &err);
-  const Tensor *r = input(g, n, 5, "R", 0, 1, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = xnor_input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *p = xnor_input(g, n, 2, bit ? "Lo" : "Scale", 1, bit, d, &err);
+  const Tensor *q = xnor_input(g, n, 3, bit ? "Hi" : "Bias", bit, bit, d, &err);
+  const Tensor *a = xnor_input(g, n, 4, "A", 0, 0, d, &err);
+  const Tensor *r = xnor_input(g, n, 5, "R", 0, 1, d, &err);
   if (err)
     return -1;
   if (x->rank != 4) {
@@ -139,7 +103,7 @@ int shape_xnorblock(Infer *cx, Node *n) {
     return -1;
   }
   int64_t dims[4] = {x->dims[0], m, pool.nsp ? pool.out[0] : win.out[0], pool.nsp ? pool.out[1] : win.out[1]};
-  set_out(g, n, bit ? DT_BIT : DT_F32, 4, dims);
+  xnor_set_out(g, n, 0, bit ? DT_BIT : DT_F32, 4, dims);
   return 0;
 }
 
@@ -147,10 +111,10 @@ int shape_xnordense(Infer *cx, Node *n) {
   Graph *g = cx->g;
   Diag *d = cx->d;
   int err = 0;
-  const Tensor *x = input(g, n, 0, "X", 1, 0, d, &err);
-  const Tensor *w = input(g, n, 1, "W", 1, 0, d, &err);
-  const Tensor *lo = input(g, n, 2, "Lo", 1, 1, d, &err);
-  const Tensor *hi = input(g, n, 3, "Hi", 1, 1, d, &err);
+  const Tensor *x = xnor_input(g, n, 0, "X", 1, 0, d, &err);
+  const Tensor *w = xnor_input(g, n, 1, "W", 1, 0, d, &err);
+  const Tensor *lo = xnor_input(g, n, 2, "Lo", 1, 1, d, &err);
+  const Tensor *hi = xnor_input(g, n, 3, "Hi", 1, 1, d, &err);
   if (err)
     return -1;
   if (x->rank < 1 || w->rank != 2 || w->dims[1] != x->dims[x->rank - 1]) {
@@ -163,7 +127,7 @@ int shape_xnordense(Infer *cx, Node *n) {
   int64_t dims[XN_MAX_RANK];
   memcpy(dims, x->dims, (size_t)x->rank * sizeof *dims);
   dims[x->rank - 1] = w->dims[0];
-  set_out(g, n, DT_BIT, x->rank, dims);
+  xnor_set_out(g, n, 0, DT_BIT, x->rank, dims);
   return 0;
 }
 
