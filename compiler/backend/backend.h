@@ -1,5 +1,6 @@
 /* backend.h - the C backend: one static function per layer, literal sizes,
- * weights as static const arrays, activations in one static arena.
+ * weights as static const arrays, activations and work buffers in one state
+ * (the caller's for NAME_run_r, a static one for NAME_run).
  *
  * emit_c.c   the generated .c and .h
  */

@@ -5,7 +5,8 @@
  * emit_util.c   hex float literals, comment-safe names, index expressions,
  *               constant arrays (the one array printer), weight packing
  *               through the runtime, the addresses of buffers
- * emit_c.c      the whole .c and .h: weights, arena, work union, NAME_run, main()
+ * emit_c.c      the whole .c and .h: weights, work union, state, NAME_run_r,
+ *               NAME_run, main()
  * emit_ops.c    the float layers (one static function per layer) and the frame
  *               of every layer function
  * emit_binary.c BinConv/BinGemm on the runtime's XNOR-popcount kernels
@@ -99,17 +100,19 @@ uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int6
 /* Appends "a * s" terms of an index expression (sum of var_k * stride_k over
  * the nonzero strides), or "0" when every stride is 0. vars are C identifiers. */
 void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides);
-/* Appends the C expression of tensor ti's buffer (e.g. "w5", "in0",
- * "net_arena.f + 128"): the one place that addresses activations. */
+/* Appends the C expression of tensor ti's buffer in NAME_run_r (e.g. "w5",
+ * "in0", "st->arena.f + 128", st the state): the one place that addresses
+ * activations. */
 void put_buffer(const Emit *e, StrBuf *b, int ti);
-/* Appends the C expression of work buffer name of layer ni (e.g.
- * "net_work.l3.xp"): the one place that addresses work buffers. */
+/* Appends the C expression of work buffer name of layer ni inside its
+ * function (e.g. "work->l3.xp", work the function's pointer to the state's
+ * work union): the one place that addresses work buffers. */
 void put_work(const Emit *e, StrBuf *b, int ni, const char *name);
 /* "int iv = ov * S + kv * D - P;": the input coordinate of tap kv of output
  * ov of a window (stride S, dilation D, leading pad P). */
 void emit_coord(CWriter *w, const char *iv, const char *ov, const char *kv, int64_t S, int64_t D, int64_t P);
 /* Declares pointers to work buffers of layer ni, each named after its
- * buffer: "type *xp = net_work.l3.xp, *scratch = ...;". The names end with
+ * buffer: "type *xp = work->l3.xp, *scratch = ...;". The names end with
  * a NULL. */
 void emit_work_decl(const Emit *e, int ni, const char *type, ...);
 

@@ -24,7 +24,7 @@
  * same, and the BinActiv computes only A (or nothing).
  *
  * The path, the geometry and the work buffers (packed input, conv scratch,
- * int32 sums, K and its row sums: the layer's struct in NAME_work) are the
+ * int32 sums, K and its row sums: the layer's struct in union NAME_work_) are the
  * plan's (plan_binary.c); the BinActiv merge is plan_merge's.
  */
 #include <math.h>

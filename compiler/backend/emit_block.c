@@ -17,7 +17,7 @@
  * Weights are bit-packed at compile time; thresholds, scales and the pool's
  * any/all masks are literal arrays; work buffers (packed input, scratch,
  * sums, bits, K and its row sums, pre-pool values) are a struct per block in
- * the work union NAME_work that the binary layers use (emit_binary.c), since
+ * the work union NAME_work_ that the binary layers use (emit_binary.c), since
  * layers run one at a time; the plan (plan_xnorblock) gives its members and size.
  */
 #include <string.h>
@@ -128,7 +128,7 @@ static int body_xnorblock(Emit *e, const Node *n) {
     local_array(e, IK_F32, "tlo", node_in(g, thr, 1)->data, v.C);
     local_array(e, IK_F32, "thi", node_in(g, thr, 2)->data, v.C);
   }
-  /* work buffers: this block's struct in NAME_work (plan_xnorblock) */
+  /* work buffers: this block's struct in union NAME_work_ (plan_xnorblock) */
   emit_work_decl(e, ni, "uint64_t", "xp", "scratch", (const char *)NULL);
   emit_work_decl(e, ni, "int32_t", "acc", (const char *)NULL);
   if (bit)

@@ -1,10 +1,12 @@
 /* emit_c.c - the generated .c and .h as a whole.
  *
  * .h: include guard, extern "C", size macros (NAME_NUM_INPUTS, NAME_IN0_SIZE,
- *     NAME_ARENA_BYTES...) and the prototype of NAME_run.
- * .c: #includes, the activation arena, weights as static const arrays of hex
- *     float literals, one static function per layer, NAME_run calling them in
- *     order, and optionally a main() reading and writing raw float32 files.
+ *     NAME_STATE_BYTES...) and the prototypes of NAME_run and NAME_run_r.
+ * .c: #includes, weights as static const arrays of hex float literals, the
+ *     work union's type, the state's type (arena and work union: everything
+ *     a run writes), one static function per layer, NAME_run_r calling them
+ *     in order on the caller's state, NAME_run calling it on a static state,
+ *     and optionally a main() reading and writing raw float32 files.
  * Nothing depends on pointers, hash order or the locale, so the text is a pure
  * function of the graph.
  */
@@ -25,15 +27,31 @@ static void put_tensor_note(StrBuf *b, Graph *g, const Tensor *t) {
   sb_printf(b, "' float32 %s", shape_str(g, t));
 }
 
-/* "const float *in0, float *out0" or "void". */
-static void put_params(StrBuf *b, const Graph *g) {
+/* "const float *in0, float *out0" or "void"; with state (NAME_run_r),
+ * "void *state" first. */
+static void put_params(StrBuf *b, const Graph *g, int state) {
+  if (state)
+    sb_puts(b, "void *state");
   for (int k = 0; k < g->ninputs; k++)
-    sb_printf(b, "%sconst float *in%d", k ? ", " : "", k);
+    sb_printf(b, "%sconst float *in%d", k || state ? ", " : "", k);
   for (int k = 0; k < g->noutputs; k++)
-    sb_printf(b, "%sfloat *out%d", k || g->ninputs ? ", " : "", k);
-  if (!g->ninputs && !g->noutputs)
+    sb_printf(b, "%sfloat *out%d", k || g->ninputs || state ? ", " : "", k);
+  if (!state && !g->ninputs && !g->noutputs)
     sb_puts(b, "void");
 }
+
+/* "in0, out0" (after "state, " with state), the arguments NAME_run passes. */
+static void put_args(StrBuf *b, const Graph *g, const char *state) {
+  if (state)
+    sb_puts(b, state);
+  for (int k = 0; k < g->ninputs; k++)
+    sb_printf(b, "%sin%d", k || state ? ", " : "", k);
+  for (int k = 0; k < g->noutputs; k++)
+    sb_printf(b, "%sout%d", k || g->ninputs || state ? ", " : "", k);
+}
+
+/* Whether the state has an arena, a work union (else it is unused). */
+static int has_state(const Plan *p) { return p->arena_floats || p->work_bytes; }
 
 static void emit_header(Emit *e, StrBuf *h) {
   Graph *g = e->g;
@@ -42,7 +60,10 @@ static void emit_header(Emit *e, StrBuf *h) {
   put_comment_text(h, base_name(g->file));
   sb_puts(h, "'. Do not edit.\n *\n * int ");
   sb_printf(h, "%s_run(", nm);
-  put_params(h, g);
+  put_params(h, g, 0);
+  sb_puts(h, ");\n * int ");
+  sb_printf(h, "%s_run_r(", nm);
+  put_params(h, g, 1);
   sb_puts(h, ");\n *\n");
   for (int k = 0; k < g->ninputs; k++) {
     sb_printf(h, " *   in%d   ", k);
@@ -56,9 +77,13 @@ static void emit_header(Emit *e, StrBuf *h) {
   }
   sb_puts(h, " *\n"
              " * Runs the network on dense row-major (C order) float buffers and returns 0.\n"
-             " * Output buffers must not overlap input buffers. Activations live in one\n"
-             " * static arena of ");
-  sb_printf(h, "%s_ARENA_BYTES bytes, so calls must not run concurrently.\n */\n", nm);
+             " * Output buffers must not overlap input buffers. Every activation and\n"
+             " * scratch buffer of a run lives in its state: for ");
+  sb_printf(h, "%s_run_r, the caller's\n"
+               " * memory of %s_STATE_BYTES bytes aligned to %s_STATE_ALIGN (no initial\n"
+               " * contents needed), so runs on different states may overlap (threads);\n"
+               " * %s_run uses one static state, so its calls must not overlap. The\n"
+               " * weights are shared read-only data.\n */\n", nm, nm, nm, nm);
   sb_printf(h, "#ifndef XNORCC_GENERATED_%s_H\n#define XNORCC_GENERATED_%s_H\n\n", nm, nm);
   sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   sb_printf(h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", nm, g->ninputs, nm, g->noutputs);
@@ -71,9 +96,14 @@ static void emit_header(Emit *e, StrBuf *h) {
   if (e->p->work_bytes)
     sb_printf(h, "#define %s_WORK_BYTES %lld    /* binary layers' packed data and scratch */\n", nm,
               (long long)e->p->work_bytes);
+  sb_printf(h, "#define %s_STATE_BYTES %lld   /* %s_run_r's state: arena, then work buffers */\n", nm,
+            (long long)e->p->state_bytes, nm);
+  sb_printf(h, "#define %s_STATE_ALIGN %d      /* its alignment in bytes */\n", nm, STATE_ALIGN);
   sb_putc(h, '\n');
   sb_printf(h, "int %s_run(", nm);
-  put_params(h, g);
+  put_params(h, g, 0);
+  sb_printf(h, ");\nint %s_run_r(", nm);
+  put_params(h, g, 1);
   sb_puts(h, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -101,6 +131,10 @@ static void emit_call(Emit *e, int i) {
   put_fn_name(e, b, i);
   sb_putc(b, '(');
   int first = 1;
+  if (e->p->node[i].work_bytes) {
+    sb_puts(b, "&st->work");
+    first = 0;
+  }
   for (int j = 0; j < n->nin; j++)
     if (plan_reads(e->p, i, j)) {
       sb_puts(b, first ? "" : ", ");
@@ -117,14 +151,21 @@ static void emit_call(Emit *e, int i) {
   cw_end(e->w);
 }
 
+/* NAME_run_r: the layers in order on the caller's state; then NAME_run,
+ * the same on a static state. */
 static void emit_run(Emit *e) {
   Graph *g = e->g;
   CWriter *w = e->w;
+  const char *nm = e->o->name;
   StrBuf *b = cw_begin(w);
-  sb_printf(b, "int %s_run(", e->o->name);
-  put_params(b, g);
+  sb_printf(b, "int %s_run_r(", nm);
+  put_params(b, g, 1);
   sb_puts(b, ") {");
   cw_end_open(w);
+  if (has_state(e->p))
+    cw_line(w, "struct %s_state_ *st = (struct %s_state_ *)state;", nm, nm);
+  else
+    cw_line(w, "(void)state; /* the network needs no state */");
   for (int k = 0; k < g->ninputs; k++)
     if (!e->p->in_used[k])
       cw_line(w, "(void)in%d;", k);
@@ -143,6 +184,21 @@ static void emit_run(Emit *e) {
     cw_end(w);
   }
   cw_line(w, "return 0;");
+  cw_close(w);
+  cw_raw(w, "\n");
+  if (has_state(e->p))
+    cw_raw(w, "/* the simple form: one static state, so calls must not overlap */\n"
+              "static struct %s_state_ %s_state %s_STATE_ALIGNED;\n\n", nm, nm, nm);
+  b = cw_begin(w);
+  sb_printf(b, "int %s_run(", nm);
+  put_params(b, g, 0);
+  sb_puts(b, ") {");
+  cw_end_open(w);
+  b = cw_begin(w);
+  sb_printf(b, "return %s_run_r(", nm);
+  put_args(b, g, has_state(e->p) ? arena_printf(g->arena, "&%s_state", nm) : "(void *)0");
+  sb_puts(b, ");");
+  cw_end(w);
   cw_close(w);
 }
 
@@ -237,8 +293,9 @@ static void emit_main(Emit *e) {
 }
 
 /* The layers' constant data (their data hooks, e.g. bit-packed weights),
- * then the work union NAME_work: one struct per layer with work buffers,
- * members as the plan lists them (layers run one at a time). */
+ * then the type of the work union, union NAME_work_: one struct per layer
+ * with work buffers, members as the plan lists them (layers run one at a
+ * time); the state (emit_state) holds one. */
 static void emit_layer_data(Emit *e) {
   const Plan *p = e->p;
   Graph *g = e->g;
@@ -260,9 +317,7 @@ static void emit_layer_data(Emit *e) {
   if (!p->work_bytes)
     return;
   cw_raw(w, "/* work buffers of the binary layers and blocks, one struct per layer (they run one at a time) */\n");
-  cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_WORK_ALIGN __attribute__((aligned(64)))\n"
-            "#else\n#define %s_WORK_ALIGN\n#endif\n", nm, nm);
-  cw_open(w, "static union {");
+  cw_open(w, "union %s_work_ {", nm);
   for (int i = 0; i < g->nn; i++) {
     const LayerPlan *lp = &p->node[i];
     if (!lp->code || !lp->work_bytes)
@@ -277,9 +332,36 @@ static void emit_layer_data(Emit *e) {
     }
     cw_close_with(w, arena_printf(g->arena, "} l%d;", i));
   }
-  cw_close_with(w, arena_printf(g->arena, "} %s_work %s_WORK_ALIGN;", nm, nm));
+  cw_close_with(w, "};");
   cw_raw(w, "/* the header's %s_WORK_BYTES must be the size the runtime's macros give */\n", nm);
-  cw_raw(w, "typedef char %s_work_size_check_[sizeof %s_work == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+  cw_raw(w, "typedef char %s_work_size_check_[sizeof(union %s_work_) == %s_WORK_BYTES ? 1 : -1];\n\n", nm, nm, nm);
+}
+
+/* The type of the state, struct NAME_state_: everything a run writes, the
+ * activation arena (offsets from a liveness plan) and the work union. The
+ * header's NAME_STATE_BYTES covers it (checked by the C compiler); it lies
+ * in the caller's memory (NAME_run_r) or in one static object (NAME_run). */
+static void emit_state(Emit *e) {
+  const Plan *p = e->p;
+  CWriter *w = e->w;
+  const char *nm = e->o->name;
+  if (!has_state(p))
+    return;
+  cw_raw(w, "/* the state of a run: activations at offsets from a liveness plan, then the work buffers */\n");
+  cw_open(w, "struct %s_state_ {", nm);
+  if (p->arena_floats) {
+    cw_open(w, "union {");
+    cw_line(w, "float f[%s_ARENA_FLOATS];", nm);
+    cw_line(w, "long double align_;");
+    cw_close_with(w, "} arena;");
+  }
+  if (p->work_bytes)
+    cw_line(w, "union %s_work_ work;", nm);
+  cw_close_with(w, "};");
+  cw_raw(w, "typedef char %s_state_size_check_[sizeof(struct %s_state_) <= %s_STATE_BYTES ? 1 : -1];\n", nm, nm,
+         nm);
+  cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_STATE_ALIGNED __attribute__((aligned(%s_STATE_ALIGN)))\n"
+            "#else\n#define %s_STATE_ALIGNED\n#endif\n\n", nm, nm, nm);
 }
 
 int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
@@ -316,16 +398,9 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   /* gcc does not contract a*b+c into fma under -std=c99; clang does unless
    * told not to, which would make -march=native change the results. */
   cw_raw(&w, "#if defined(__clang__)\n#pragma STDC FP_CONTRACT OFF\n#endif\n\n");
-  if (plan.arena_floats) {
-    cw_raw(&w, "/* activations; offsets from a liveness plan */\n");
-    cw_open(&w, "static union {");
-    cw_line(&w, "float f[%s_ARENA_FLOATS];", o->name);
-    cw_line(&w, "long double align_;");
-    cw_close_with(&w, arena_printf(g->arena, "} %s_arena;", o->name));
-    cw_raw(&w, "\n");
-  }
   emit_weights(&e);
   emit_layer_data(&e);
+  emit_state(&e);
   int errors = d->nerrors;
   for (int i = 0; i < g->nn; i++)
     if (plan.node[i].code)

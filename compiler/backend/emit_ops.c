@@ -130,6 +130,10 @@ static void fn_begin(Emit *e, int ni) {
   put_fn_name(e, b, ni);
   sb_putc(b, '(');
   first = 1;
+  if (e->p->node[ni].work_bytes) { /* its work buffers, in the caller's state (emit_c.c) */
+    sb_printf(b, "union %s_work_ *work", e->o->name);
+    first = 0;
+  }
   for (int i = 0; i < n->nin; i++)
     if (plan_reads(e->p, ni, i)) {
       sb_printf(b, "%sconst float *x%d", first ? "" : ", ", i);

@@ -150,7 +150,7 @@ void put_buffer(const Emit *e, StrBuf *b, int ti) {
   case ST_INPUT: sb_printf(b, "in%d", p->slot[r]); break;
   case ST_OUTPUT: sb_printf(b, "out%d", p->slot[r]); break;
   case ST_ARENA:
-    sb_printf(b, "%s_arena.f", e->o->name);
+    sb_puts(b, "st->arena.f");
     if (p->off[r])
       sb_printf(b, " + %lld", (long long)p->off[r]);
     break;
@@ -159,7 +159,8 @@ void put_buffer(const Emit *e, StrBuf *b, int ti) {
 }
 
 void put_work(const Emit *e, StrBuf *b, int ni, const char *name) {
-  sb_printf(b, "%s_work.l%d.%s", e->o->name, ni, name);
+  (void)e;
+  sb_printf(b, "work->l%d.%s", ni, name);
 }
 
 void emit_work_decl(const Emit *e, int ni, const char *type, ...) {

@@ -18,14 +18,15 @@
 #include "backend.h"
 
 /* Where a tensor's values live in the generated code. Every activation and
- * work buffer is an offset from one of two bases (the arena, the work area):
- * issue 12's caller-owned state is those two regions one after the other. */
+ * work buffer lives in the state of one run (struct NAME_state_, the memory
+ * NAME_run_r's caller owns): the arena, then the work union; nothing else in
+ * the generated code is writable. */
 typedef enum Store {
   ST_NONE,   /* not needed at run time (int64 shape data, unused tensors) */
   ST_CONST,  /* static const float wI[] holding the tensor's data (I = root tensor) */
   ST_INPUT,  /* the caller's input pointer inK */
   ST_OUTPUT, /* the caller's output pointer outK */
-  ST_ARENA   /* NAME_arena.f + off */
+  ST_ARENA   /* st->arena.f + off: the state's activation arena */
 } Store;
 
 /* How a layer computes (chosen by its plan hook). */
@@ -40,7 +41,12 @@ typedef enum LayerPath {
 #define NEED_STRING 2u   /* calls memcpy (string.h) */
 #define NEED_NOINLINE 4u /* its function is NAME_NOINLINE (the runtime's kernels are always_inline) */
 
-/* One buffer of a layer's work area: a member of its struct in NAME_work. */
+/* Alignment of the state in bytes (NAME_STATE_ALIGN): the arena's size and
+ * NAME_STATE_BYTES are multiples of it. */
+#define STATE_ALIGN 64
+
+/* One buffer of a layer's work area: a member of its struct in the work
+ * union NAME_work_, which is part of the state (Store). */
 typedef struct WorkBuf {
   const char *name;  /* member name, e.g. "xp" */
   const char *type;  /* C element type: uint64_t, double, int32_t, float */
@@ -99,7 +105,8 @@ typedef struct LayerPlan {
   const LayerGeom *geom; /* geometry from the plan hook, or NULL */
   WorkBuf *work;        /* work buffers, in struct order (8-byte members first) */
   int nwork;
-  int64_t work_bytes;   /* size of the layer's struct in NAME_work, 0 for none */
+  int64_t work_bytes;   /* size of the layer's struct in NAME_work_, 0 for none (then its
+                           function takes no work pointer) */
 } LayerPlan;
 
 /* The whole plan. Per-tensor arrays are meaningful for roots. */
@@ -116,7 +123,9 @@ typedef struct Plan {
   int *out_copy_src;    /* per graph output: tensor copied into outK at the end, or -1 */
   int *in_used;         /* per graph input: referenced by NAME_run */
   int64_t arena_floats; /* size of the activation arena in floats */
-  int64_t work_bytes;   /* size of the work union NAME_work (the largest layer struct), 0 if none */
+  int64_t work_bytes;   /* size of the work union NAME_work_ (the largest layer struct), 0 if none */
+  int64_t state_bytes;  /* NAME_STATE_BYTES: the arena (a multiple of STATE_ALIGN bytes), then the
+                           work union rounded up to STATE_ALIGN; STATE_ALIGN when both are empty */
   unsigned needs;       /* NEED_* of all layers with code */
   int nlayers;          /* nodes with code */
 } Plan;

@@ -11,7 +11,7 @@
  * Work buffers (packed input, conv scratch, int32 sums, K and its row sums;
  * a block's bits, pooled bits and pre-pool values) are sized here with the
  * runtime's macros as count expressions; layers run one at a time, so their
- * structs share the work union NAME_work (plan_work).
+ * structs share the work union NAME_work_ (plan_work).
  */
 #include <stdarg.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  *
  * Storage: constants are static const arrays, graph inputs are the caller's
  * pointers, graph outputs produced by a layer are written straight into the
- * caller's output buffers, and every other activation gets an offset in one
- * static arena. Reshape-like ops (OPF_VIEW: Reshape, Flatten, Squeeze,
+ * caller's output buffers, and every other activation gets an offset in the
+ * arena, the first part of the state (plan.h, Store). Reshape-like ops (OPF_VIEW: Reshape, Flatten, Squeeze,
  * Unsqueeze, Identity, Dropout) emit no code: their output is an alias of
  * their input, unless it is a graph output (then they copy).
  *
@@ -25,7 +25,7 @@
 
 #include "plan.h"
 
-#define ALIGN_FLOATS 16 /* 64 bytes */
+#define ALIGN_FLOATS (STATE_ALIGN / 4) /* 64 bytes */
 
 static int64_t round_up(int64_t x) { return (x + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
 
@@ -290,4 +290,12 @@ void plan_work(Plan *p) {
     if (lp->work_bytes > p->work_bytes)
       p->work_bytes = lp->work_bytes;
   }
+  /* The state: the arena (whole 64-byte blocks, as every buffer is rounded
+   * up to them), then the work union. */
+  int64_t work = (p->work_bytes + STATE_ALIGN - 1) / STATE_ALIGN * STATE_ALIGN;
+  if ((p->arena_floats * 4) % STATE_ALIGN)
+    xn_unreachable("arena not a whole number of aligned blocks");
+  p->state_bytes = p->arena_floats * 4 + work;
+  if (!p->state_bytes)
+    p->state_bytes = STATE_ALIGN;
 }
