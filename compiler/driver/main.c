@@ -49,6 +49,11 @@ static const char usage[] =
     "                     a shape the model declares that disagrees with the\n"
     "                     inferred one is a warning, and the inferred one is used\n"
     "                     (default: an error)\n"
+    "  --zero-weights=float|plus1\n"
+    "                     a conv/dense weight exactly 0 among +-alpha: the layer\n"
+    "                     stays float, as the model computes it (default), or\n"
+    "                     the 0 binarizes as +alpha (plus1: not the model's function;\n"
+    "                     --report counts the zeros)\n"
     "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
     "                     float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
@@ -140,6 +145,11 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
         return fail("option '%s' needs a value", a);
     } else if (!strcmp(a, "--allow-shape-mismatch")) {
       o->passes.shape_warn = 1;
+    } else if (is_opt(a, "--zero-weights")) {
+      v = opt_value(argc, argv, &i, "--zero-weights");
+      if (!v || (strcmp(v, "float") && strcmp(v, "plus1")))
+        return fail("option --zero-weights needs float or plus1, got '%s'", v ? v : "");
+      o->passes.zero_plus1 = !strcmp(v, "plus1");
     } else if (!strcmp(a, "--report")) {
       o->report = 1;
     } else if (!strcmp(a, "--main")) {

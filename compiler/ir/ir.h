@@ -131,6 +131,8 @@ typedef struct Graph {
   int shape_warn;   /* a declared shape that disagrees with the inferred one is a
                        warning and the inferred one is kept (--allow-shape-mismatch);
                        else an error */
+  int zero_plus1;   /* a weight exactly 0 among +-alpha binarizes as +alpha
+                       (--zero-weights=plus1); else such a layer stays float */
 } Graph;
 
 /* ---- graph.c ---- */

@@ -97,29 +97,74 @@ typedef struct Layer {
   int64_t m, fs;  /* filters, weights per filter */
   int64_t sm, sf; /* strides of the filter index and of the element index */
   int bias_fix;   /* b is a constant of shape [1,M], [1] or scalar: copy it to [M] */
+  int64_t zeros;  /* weights exactly 0 (accepted only with Graph.zero_plus1) */
 } Layer;
 
-/* Whether filter k of L holds only +a_k or -a_k (a_k > 0, finite); else says
- * which element broke it in why. */
-static int weight_is_binary(Graph *g, const Layer *L, char *why, size_t nwhy) {
+/* Whether filter k of L holds only +a_k or -a_k (a_k > 0, finite), where a_k
+ * is the filter's first nonzero |w|; else says which element broke it in why.
+ * Weights exactly 0 (or -0.0) are counted in L->zeros: with Graph.zero_plus1
+ * they are accepted (the caller makes them +a_k), else the layer stays float. */
+static int weight_is_binary(Graph *g, Layer *L, char *why, size_t nwhy) {
   const float *w = g->t[L->w].data;
+  int64_t zk = -1, zj = -1;
+  L->zeros = 0;
   for (int64_t k = 0; k < L->m; k++) {
-    float a = fabsf(w[k * L->sm]);
-    if (!(a > 0.0f) || isinf(a)) {
-      snprintf(why, nwhy, "weight '%s' filter %lld element 0 is %g, not +-alpha with alpha > 0", g->t[L->w].name,
-               (long long)k, (double)w[k * L->sm]);
-      return 0;
-    }
-    for (int64_t j = 1; j < L->fs; j++) {
+    float a = 0.0f;
+    int64_t j0 = -1;
+    for (int64_t j = 0; j < L->fs; j++) {
       float v = w[k * L->sm + j * L->sf];
-      if (v != a && v != -a) {
-        snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %.9g but element 0 is %.9g: not +-alpha",
-                 g->t[L->w].name, (long long)k, (long long)j, (double)v, (double)w[k * L->sm]);
+      if (v == 0.0f) {
+        if (!L->zeros++)
+          zk = k, zj = j;
+        continue;
+      }
+      if (j0 < 0) {
+        a = fabsf(v), j0 = j;
+        if (!(a > 0.0f) || isinf(a)) {
+          snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %g, not +-alpha with alpha > 0",
+                   g->t[L->w].name, (long long)k, (long long)j, (double)v);
+          return 0;
+        }
+      } else if (v != a && v != -a) {
+        snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %.9g but element %lld is %.9g: not +-alpha",
+                 g->t[L->w].name, (long long)k, (long long)j, (double)v, (long long)j0,
+                 (double)w[k * L->sm + j0 * L->sf]);
         return 0;
       }
     }
+    if (j0 < 0) {
+      snprintf(why, nwhy, "weight '%s' filter %lld is all 0, not +-alpha with alpha > 0", g->t[L->w].name,
+               (long long)k);
+      return 0;
+    }
+  }
+  if (L->zeros && !g->zero_plus1) {
+    snprintf(why, nwhy, "weight '%s' is +-alpha but %lld of its %lld elements are exactly 0 (the first: filter %lld "
+             "element %lld); the layer stays float, as the model computes it (--zero-weights=plus1 binarizes "
+             "them as +alpha)", g->t[L->w].name, (long long)L->zeros, (long long)(L->m * L->fs), (long long)zk,
+             (long long)zj);
+    return 0;
   }
   return 1;
+}
+
+/* With zeros accepted: a copy of L's weight with each 0 made +a_k, the
+ * filter's magnitude (so that alpha = mean |W| is a_k), which L uses from
+ * now on. */
+static void zeros_to_plus(Graph *g, Layer *L) {
+  const Tensor *t = &g->t[L->w];
+  int64_t n = tensor_numel(t);
+  float *data = arena_array(g->arena, (size_t)n, sizeof(float));
+  memcpy(data, t->data, (size_t)n * sizeof(float));
+  for (int64_t k = 0; k < L->m; k++) {
+    float a = 0.0f;
+    for (int64_t j = 0; j < L->fs && a == 0.0f; j++)
+      a = fabsf(data[k * L->sm + j * L->sf]);
+    for (int64_t j = 0; j < L->fs; j++)
+      if (data[k * L->sm + j * L->sf] == 0.0f)
+        data[k * L->sm + j * L->sf] = a;
+  }
+  L->w = graph_new_const(g, t->name, "_zeros_plus1", t->loc, DT_F32, t->rank, t->dims, data);
 }
 
 /* The first node of the chain computing tensor t from constants only whose
@@ -594,8 +639,13 @@ int pass_binarize(Graph *g, Diag *d) {
     int binary_in = src >= 0 && (g->n[src].op == OP_Sign || g->n[src].op == OP_BinActiv);
     if (L.fs < 2 && !binary_in)
       continue;
+    if (L.zeros)
+      zeros_to_plus(g, &L);
+    int before = g->nn;
     if (rewrite_layer(g, &L, &sw, d))
       return -1;
+    if (L.zeros) /* the new BinConv/BinGemm, for --report */
+      node_add_attr(g, before, "zeros_plus1", AT_INT, g->n[before].loc)->i = L.zeros;
     sweep_run(g, &sw); /* before the loop reaches a node that computed K */
   }
   nn = g->nn;
@@ -627,12 +677,17 @@ const char *binarize_reason(Graph *g, const Node *n) {
   }
   if (n->op != OP_Conv && n->op != OP_Gemm && n->op != OP_MatMul)
     return NULL;
-  if (!from_sign && !(src >= 0 && g->n[src].op == OP_BinActiv))
-    return NULL;
+  int bin_in = from_sign || (src >= 0 && g->n[src].op == OP_BinActiv);
   Layer L;
   int idx = (int)(n - g->n);
-  if (!analyze_layer(g, idx, &L, why, sizeof why))
-    return arena_printf(g->arena, "input is binary (Sign '%s') but %s", g->n[src].name, why);
+  if (!analyze_layer(g, idx, &L, why, sizeof why)) {
+    if (bin_in)
+      return arena_printf(g->arena, "input is binary (Sign '%s') but %s", g->n[src].name, why);
+    /* a BWN layer but for its zeros: say so, whatever its input */
+    return L.zeros ? arena_printf(g->arena, "%s", why) : NULL;
+  }
+  if (!bin_in)
+    return NULL;
   return arena_printf(g->arena, "input is binary (Sign '%s') and the weight is +-alpha, but the layer was not "
                       "rewritten (was pass_binarize run?)", g->n[src].name);
 }

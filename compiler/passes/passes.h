@@ -70,6 +70,8 @@ typedef struct PassOptions {
                               (shape inference and constant folding) */
   int shape_warn;          /* 1 (--allow-shape-mismatch): sets Graph.shape_warn, a
                               declared shape that disagrees is a warning */
+  int zero_plus1;          /* 1 (--zero-weights=plus1): sets Graph.zero_plus1, weights
+                              exactly 0 among +-alpha binarize as +alpha */
 } PassOptions;
 
 /* Shape inference and folding (infer_and_fold), then topo_sort. Returns 0 or -1. */

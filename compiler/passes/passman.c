@@ -101,6 +101,8 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
   FILE *f = po->dump ? po->dump : stderr;
   if (po->shape_warn)
     g->shape_warn = 1;
+  if (po->zero_plus1)
+    g->zero_plus1 = 1;
   int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
   int npasses = po->no_opt ? 1 : NPASSES; /* --no-opt: shapes only */
   double ms[NPASSES];

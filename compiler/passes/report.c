@@ -77,6 +77,10 @@ void report_text(Graph *g, StrBuf *b) {
       sb_puts(b, ": ");
       put_escaped(b, why, 0);
     }
+    const Attr *za = node_attr(n, "zeros_plus1");
+    if (za && za->kind == AT_INT)
+      sb_printf(b, "%s%lld weights exactly 0 binarized as +alpha (--zero-weights=plus1)", why ? "; " : ": ",
+                (long long)za->i);
     sb_putc(b, '\n');
     for (int j = 0; j < n->nin; j++) {
       const Tensor *t = node_in(g, n, j);

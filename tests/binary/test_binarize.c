@@ -442,6 +442,70 @@ START_TEST(test_fold_limit_reason) {
 }
 END_TEST
 
+/* Weights exactly 0 among +-alpha (0 and -0.0): by default the layer stays
+ * float, computing the model's function, and --report counts them; with
+ * Graph.zero_plus1 each 0 is +alpha of its filter. A filter of zeros only
+ * has no alpha at all. */
+static Graph *zero_conv(const float *wv, int64_t m, float *y_out, const char **ops, int plus1) {
+  Graph *g = new_graph();
+  g->zero_plus1 = plus1;
+  int x = input(g, "x", 4, DIMS(1, 2, 1, 1));
+  int s = tb_tensor(g, "s", 4, DIMS(1, 2, 1, 1), NULL), y = tb_tensor(g, "y", 4, DIMS(1, m, 1, 1), NULL);
+  float *wd = arena_array(g->arena, (size_t)(2 * m), sizeof(float));
+  memcpy(wd, wv, (size_t)(2 * m) * sizeof(float));
+  int w = tb_tensor(g, "w", 4, DIMS(m, 2, 1, 1), wd);
+  node1(g, OP_Sign, "sgn", 1, &x, s);
+  int c = node1(g, OP_Conv, "conv", 2, (int[]){s, w}, y);
+  tb_attr_ints(g, c, "kernel_shape", 2, DIMS(1, 1));
+  graph_add_output(g, y);
+  Diag d;
+  diag_init(&d, "m.json");
+  ck_assert_int_eq(topo_sort(g, &d), 0);
+  const float in[2] = {0.25f, -0.75f};
+  const float *ins[1] = {in};
+  float *outs[1] = {y_out};
+  ck_assert_msg(pass_binarize(g, &d) == 0, "%s", d.text);
+  *ops = live_ops(g);
+  ck_assert_msg(interp_run(g, &d, ins, outs) == 0, "%s", d.text);
+  diag_free(&d);
+  return g;
+}
+
+START_TEST(test_zero_weights) {
+  const float wv[4] = {0.5f, 0.0f, -0.5f, -0.0f};
+  float y[2];
+  const char *ops;
+  Graph *g = zero_conv(wv, 2, y, &ops, 0);
+  ck_assert_str_eq(ops, "Sign Conv");
+  ck_assert(y[0] == 0.5f && y[1] == -0.5f); /* sign(x) = (1, -1): the zeros add nothing */
+  StrBuf b;
+  sb_init(&b, g->arena);
+  report_text(g, &b);
+  ck_assert_str_eq(b.s, "'conv' Conv float: input is binary (Sign 'sgn') but weight 'w' is +-alpha but 2 of its 4 "
+                        "elements are exactly 0 (the first: filter 0 element 1); the layer stays float, as the "
+                        "model computes it (--zero-weights=plus1 binarizes them as +alpha)\n"
+                        "weights: 16 bytes emitted, 16 bytes as float32 (1.0x smaller)\n");
+  graph_free(g);
+  g = zero_conv(wv, 2, y, &ops, 1);
+  ck_assert_str_eq(ops, "BinActiv BinConv");
+  ck_assert(y[0] == 0.0f && y[1] == -1.0f); /* weights (0.5, 0.5) and (-0.5, 0.5) */
+  sb_init(&b, g->arena);
+  report_text(g, &b);
+  ck_assert_str_eq(b.s, "'conv' BinConv xnor: 2 weights exactly 0 binarized as +alpha (--zero-weights=plus1)\n"
+                        "weights: 24 bytes emitted, 16 bytes as float32 (1.5x larger)\n");
+  graph_free(g);
+  const float allzero[4] = {0.5f, -0.5f, 0.0f, 0.0f};
+  g = zero_conv(allzero, 2, y, &ops, 1);
+  ck_assert_str_eq(ops, "Sign Conv");
+  sb_init(&b, g->arena);
+  report_text(g, &b);
+  ck_assert_str_eq(b.s, "'conv' Conv float: input is binary (Sign 'sgn') but weight 'w' filter 1 is all 0, not "
+                        "+-alpha with alpha > 0\n"
+                        "weights: 16 bytes emitted, 16 bytes as float32 (1.0x smaller)\n");
+  graph_free(g);
+}
+END_TEST
+
 /* The one documented deviation: ONNX Sign(0) = 0, BinActiv(0) = +1. */
 START_TEST(test_sign_zero_deviation) {
   Graph *g = new_graph();
@@ -511,6 +575,7 @@ Suite *binarize_suite(void) {
   tcase_add_test(tc, test_not_rewritten);
   tcase_add_test(tc, test_sign_output_and_tiny_filters);
   tcase_add_test(tc, test_sign_zero_deviation);
+  tcase_add_test(tc, test_zero_weights);
   tcase_add_test(tc, test_fold_limit_reason);
   tcase_add_test(tc, test_idempotent);
   suite_add_tcase(s, tc);

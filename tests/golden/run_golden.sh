@@ -3,7 +3,7 @@
 # run_golden.sh --count N                     : fails when N is 0.
 #
 # For each case directory (model.json, input_K.npy, output_K.npy, optional
-# README naming --dim NAME=VALUE flags):
+# README naming --dim NAME=VALUE and --zero-weights=MODE flags):
 #   1. xnorcc run (the reference interpreter) writes interp_K.bin;
 #   2. xnorcc model.json --main compiles to net.c/net.h, twice (and once more
 #      under another locale): the bytes must be identical; when the case has a
@@ -71,7 +71,7 @@ for dir in "$@"; do
   mkdir -p "$w"
   dims=""
   if [ -f "$dir/README" ]; then
-    dims=$(grep -o -- '--dim [A-Za-z_][A-Za-z0-9_]*=[0-9][0-9]*' "$dir/README" | sort -u | tr '\n' ' ')
+    dims=$(grep -o -- '--dim [A-Za-z_][A-Za-z0-9_]*=[0-9][0-9]*\|--zero-weights=[a-z0-9]*' "$dir/README" | sort -u | tr '\n' ' ')
   fi
   nin=0
   while [ -f "$dir/input_$nin.npy" ]; do nin=$((nin + 1)); done

@@ -438,10 +438,70 @@ def gen_pads():
                     "BWN conv.")
 
 
+# ---------------------------------------------------------------------------
+# binarized weights that are exactly 0 (torch.sign(0) = 0; issue 10)
+# ---------------------------------------------------------------------------
+
+
+class ZeroNet(nn.Module):
+    """An XNOR conv, a BWN conv and a binary FC whose frozen weights +-alpha hold a few
+    exact zeros (what torch.sign(0) = 0 leaves in a binarized weight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.xc = BinConv2d(4, 6, 3, padding=1, bias=False)                 # sign(x): XNOR
+        self.bc = BinConv2d(6, 4, 3, padding=1, binact=False)              # real input: BWN
+        self.fc = BinLinear(4 * 6 * 6, 5)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.bc(self.xc(x)), 1))
+
+
+ZEROS = {"xc": [(0, 0, 1, 1), (0, 3, 2, 0), (5, 2, 0, 2)], "bc": [(1, 0, 0, 0), (3, 5, 1, 1)],
+         "fc": [(2, 7), (4, 100)]}
+
+
+def gen_zero():
+    """bin_zero_weights: the model with its zeros (the layers stay float, exactly the model);
+    tests/binary/zero_plus1: the same model.json with PyTorch's output when every 0 is
+    +alpha of its filter, what --zero-weights=plus1 compiles."""
+    for seed in range(100):
+        g = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)
+        model = ZeroNet()
+        model.eval()
+        freeze(model)
+        with torch.no_grad():
+            for layer, idx in ZEROS.items():
+                w = getattr(model, layer).weight
+                for i in idx:
+                    w[i] = 0.0
+        x = torch.randn(1, 4, 6, 6, generator=g)
+        SIGN_INPUTS.clear()
+        with torch.no_grad():
+            model(x)
+        if all(v >= SIGN_MARGIN for v in SIGN_INPUTS):
+            break
+    m = make_case("bin_zero_weights", model, [x], 13,
+                  readme="XNOR conv, BWN conv and binary FC whose +-alpha weights hold 7 exact zeros "
+                         "(torch.sign(0) = 0): the layers stay float (seed %d)." % seed)
+    with torch.no_grad():
+        for layer in ZEROS:
+            w = getattr(model, layer).weight
+            a = w.abs().flatten(1).max(dim=1).values.view(-1, *([1] * (w.dim() - 1))).expand_as(w)
+            w.copy_(torch.where(w == 0, a, w))
+        out = model(x).numpy().astype(np.float32)
+    d = os.path.join(ROOT, "tests", "binary", "zero_plus1")
+    write_case("zero_plus1", m, [x.numpy().astype(np.float32)], [out],
+               "bin_zero_weights with --zero-weights=plus1: every 0 weight is +alpha of its filter; "
+               "output_0.npy is PyTorch's output of that model.", root=os.path.dirname(d))
+    print("%-28s seed %d" % (d, seed))
+
+
 def main():
     print("torch", torch.__version__, "onnx", onnx.__version__)
     only = sys.argv[1:]   # e.g. gen_pads: run only those generators
-    for gen in (gen_cnn, gen_bin, gen_pads):
+    for gen in (gen_cnn, gen_bin, gen_pads, gen_zero):
         if not only or gen.__name__ in only:
             gen()
 
