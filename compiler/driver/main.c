@@ -42,7 +42,7 @@ static const char usage[] =
     "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
     "  --elide-weights    (ir) leave constant data out of the dump\n"
     "  --print-after=PASS print the IR (weights elided) to stderr after PASS:\n"
-    "                     shapes, canonicalize, binarize, fuse or dce\n"
+    "                     shapes, canonicalize, fold, binarize, fuse or dce\n"
     "  --print-after-all  print the IR to stderr after every pass\n"
     "  --time-passes      print the wall time of each pass to stderr\n"
     "  --allow-shape-mismatch\n"

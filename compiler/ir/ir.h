@@ -128,6 +128,8 @@ typedef struct Graph {
   UseDef *ud;       /* cached use/def index (graph_usedef), NULL until asked for */
   int ud_stale;     /* the graph changed since ud was built */
   StrMap *names;    /* tensor name -> index (graph_fresh_name), NULL until asked for */
+  int *nfolded;     /* per op (OP__COUNT entries): nodes constant folding evaluated
+                       (passes/fold.c; --report); NULL until the first */
   int shape_warn;   /* a declared shape that disagrees with the inferred one is a
                        warning and the inferred one is kept (--allow-shape-mismatch);
                        else an error */

@@ -8,8 +8,8 @@
  *   Sub(x, c), c constant                        -> Add(x, -c)            exact
  *   Div(x, c), c constant, every c[i] = +-2^k    -> Mul(x, 1/c)           exact
  *
- * then folds every node whose inputs have all become constant, re-sorts the
- * graph and drops dead nodes. Removing a node whose output is a graph output
+ * then re-sorts the graph and drops dead nodes (what became constant is
+ * folded by the next pass, fold.c). Removing a node whose output is a graph output
  * renames instead: the producer of its input writes the graph output directly,
  * so graph outputs keep their names; when that is impossible (the input is a
  * graph input, a constant or itself a graph output) the node stays as a copy.
@@ -27,7 +27,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "../interp/interp.h"
 #include "passes.h"
 
 /* Whether tensor index t (maybe -1) is known at compile time. */
@@ -190,19 +189,6 @@ static int arith_by_const(Canon *cx, int ni) {
   return 1;
 }
 
-/* Whether live node n has inputs, all of them constant. */
-static int all_inputs_const(const Graph *g, const Node *n) {
-  int any = 0;
-  for (int j = 0; j < n->nin; j++) {
-    if (n->in[j] < 0)
-      continue;
-    if (!is_constant(g, n->in[j]))
-      return 0;
-    any = 1;
-  }
-  return any;
-}
-
 int pass_canonicalize(Graph *g, Diag *d) {
   int nn = g->nn, changed = 0;
   Canon c = {g, arena_array(g->arena, (size_t)g->nt + 1, sizeof(int))};
@@ -237,9 +223,6 @@ int pass_canonicalize(Graph *g, Diag *d) {
     return 0;
   if (topo_sort(g, d))
     return -1;
-  for (int i = 0; i < g->nn; i++)
-    if (!g->n[i].dead && all_inputs_const(g, &g->n[i]) && fold_node(g, &g->n[i], d))
-      return -1;
   if (pass_dce(g, d))
     return -1;
   return topo_sort(g, d);

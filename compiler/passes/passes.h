@@ -3,6 +3,8 @@
  * success, -1 after an error.
  *
  * shape.c   shape inference and constant folding, in one topological walk
+ * fold.c    constant folding: a node on constants is evaluated by the
+ *           interpreter (one node, or the pass `fold` to a fixed point)
  * canon.c   canonicalization (Identity/Dropout, reshape chains, Sub/Div by a
  *           constant) and dead-node elimination
  * passman.c the pass manager: the passes of pipeline_lower in order, by name,
@@ -28,10 +30,13 @@ int infer_and_fold(Graph *g, Diag *d);
  * reporting to d (also for an op without a shape rule). */
 int shape_node(Graph *g, Node *n, Diag *d);
 
-/* Evaluates node n, whose inputs are all constant, with the interpreter and
- * attaches the results to its outputs, which become constants; n is marked
- * dead. Outputs over 64 MiB (except a Constant's) are left to run time and n
- * stays. Returns 0, or -1 after reporting to d. */
+/* ---- fold.c: constant folding is evaluation ---- */
+
+/* Evaluates node n, whose inputs are all constant, with its op's interpreter
+ * function and attaches the results to its outputs, which become constants;
+ * n is marked dead and counted in g->nfolded. An op without an interpreter
+ * function, or outputs over FOLD_MAX_BYTES (except a Constant's), leave n to
+ * run time (returns 0, n stays). Returns 0, or -1 after reporting to d. */
 int fold_node(Graph *g, Node *n, Diag *d);
 /* Folded outputs larger than this stay computed at run time (a later issue
  * removes the limit). */
@@ -39,6 +44,16 @@ int fold_node(Graph *g, Node *n, Diag *d);
 /* The bytes of node n's largest output when that is over FOLD_MAX_BYTES (n
  * is not a Constant), so that fold_node leaves n to run time; else 0. */
 int64_t fold_too_large(Graph *g, const Node *n);
+/* Whether every input node n has (omitted ones aside) is a constant. */
+int node_inputs_const(Graph *g, const Node *n);
+/* The pass `fold`: folds every live node whose inputs are all constant,
+ * in topological order, until none is left (a fixed point); then removes
+ * what became unused and sorts again. Returns 0 or -1. */
+int pass_fold(Graph *g, Diag *d);
+/* --report's lines on folding: "folded: N nodes (Op K, ...)" when any were,
+ * then one "not folded: NODE: why" line per live node on constant inputs
+ * only that stayed (no interpreter function, or over FOLD_MAX_BYTES). */
+void fold_report(Graph *g, StrBuf *b);
 
 /* ---- canon.c ---- */
 
@@ -46,8 +61,8 @@ int64_t fold_too_large(Graph *g, const Node *n);
  * inference Dropout, collapses chains of Reshape/Flatten into one Reshape and
  * drops those that keep the shape, turns Sub by a float constant into Add of
  * its negation and Div by a constant of exact powers of two into Mul by the
- * reciprocal (bit-identical results), folds what became constant, removes
- * dead nodes and sorts again. Graph outputs keep their tensors and names.
+ * reciprocal (bit-identical results), removes dead nodes and sorts again
+ * (pass_fold then folds what became constant). Graph outputs keep their tensors and names.
  * Returns 0, or -1 after reporting to d. */
 int pass_canonicalize(Graph *g, Diag *d);
 /* Marks dead every live node none of whose outputs reaches a graph output
@@ -81,7 +96,7 @@ int pass_lookup(const char *name);
 /* The pass names in order, ", "-separated, e.g. "shapes, canonicalize, ...". */
 const char *pass_names(void);
 /* Runs every pass in order on g (loaded and topologically sorted) with the
- * options po (NULL: defaults): shapes, canonicalize, binarize, fuse, dce (only
+ * options po (NULL: defaults): shapes, canonicalize, fold, binarize, fuse, dce (only
  * shapes with po->no_opt). Stops at
  * the first pass that reports an error. An unknown po->print_after is the
  * error "unknown pass 'X' in --print-after; the passes are: ..." before any

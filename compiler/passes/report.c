@@ -3,6 +3,8 @@
  *
  *   'NAME' OP KIND[: REASON]          KIND is xnor, bwn or float
  *   weights: E bytes emitted, F bytes as float32 (R x smaller)
+ *   folded: N nodes (Op K, ...)       constant folding (fold.c), when any
+ *   not folded: NODE: WHY             a node on constants only left to run time
  *
  * Weight bytes count the constant inputs (weights and biases) of the layers.
  * A binary layer's weight is counted as the runtime packs it
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "binary.h"
+#include "passes.h"
 
 /* Names may hold any bytes: C-style escapes for control bytes, and for quotes
  * and backslashes when quotes is set (as node_desc() does). */
@@ -101,6 +104,7 @@ void report_text(Graph *g, StrBuf *b) {
     sb_printf(b, " (%.1fx larger)\n", (double)emitted / (double)f32);
   else
     sb_puts(b, "\n");
+  fold_report(g, b);
 }
 
 void report_print(Graph *g, FILE *f) {

@@ -2,8 +2,8 @@
  *
  * In topological order, each node's inputs are checked and its outputs
  * typed and shaped (shape_rules.c); a node whose inputs are all constants is
- * evaluated by the reference interpreter, its outputs become constants and
- * the node dies; then the verifier's rules on outputs (verify_node_outputs:
+ * evaluated by the reference interpreter (fold_node, fold.c), its outputs
+ * become constants and the node dies; then the verifier's rules on outputs (verify_node_outputs:
  * extents, declared shapes) judge the result. The graph has passed
  * ir_verify (arity, attribute kinds, ...) before.
  * A node downstream of a failed one is skipped silently, so every reported
@@ -14,46 +14,6 @@
 #include "../interp/interp.h"
 #include "shape_impl.h"
 
-
-/* Evaluates n (all inputs constant) and attaches the results to its outputs,
- * which become constants; n dies. Outputs too large to keep are left to run
- * time. Returns 0 or -1. */
-int64_t fold_too_large(Graph *g, const Node *n) {
-  for (int j = 0; j < n->nout; j++) {
-    Tensor *t = node_out(g, n, j);
-    int64_t bytes;
-    if (!t)
-      continue;
-    if (!xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes))
-      return INT64_MAX;
-    if (bytes > FOLD_MAX_BYTES && n->op != OP_Constant)
-      return bytes;
-  }
-  return 0;
-}
-
-int fold_node(Graph *g, Node *n, Diag *d) {
-  void **in = arena_array(g->arena, (size_t)n->nin + 1, sizeof *in);
-  void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
-  if (fold_too_large(g, n))
-    return 0;
-  for (int j = 0; j < n->nin; j++) {
-    Tensor *t = node_in(g, n, j);
-    in[j] = t ? t->data : NULL;
-  }
-  for (int j = 0; j < n->nout; j++) {
-    Tensor *t = node_out(g, n, j);
-    out[j] = t ? arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype)) : NULL;
-  }
-  if (interp_node(g, n, d, in, out))
-    return -1;
-  for (int j = 0; j < n->nout; j++)
-    if (out[j])
-      node_out(g, n, j)->data = out[j];
-  n->dead = 1;
-  graph_changed(g);
-  return 0;
-}
 
 int shape_node(Graph *g, Node *n, Diag *d) {
   Infer c = {g, d, NULL};

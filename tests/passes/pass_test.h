@@ -38,5 +38,6 @@ int pt_producer(Graph *g, int t);
 
 Suite *canon_suite(void);
 Suite *passman_suite(void);
+Suite *fold_suite(void);
 
 #endif

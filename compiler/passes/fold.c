@@ -1,0 +1,125 @@
+/* fold.c - constant folding is evaluation.
+ *
+ * A live node whose inputs are all constant is evaluated with its op's
+ * interpreter function (the op table's interp column, the same code
+ * `xnorcc run` executes), its outputs become constants and the node dies.
+ * Nothing here knows any op: an op that only ever sees constants needs an
+ * interpreter function (and its shape rule) and nothing else.
+ *
+ * fold_node      one node; shape inference calls it during its walk, so
+ *                that later shape rules see folded shapes and axes
+ * pass_fold      every foldable node, repeated to a fixed point (the pass
+ *                `fold`, after canonicalize and before binarize, so that
+ *                binary-weight recognition sees computed weights as the
+ *                constants they are)
+ * fold_report    what --report says about folding
+ *
+ * Every fold but a Constant's is counted per op in Graph.nfolded for --report.
+ */
+#include <string.h>
+
+#include "../interp/interp.h"
+#include "passes.h"
+
+int64_t fold_too_large(Graph *g, const Node *n) {
+  for (int j = 0; j < n->nout; j++) {
+    Tensor *t = node_out(g, n, j);
+    int64_t bytes;
+    if (!t)
+      continue;
+    if (!xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes))
+      return INT64_MAX;
+    if (bytes > FOLD_MAX_BYTES && n->op != OP_Constant)
+      return bytes;
+  }
+  return 0;
+}
+
+/* Counts one folded node of op. */
+static void count_fold(Graph *g, Op op) {
+  if (!g->nfolded)
+    g->nfolded = arena_array(g->arena, OP__COUNT, sizeof *g->nfolded);
+  g->nfolded[op]++;
+}
+
+int fold_node(Graph *g, Node *n, Diag *d) {
+  if (n->op >= OP__COUNT || !op_info[n->op].interp || fold_too_large(g, n))
+    return 0;
+  void **in = arena_array(g->arena, (size_t)n->nin + 1, sizeof *in);
+  void **out = arena_array(g->arena, (size_t)n->nout + 1, sizeof *out);
+  for (int j = 0; j < n->nin; j++) {
+    Tensor *t = node_in(g, n, j);
+    in[j] = t ? t->data : NULL;
+  }
+  for (int j = 0; j < n->nout; j++) {
+    Tensor *t = node_out(g, n, j);
+    out[j] = t ? arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype)) : NULL;
+  }
+  if (interp_node(g, n, d, in, out))
+    return -1;
+  for (int j = 0; j < n->nout; j++)
+    if (out[j])
+      node_out(g, n, j)->data = out[j];
+  n->dead = 1;
+  if (n->op != OP_Constant) /* a value, not a computation */
+    count_fold(g, n->op);
+  graph_changed(g);
+  return 0;
+}
+
+int node_inputs_const(Graph *g, const Node *n) {
+  for (int j = 0; j < n->nin; j++) {
+    const Tensor *t = node_in(g, n, j);
+    if (t && !tensor_is_const(t))
+      return 0;
+  }
+  return 1;
+}
+
+int pass_fold(Graph *g, Diag *d) {
+  int any = 0, changed = 1;
+  while (changed) { /* the nodes are sorted, so the second round finds nothing */
+    changed = 0;
+    for (int i = 0; i < g->nn; i++) {
+      Node *n = &g->n[i];
+      if (n->dead || !node_inputs_const(g, n) || !op_info[n->op].interp || fold_too_large(g, n))
+        continue;
+      if (fold_node(g, n, d))
+        return -1;
+      changed = any = 1;
+    }
+  }
+  if (!any)
+    return 0;
+  return pass_dce(g, d) || topo_sort(g, d) ? -1 : 0;
+}
+
+void fold_report(Graph *g, StrBuf *b) {
+  int64_t total = 0;
+  for (int k = 0; g->nfolded && k < OP__COUNT; k++)
+    total += g->nfolded[k];
+  if (total) {
+    sb_printf(b, "folded: %lld node%s (", (long long)total, total == 1 ? "" : "s");
+    const char *sep = "";
+    for (int k = 0; k < OP__COUNT; k++)
+      if (g->nfolded[k]) {
+        sb_printf(b, "%s%s %d", sep, op_info[k].name, g->nfolded[k]);
+        sep = ", ";
+      }
+    sb_puts(b, ")\n");
+  }
+  /* Live nodes on constants only that stayed: no interpreter function, or too large. */
+  for (int i = 0; i < g->nn; i++) {
+    const Node *n = &g->n[i];
+    if (n->dead || !node_inputs_const(g, n))
+      continue;
+    int64_t bytes = fold_too_large(g, n);
+    if (!op_info[n->op].interp)
+      sb_printf(b, "not folded: %s: all its inputs are constant but %s has no interpreter function, so it runs "
+                "at run time\n", node_desc(g, n), op_info[n->op].name);
+    else if (bytes)
+      sb_printf(b, "not folded: %s: an output of %lld bytes is more than the constant folder's limit of %lld MiB "
+                "(FOLD_MAX_BYTES), so it runs at run time\n", node_desc(g, n), (long long)bytes,
+                (long long)(FOLD_MAX_BYTES >> 20));
+  }
+}

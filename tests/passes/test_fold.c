@@ -1,0 +1,94 @@
+/* test_fold.c - constant folding is evaluation (passes/fold.c): nodes on
+ * constants are evaluated with the interpreter during shape inference and by
+ * the pass `fold` to a fixed point, counted per op for --report. */
+#include <string.h>
+
+#include "pass_test.h"
+
+static const int64_t d4[1] = {4};
+
+/* y = x + Neg(Abs(w)): shape inference folds Abs and Neg (values checked),
+ * the report counts them per op. */
+START_TEST(fold_in_shapes_counted) {
+  Graph *g = graph_new("test.json");
+  float wv[4] = {1.5f, -2.0f, 0.0f, -0.25f};
+  int x = pt_input(g, "x", 1, d4), w = pt_tensor(g, "w", 1, d4, wv), a = pt_tensor(g, "a", 0, NULL, NULL),
+      b = pt_tensor(g, "b", 0, NULL, NULL), y = pt_tensor(g, "y", 0, NULL, NULL);
+  pt_node(g, OP_Abs, "abs", 1, &w, 1, &a);
+  pt_node(g, OP_Neg, "neg", 1, &a, 1, &b);
+  pt_node(g, OP_Add, "add", 2, (int[]){x, b}, 1, &y);
+  graph_add_output(g, y);
+  pt_shape(g);
+  ck_assert_int_eq(pt_count(g, OP_Abs) + pt_count(g, OP_Neg), 0);
+  ck_assert_ptr_nonnull(g->t[b].data);
+  const float *bv = g->t[b].data;
+  ck_assert(bv[0] == -1.5f && bv[1] == -2.0f && bv[2] == 0.0f && bv[3] == -0.25f);
+  StrBuf s;
+  sb_init(&s, g->arena);
+  fold_report(g, &s);
+  ck_assert_str_eq(s.s, "folded: 2 nodes (Abs 1, Neg 1)\n");
+  graph_free(g);
+}
+END_TEST
+
+/* A node made constant after shape inference (here: its run-time input
+ * replaced by a constant, as a rewrite would) is folded by pass_fold, and so
+ * is the chain behind it, to a fixed point; the dead graph input's consumers
+ * are gone and the output is a constant. */
+START_TEST(pass_fold_fixed_point) {
+  Graph *g = graph_new("test.json");
+  float cv[4] = {4.0f, 9.0f, 16.0f, 0.25f};
+  int x = pt_input(g, "x", 1, d4), c = pt_tensor(g, "c", 1, d4, cv), a = pt_tensor(g, "a", 0, NULL, NULL),
+      b = pt_tensor(g, "b", 0, NULL, NULL), e = pt_tensor(g, "e", 0, NULL, NULL), y = pt_tensor(g, "y", 0, NULL, NULL);
+  int ns = pt_node(g, OP_Sqrt, "sqrt", 1, &x, 1, &a);
+  pt_node(g, OP_Reciprocal, "recip", 1, &a, 1, &b);
+  pt_node(g, OP_Neg, "neg", 1, &b, 1, &e);
+  pt_node(g, OP_Add, "add", 2, (int[]){x, e}, 1, &y);
+  graph_add_output(g, y);
+  pt_shape(g);
+  ck_assert_int_eq(pt_count(g, OP_Sqrt), 1);
+  g->n[ns].in[0] = c;
+  graph_changed(g);
+  Diag d;
+  diag_init(&d, "test.json");
+  ck_assert_msg(pass_fold(g, &d) == 0, "%s", d.text);
+  ck_assert_int_eq(pt_count(g, OP_Sqrt) + pt_count(g, OP_Reciprocal) + pt_count(g, OP_Neg), 0);
+  ck_assert_int_eq(pt_count(g, OP_Add), 1);
+  const float *ev = g->t[e].data;
+  ck_assert_ptr_nonnull(ev);
+  ck_assert(ev[0] == -0.5f && ev[1] == -1.0f / 3.0f && ev[2] == -0.25f && ev[3] == -2.0f);
+  ck_assert_int_eq(g->nfolded[OP_Sqrt], 1);
+  ck_assert_int_eq(g->nfolded[OP_Reciprocal], 1);
+  ck_assert_int_eq(g->nfolded[OP_Neg], 1);
+  /* nothing left: a second run changes nothing */
+  int before = g->nn;
+  ck_assert(pass_fold(g, &d) == 0 && g->nn == before);
+  diag_free(&d);
+  graph_free(g);
+}
+END_TEST
+
+/* No folding, no report lines. */
+START_TEST(fold_report_empty) {
+  Graph *g = graph_new("test.json");
+  int x = pt_input(g, "x", 1, d4), y = pt_tensor(g, "y", 0, NULL, NULL);
+  pt_node(g, OP_Relu, "relu", 1, &x, 1, &y);
+  graph_add_output(g, y);
+  pt_shape(g);
+  StrBuf s;
+  sb_init(&s, g->arena);
+  fold_report(g, &s);
+  ck_assert_str_eq(s.s ? s.s : "", "");
+  graph_free(g);
+}
+END_TEST
+
+Suite *fold_suite(void) {
+  Suite *s = suite_create("fold");
+  TCase *tc = tcase_create("fold");
+  tcase_add_test(tc, fold_in_shapes_counted);
+  tcase_add_test(tc, pass_fold_fixed_point);
+  tcase_add_test(tc, fold_report_empty);
+  suite_add_tcase(s, tc);
+  return s;
+}
