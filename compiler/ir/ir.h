@@ -111,11 +111,18 @@ typedef struct UseDef {
   int *use_slot;   /* use entries: the input index it reads it as */
 } UseDef;
 
+/* The opsets of the default domain that are read: 1 to the newest ONNX
+ * release (ONNX 1.22); older forms are mapped by passes/opset.c. */
+#define XN_OPSET_MIN 1
+#define XN_OPSET_NEWEST 27
+
 typedef struct Graph {
   Arena *arena;     /* owns everything below */
   const char *file; /* model file name, for messages */
   const char *name; /* graph name from the model */
-  int64_t opset;    /* opset version of the default ONNX domain */
+  int64_t opset;    /* opset version of the default ONNX domain whose forms the
+                       nodes are in (7 or more once passes/opset.c ran) */
+  int64_t opset_read; /* the version the model imports (set by opset_upgrade) */
   int64_t xnor_opset; /* opset version of the "xnor" domain (0 if not imported) */
   Tensor *t;        /* tensors */
   int nt, capt;     /* tensors used / allocated */

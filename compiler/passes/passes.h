@@ -55,6 +55,18 @@ int pass_fold(Graph *g, Diag *d);
  * only that stayed (no interpreter function, or over FOLD_MAX_BYTES). */
 void fold_report(Graph *g, StrBuf *b);
 
+/* ---- opset.c ---- */
+
+/* Every opset of the default domain onto the IR: a node of an op that its
+ * opset does not have is an error; below opset 7 each node's old form is
+ * rewritten into its opset-7 form and g->opset becomes 7 (g->opset_read
+ * keeps the model's). Runs on a sorted graph before shape inference (the
+ * shapes pass starts with it). Returns 0, or -1 after reporting to d. */
+int opset_upgrade(Graph *g, Diag *d);
+/* The definition of op in force at opset v (the ONNX spec's "since
+ * version"), 0 when op does not exist at v, -1 when op is not in the table. */
+int opset_definition(Op op, int64_t v);
+
 /* ---- canon.c ---- */
 
 /* Canonicalizes a shaped, sorted graph (docs/passes.md): removes Identity and
@@ -89,7 +101,8 @@ typedef struct PassOptions {
                               exactly 0 among +-alpha binarize as +alpha */
 } PassOptions;
 
-/* Shape inference and folding (infer_and_fold), then topo_sort. Returns 0 or -1. */
+/* Old opset forms (opset_upgrade), shape inference and folding (infer_and_fold),
+ * then topo_sort. Returns 0 or -1. */
 int pass_shapes(Graph *g, Diag *d);
 /* Index of the pass named name in the pipeline, or -1. */
 int pass_lookup(const char *name);

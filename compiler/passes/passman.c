@@ -24,7 +24,9 @@ static const Pass passes[] = {
 };
 #define NPASSES ((int)(sizeof passes / sizeof passes[0]))
 
-int pass_shapes(Graph *g, Diag *d) { return infer_and_fold(g, d) || topo_sort(g, d) ? -1 : 0; }
+int pass_shapes(Graph *g, Diag *d) {
+  return opset_upgrade(g, d) || infer_and_fold(g, d) || topo_sort(g, d) ? -1 : 0;
+}
 
 int pass_lookup(const char *name) {
   for (int i = 0; i < NPASSES; i++)

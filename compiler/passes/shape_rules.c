@@ -1,4 +1,5 @@
-/* shape_rules.c - one inference rule per op (ONNX semantics, opsets 7 to 17).
+/* shape_rules.c - one inference rule per op (ONNX semantics, opsets 7 to 27;
+ * older forms are mapped onto these by opset.c).
  *
  * A rule checks its inputs (dtypes, ranks, extents, attributes), reports each
  * mismatch naming both sides, and sets the dtype and shape of every output.

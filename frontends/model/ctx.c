@@ -5,7 +5,7 @@
 
 #include "model.h"
 
-enum { OPSET_MIN = 7, OPSET_MAX = 17, XNOR_OPSET = 1 };
+enum { OPSET_MIN = XN_OPSET_MIN, OPSET_MAX = XN_OPSET_NEWEST, XNOR_OPSET = 1 };
 
 void om_init(OmCtx *c, Graph *g, const LoadOptions *o, Diag *d, int snake) {
   memset(c, 0, sizeof *c);

@@ -341,8 +341,8 @@ START_TEST(err_arity) {
 END_TEST
 
 START_TEST(err_opsets) {
-  expect_error("{'opsetImport':[{'version':'18'},{'domain':'xnor','version':2}],'graph':{'node':[],'output':[{'name':'x'}]}}",
-               "m.json: error: opsetImport[0]: unsupported opset version 18 (supported: 7 to 17)\n"
+  expect_error("{'opsetImport':[{'version':'28'},{'domain':'xnor','version':2}],'graph':{'node':[],'output':[{'name':'x'}]}}",
+               "m.json: error: opsetImport[0]: unsupported opset version 28 (supported: 1 to 27)\n"
                "m.json: error: opsetImport[1]: unsupported version 2 of domain 'xnor' (supported: 1)\n"
                "m.json: error: graph.output[0]: output 'x' is not produced by any node, graph input or initializer\n");
 }

@@ -32,7 +32,7 @@ FROM_JSON = [
     "dims_overflow", "dims_zero_input", "domain_unknown", "dtype_unknown", "dtype_unsupported",
     "dtype_wrong_field", "initializer_duplicate", "input_duplicate", "input_no_shape",
     "input_not_float", "op_unknown_several", "opset_missing", "opset_unsupported",
-    "output_missing", "symbolic_dim",
+    "output_missing", "symbolic_dim", "opset_op_too_new", "opset6_training",
     # the verifier's rules (compiler/ir/verify.c), also in tests/bad/xir
     "attr_type", "bn_zero_batch", "concat_omitted", "empty_output", "input_omitted", "pad_mode",
     "shape_declared",

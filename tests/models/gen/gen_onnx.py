@@ -175,8 +175,29 @@ def _opt(ins, i):
     return ins[i] if len(ins) > i and ins[i] is not None else None
 
 
+def _old_forms(t, a, ins, opset):
+    """Opset 1..6 forms, by the ONNX spec of those versions (docs/opsets.md)."""
+    if t in ("Add", "Sub", "Mul", "Div", "Pow") and a.get("broadcast", 0) and "axis" in a:
+        A, B = ins  # B lines up with A's dims from axis on
+        axis = a["axis"] % A.ndim
+        ins = [A, B.reshape(B.shape + (1,) * (A.ndim - axis - B.ndim))]
+    if t == "PRelu" and ins[1].ndim == 1 and ins[1].size > 1 and ins[0].ndim >= 3:
+        ins = [ins[0], ins[1].reshape((-1,) + (1,) * (ins[0].ndim - 2))]  # per channel
+    if t == "Reshape" and opset < 5:
+        ins = [ins[0], np.array(a["shape"], dtype=np.int64)]
+    if t == "Pad" and opset < 2:
+        a = dict(a, pads=a["paddings"])
+    if t == "Concat" and "axis" not in a:
+        a = dict(a, axis=1)
+    if t == "Selu" and opset < 6:
+        a = dict({"alpha": 1.6732, "gamma": 1.0507}, **a)
+    return a, ins
+
+
 def run_node(node, a, ins, opset):
     t = node.op_type
+    if opset < 7:
+        a, ins = _old_forms(t, a, ins, opset)
     if t == "Conv": return [op_conv(node, a, *ins)]
     if t == "MaxPool": return [_pool(a, ins[0], "max")]
     if t == "AveragePool": return [_pool(a, ins[0], "avg")]
@@ -785,6 +806,43 @@ def gen_pad():
          readme="Pad with negative pads (crop), allowed by the spec; mixed with positive pads")
 
 
+def gen_old_opsets():
+    """Opsets 1 and 6: the forms passes/opset.c maps onto the IR."""
+    r = rng_for("op_opset6")
+    x = rnd(r, 2, 3, 4, 5); b3 = rnd(r, 3); b34 = rnd(r, 3, 4); slope = rnd(r, 3, scale=0.3)
+    w = wconv(r, 3, 3, 3, 3)
+    nodes = [N("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             # bias broadcast along axis 1 of a computed tensor: a constant B ...
+             N("Add", ["c", "b3"], ["cb"], broadcast=1, axis=1),
+             # ... a run-time B (a graph input) of rank 2, and numpy's suffix rule without axis
+             N("Mul", ["cb", "v34"], ["m"], broadcast=1, axis=1),
+             N("Sub", ["m", "v5"], ["s"], broadcast=1),
+             N("Div", ["s", "two"], ["dv"], broadcast=1, axis=0),
+             N("PRelu", ["dv", "slope"], ["p"]),
+             N("BatchNormalization", ["p", "sc", "bb", "mean", "var"], ["bn"], is_test=1, epsilon=1e-3),
+             N("Dropout", ["bn"], ["y"], is_test=1, ratio=0.25),
+             N("Relu", ["y"], ["relu"])]
+    inits = {"w": w, "b3": b3, "slope": slope, "two": np.array([2.0], np.float32),
+             "sc": (1 + rnd(r, 3, scale=0.1)), "bb": rnd(r, 3, scale=0.1), "mean": rnd(r, 3, scale=0.1),
+             "var": (1 + np.abs(rnd(r, 3, scale=0.1))).astype(np.float32)}
+    case("op_opset6", 6, nodes, [("x", x), ("v34", b34), ("v5", rnd(r, 5))], ["relu"], inits=inits,
+         readme="Opset 6 forms: Add/Mul/Sub/Div with broadcast=1 and axis (a constant and a run-time B "
+                "lined up with a computed A from axis on; no axis: the suffix rule), PRelu with a per-channel "
+                "1-D slope, BatchNormalization and Dropout with is_test=1")
+    r = rng_for("op_opset1")
+    x = rnd(r, 1, 2, 3, 4)
+    nodes = [N("Reshape", ["x"], ["rs"], shape=[1, 2, 4, 3]),
+             N("Pad", ["rs"], ["pd"], paddings=[0, 0, 1, 0, 0, 0, 0, 2], value=0.5),
+             N("Concat", ["pd", "pd"], ["cat"]),
+             N("Selu", ["cat"], ["selu"]),
+             N("Softmax", ["selu"], ["sm"]),
+             N("Pow", ["sm", "half"], ["pw"], broadcast=1, axis=1),
+             N("Relu", ["pw"], ["y"], consumed_inputs=[0])]
+    case("op_opset1", 1, nodes, [("x", x)], ["y"], inits={"half": np.array([0.5, 2.0, 1.0, 0.5], np.float32)},
+         readme="Opset 1 forms: Reshape's shape attribute, Pad's paddings, Concat's default axis 1, Selu's own "
+                "defaults (1.6732, 1.0507), Softmax over the flattened trailing dims, Pow with broadcast axis, Relu's consumed_inputs")
+
+
 def gen_misc():
     r = rng_for("op_misc"); x = rnd(r, 1, 3, 4, 4)
     case("op_dropout_opset7", 7, [N("Dropout", ["x"], ["y0"], ratio=0.3), N("Dropout", ["x"], ["y1"])],
@@ -858,7 +916,7 @@ def gen_hand():
 
 def main():
     gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
-    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_misc(); gen_formats(); gen_hand()
+    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_misc(); gen_formats(); gen_hand()
     print("gen_onnx: done")
 
 
