@@ -211,8 +211,10 @@ static void emit_main(Emit *e) {
     cw_line(w, "static float main_in%d[%s_IN%d_SIZE + 1];", k, nm, k);
   for (int k = 0; k < g->noutputs; k++)
     cw_line(w, "static float main_out%d[%s_OUT%d_SIZE + 1];", k, nm, k);
-  cw_raw(w, "%s",
-          "\n"
+  cw_raw(w, "\n");
+  /* read_f32 only when there is an input to read (-Wunused-function) */
+  if (g->ninputs > 0)
+    cw_raw(w, "%s",
           "static int read_f32(const char *prog, const char *path, float *x, long n) {\n"
           "  FILE *f = fopen(path, \"rb\");\n"
           "  long size;\n"
@@ -241,7 +243,8 @@ static void emit_main(Emit *e) {
           "  fclose(f);\n"
           "  return 0;\n"
           "}\n"
-          "\n"
+          "\n");
+  cw_raw(w, "%s",
           "static int write_f32(const char *prog, const char *path, const float *x, long n) {\n"
           "  FILE *f = fopen(path, \"wb\");\n"
           "  int ok = f != NULL;\n"
@@ -388,7 +391,8 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   put_comment_text(c, base_name(g->file));
   cw_raw(&w, "' (graph '");
   put_comment_text(c, g->name);
-  cw_raw(&w, "', opset %lld, %d layers). Do not edit. */\n", (long long)g->opset, plan.nlayers);
+  cw_raw(&w, "', opset %lld, %d layers). Do not edit. */\n", (long long)(g->opset_read ? g->opset_read : g->opset),
+         plan.nlayers);
   cw_raw(&w, "%s", plan.needs & NEED_STRING ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
   if (plan.needs & NEED_RUNTIME)
     cw_raw(&w, "\n#include \"xnorcc_rt.h\"\n");

@@ -312,47 +312,38 @@ static int body_hardsigmoid(Emit *e, const Node *n) {
 
 const OpEmit emit_hardsigmoid = {NULL, NULL, body_hardsigmoid};
 
+/* Clip: y = min(max(v, lo), hi) as the interpreter computes it. A bound is
+ * an attribute (before opset 11), a constant input (a literal) or a run-time
+ * input (x1[0], x2[0]: its one element, read by the layer); an absent one
+ * does not clip. */
 static int body_clip(Emit *e, const Node *n) {
-  StrBuf x;
-  sb_init(&x, e->g->arena);
-  float lo = 0, hi = 0;
-  int has_lo, has_hi;
-  if (e->g->opset < 11) {
-    has_lo = node_attr(n, "min") != NULL;
-    has_hi = node_attr(n, "max") != NULL;
-    lo = attr_float(n, "min", 0);
-    hi = attr_float(n, "max", 0);
-  } else {
-    has_lo = const_scalar(e, n, 1, &lo);
-    has_hi = const_scalar(e, n, 2, &hi);
-    if (has_lo < 0 || has_hi < 0)
-      return -1;
+  const char *bound[2] = {NULL, NULL};
+  int ni = (int)(n - e->g->n);
+  for (int k = 0; k < 2; k++) {
+    float v = 0;
+    if (e->g->opset < 11) {
+      const char *name = k ? "max" : "min";
+      if (node_attr(n, name))
+        bound[k] = hexf(e, attr_float(n, name, 0));
+    } else if (plan_reads(e->p, ni, k + 1)) {
+      bound[k] = k ? "x2[0]" : "x1[0]";
+    } else {
+      int has = const_scalar(e, n, k + 1, &v);
+      if (has < 0)
+        return -1;
+      if (has)
+        bound[k] = hexf(e, v);
+    }
   }
-  sb_puts(&x, "v");
-  if (has_lo) {
-    StrBuf t;
-    sb_init(&t, e->g->arena);
-    sb_puts(&t, "v < ");
-    put_hexfloat(&t, lo);
-    sb_puts(&t, " ? ");
-    put_hexfloat(&t, lo);
-    sb_puts(&t, " : v");
-    x = t;
-  }
-  if (has_hi) {
-    StrBuf t;
-    sb_init(&t, e->g->arena);
-    sb_puts(&t, "v > ");
-    put_hexfloat(&t, hi);
-    sb_puts(&t, " ? ");
-    put_hexfloat(&t, hi);
-    sb_printf(&t, " : (%s)", x.s);
-    x = t;
-  }
-  return emit_map(e, n, x.s);
+  const char *x = "v";
+  if (bound[0])
+    x = arena_printf(e->g->arena, "v < %s ? %s : v", bound[0], bound[0]);
+  if (bound[1])
+    x = arena_printf(e->g->arena, "v > %s ? %s : (%s)", bound[1], bound[1], x);
+  return emit_map(e, n, x);
 }
 
-const OpEmit emit_clip = {NULL, NULL, body_clip};
+const OpEmit emit_clip = {plan_clip, NULL, body_clip};
 
 /* A view op (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) that
  * writes a graph output: a copy (otherwise it is an alias and has no code). */

@@ -180,7 +180,7 @@ void plan_work(Plan *p);
 
 /* ---- plan_binary.c: plan hooks ---- */
 
-PlanFn plan_gemm, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
+PlanFn plan_gemm, plan_clip, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
 
 /* ---- geom.c ---- */
 

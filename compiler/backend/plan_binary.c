@@ -53,6 +53,15 @@ int plan_gemm(Plan *p, Diag *d, int ni) {
   return 0;
 }
 
+int plan_clip(Plan *p, Diag *d, int ni) {
+  const Node *n = &p->g->n[ni];
+  (void)d;
+  for (int i = 1; i < n->nin && i < 3; i++)
+    if (n->in[i] >= 0 && tensor_is_const(&p->g->t[n->in[i]]))
+      p->node[ni].unread |= 1u << i; /* a constant bound is a literal in the code */
+  return 0;
+}
+
 int plan_binactiv(Plan *p, Diag *d, int ni) {
   const Node *n = &p->g->n[ni];
   (void)d;

@@ -69,7 +69,7 @@
   X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, relu, "") \
   X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, leakyrelu, "alpha:float") \
   X(PRelu, "PRelu", "", 2, 2, 1, 1, 0, R01, prelu, prelu, prelu, "") \
-  X(Clip, "Clip", "", 1, 3, 1, 1, 0, R0, clip, clip, clip, "min:float max:float") \
+  X(Clip, "Clip", "", 1, 3, 1, 1, 0, R012, clip, clip, clip, "min:float max:float") \
   X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, sigmoid, "") \
   X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh, "") \
   X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, hardsigmoid, hardsigmoid, "alpha:float beta:float") \

@@ -369,8 +369,9 @@ def write_case(name, model, inputs, outputs, readme=None, fmt=None, json_text=No
             os.remove(os.path.join(d, f))
     with open(os.path.join(d, "model.json"), "w") as f:
         f.write((json_text if json_text is not None else model_json(model, fmt)) + "\n")
-    for i, v in enumerate(inputs):
-        np.save(os.path.join(d, "input_%d.npy" % i), np.ascontiguousarray(v, dtype=np.float32))
+    for i, v in enumerate(inputs):  # (ascontiguousarray makes a scalar 1-D)
+        v = np.asarray(v, dtype=np.float32)
+        np.save(os.path.join(d, "input_%d.npy" % i), np.ascontiguousarray(v) if v.ndim else v)
     for i, v in enumerate(outputs):
         np.save(os.path.join(d, "output_%d.npy" % i), np.ascontiguousarray(v, dtype=np.float32))
     if readme:
@@ -556,6 +557,13 @@ def gen_clip():
          [N("Clip", ["x", "", "hi"], ["ymax"]), N("Clip", ["x", "lo"], ["ymin"]), N("Clip", ["x"], ["ynone"])],
          [("x", x)], ["ymax", "ymin", "ynone"], {"lo": lo, "hi": hi},
          readme="Clip opset 13: min omitted with \"\" (max only); max omitted (trailing); neither (identity)")
+    case("op_clip_runtime", 13,
+         [N("Clip", ["x", "rlo", "rhi"], ["y0"]), N("Abs", ["rhi"], ["ahi"]), N("Clip", ["x", "", "ahi"], ["y1"]),
+          N("Clip", ["x", "rlo", "hi"], ["y2"])],
+         [("x", x), ("rlo", np.array(-0.75, np.float32)), ("rhi", np.array([0.5], np.float32))],
+         ["y0", "y1", "y2"], {"hi": hi},
+         readme="Clip opset 13 with bounds known only at run time: graph inputs (a scalar and a 1-element "
+                "tensor), a computed max (Abs of an input), a run-time min with a constant max")
 
 
 def gen_pool():
