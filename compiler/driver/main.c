@@ -4,7 +4,9 @@
  *   pipeline_emit(g, ...);                          C backend
  *   write_atomically(out.c, out.h)                  no partial files on error
  *
- * Subcommands: `xnorcc run` (the reference interpreter) and `xnorcc config`.
+ * Subcommands: `xnorcc run` (the reference interpreter), `xnorcc check`
+ * (check.c: the generated C built and run against expected outputs) and
+ * `xnorcc config`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "../passes/binary.h"
+#include "driver.h"
 #include "npy.h"
 #include "pipeline.h"
 
@@ -25,6 +28,9 @@ static const char usage[] =
     "usage: xnorcc MODEL [options]                 compile MODEL to C\n"
     "       xnorcc run MODEL --input FILE... --output FILE...\n"
     "                                              run MODEL in the reference interpreter\n"
+    "       xnorcc check MODEL [--input FILE]... [--expect FILE]... [--tol T]\n"
+    "                                              build MODEL's C with $CC, run it, compare\n"
+    "                                              (xnorcc check --help)\n"
     "       xnorcc config [--cflags] [--libs]       flags to build generated code\n"
     "\n"
     "MODEL is an ONNX model (.onnx), the same in protobuf's JSON mapping (.json), or\n"
@@ -423,8 +429,27 @@ done:
   return rc;
 }
 
-/* Include and library directories: the install tree when xnorcc runs from
- * PREFIX/bin, else the build tree it was built in. */
+void runtime_dirs(char *inc, size_t ninc, char *lib, size_t nlib) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  snprintf(inc, ninc, "%s", XNORCC_RT_INCLUDE_DIR);
+  snprintf(lib, nlib, "%s", XNORCC_RT_LIB_DIR);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = 0;
+      char probe[4300];
+      snprintf(probe, sizeof probe, "%s/../include/xnorcc_rt.h", exe);
+      if (access(probe, R_OK) == 0) {
+        snprintf(inc, ninc, "%s/../include", exe);
+        snprintf(lib, nlib, "%s/../lib", exe);
+      }
+    }
+  }
+}
+
+/* Include and library directories (runtime_dirs). */
 static int cmd_config(int argc, char **argv) {
   int cflags = 0, libs = 0;
   for (int i = 2; i < argc; i++) {
@@ -440,23 +465,8 @@ static int cmd_config(int argc, char **argv) {
   }
   if (!cflags && !libs)
     cflags = libs = 1;
-  char exe[4096], inc[4200], lib[4200];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  snprintf(inc, sizeof inc, "%s", XNORCC_RT_INCLUDE_DIR);
-  snprintf(lib, sizeof lib, "%s", XNORCC_RT_LIB_DIR);
-  if (n > 0) {
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash) {
-      *slash = 0;
-      char probe[4300];
-      snprintf(probe, sizeof probe, "%s/../include/xnorcc_rt.h", exe);
-      if (access(probe, R_OK) == 0) {
-        snprintf(inc, sizeof inc, "%s/../include", exe);
-        snprintf(lib, sizeof lib, "%s/../lib", exe);
-      }
-    }
-  }
+  char inc[4200], lib[4200];
+  runtime_dirs(inc, sizeof inc, lib, sizeof lib);
   if (cflags)
     printf("-I%s%s", inc, libs ? " " : "\n");
   if (libs)
@@ -469,6 +479,8 @@ int main(int argc, char **argv) {
   memset(&o, 0, sizeof o);
   if (argc > 1 && !strcmp(argv[1], "config"))
     return cmd_config(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "check"))
+    return cmd_check(argc, argv);
   int is_run = argc > 1 && !strcmp(argv[1], "run");
   int rc = parse_args(&o, argc, argv, is_run ? 2 : 1, is_run);
   if (!rc)

@@ -1,0 +1,22 @@
+/* driver.h - what the command line's files share.
+ *
+ * main.c    the command line: compile, run, config; runtime_dirs
+ * check.c   xnorcc check
+ */
+#ifndef XN_DRIVER_H
+#define XN_DRIVER_H
+
+#include <stddef.h>
+
+/* The runtime's include and library folders: the install tree when xnorcc
+ * runs from PREFIX/bin (PREFIX/include holds xnorcc_rt.h), else the build
+ * tree it was built in. Writes NUL-terminated paths, truncated to the sizes. */
+void runtime_dirs(char *inc, size_t ninc, char *lib, size_t nlib);
+
+/* `xnorcc check MODEL ...` (argv[1] is "check"): the model's generated C,
+ * built with the system C compiler and run, against expected outputs or the
+ * interpreter (check.c). Returns the exit status: 0 all within the
+ * tolerance, 1 not or a step failed, 2 a usage error. */
+int cmd_check(int argc, char **argv);
+
+#endif
