@@ -13,7 +13,13 @@ typedef struct EmitOptions {
   const char *name;    /* identifier prefix: NAME_run, NAME_ARENA_BYTES... */
   const char *header;  /* file name of the header the .c includes, e.g. "net.h" */
   int with_main;       /* add a main() that reads/writes raw float32 files */
+  int storage;         /* constant data (--weight-storage): WS_AUTO (0), WS_BYTES, WS_LISTS */
 } EmitOptions;
+
+/* How constant arrays are written (docs/generated-code.md, "Weight storage"):
+ * byte strings from 1 KiB on and initializer lists below (auto), byte
+ * strings always, initializer lists always. */
+enum { WS_AUTO, WS_BYTES, WS_LISTS };
 
 /* Writes the C source into c and the header into h. The graph must be shape
  * inferred and folded. Output is a pure function of the graph (byte-identical

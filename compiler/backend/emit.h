@@ -72,6 +72,7 @@ typedef struct Emit {
   Diag *d;              /* where errors go */
   const EmitOptions *o; /* names and --main */
   CWriter *w;           /* the .c text */
+  int bytes_guard;      /* the byte-order guard of byte-string data is written */
 } Emit;
 
 /* ---- emit_util.c ---- */
@@ -87,10 +88,14 @@ void put_comment_text(StrBuf *b, const char *s);
  * line), int64 (8 a line; the limits as INT64_MIN/INT64_MAX), int32 (12 a
  * line), uint64 words as 0x%016llxu (4 a line). */
 typedef enum ItemKind { IK_F32, IK_I64, IK_I32, IK_U64 } ItemKind;
-/* The one place constant data is written: "static const TYPE name[size] =
- * {...};" at the writer's depth (file scope, or inside a layer function),
- * the n elements of v one line per 4 to 12 items; size is a C expression, or
- * NULL for n itself. An empty array becomes one zero element. */
+/* The one place constant data is written, at the writer's depth (file
+ * scope, or inside a layer function): "static const TYPE name[size] =
+ * {...};", the n elements of v one line per 4 to 12 items, or (EmitOptions
+ * storage WS_BYTES, or WS_AUTO for 1 KiB and more) a union of name_u.v[size]
+ * and rows of string literals holding the elements' bytes, and
+ * "static const TYPE *const name = name_u.v;". Either way name is used as
+ * the array. size is a C expression, or NULL for n itself. An empty array
+ * becomes one zero element. */
 void emit_const_array(Emit *e, ItemKind k, const char *name, const char *size, const void *v, int64_t n);
 /* Weights w[M][C][KH][KW] (a BinGemm's W[M][F] with KH = KW = 1) bit-packed
  * by the runtime's xnrt_pack_weights into a new array of the graph arena:

@@ -372,7 +372,7 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   CWriter w;
   Emit e;
   cw_init(&w, c);
-  e.p = &plan, e.g = g, e.d = d, e.o = o, e.w = &w;
+  e.p = &plan, e.g = g, e.d = d, e.o = o, e.w = &w, e.bytes_guard = 0;
   /* The header name goes into an #include "...": keep it a plain file name. */
   for (const char *p = o->header; *p; p++)
     if (!(isalnum((unsigned char)*p) || strchr("._-+", *p)) || (unsigned char)*p >= 128) {

@@ -127,17 +127,132 @@ static void put_items(CWriter *w, ItemKind k, const void *v, int64_t n) {
     cw_end(w);
 }
 
+/* ---- constant data as bytes (docs/generated-code.md, "Weight storage") ----
+ *
+ * gcc and clang hold an initializer list as one tree node per element (gcc
+ * -O2: about 17 bytes of memory per byte of hex-float source), but a string
+ * literal as its bytes. So a large array is a union of the typed array and
+ * rows of unsigned char, initialized by string literals of at most
+ * CD_ROW bytes each (rows of equal length, but the last) (C99 compilers need only support 4095; -pedantic warns
+ * beyond), written CD_LINE bytes a line:
+ *
+ *   static const union { unsigned char b[R][4088]; float v[N]; } w5_u = {{
+ *     "\375\077..."
+ *     ...
+ *   }};
+ *   static const float *const w5 = w5_u.v;
+ *
+ * The bytes are the elements' little-endian two's-complement / IEEE-754
+ * binary32 representations, written by shifts (independent of the host);
+ * printable ASCII but \ " ? as itself (no trigraph can form), every other
+ * byte a 3-digit octal escape (which a following digit cannot extend).
+ * Reading v after initializing b is the union type punning C99 (TC3 6.5.2.3
+ * footnote 82) allows; the file refuses to compile on a big-endian target
+ * (a guard before the first such array). */
+#define CD_ROW 4088  /* bytes per row: <= 4095, a multiple of 8 */
+#define CD_LINE 64   /* bytes per source line */
+#define CD_AUTO_MIN 1024 /* --weight-storage=auto: arrays of at least this many bytes */
+
+static const char *const item_type[] = {"float", "int64_t", "int32_t", "uint64_t"};
+static const int item_bytes[] = {4, 8, 4, 8};
+
+/* The little-endian bytes of element i of v into o. */
+static void item_le(ItemKind k, const void *v, int64_t i, unsigned char *o) {
+  uint64_t u;
+  if (item_bytes[k] == 4) {
+    uint32_t x;
+    memcpy(&x, (const char *)v + 4 * i, 4);
+    u = x;
+  } else {
+    memcpy(&u, (const char *)v + 8 * i, 8);
+  }
+  for (int j = 0; j < item_bytes[k]; j++)
+    o[j] = (unsigned char)(u >> (8 * j));
+}
+
+/* A string literal of the n bytes p into o (at most 4 n + 2 chars); returns
+ * its length. */
+static size_t put_bytes_literal(char *o, const unsigned char *p, size_t n) {
+  char *s = o;
+  *s++ = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = p[i];
+    if (c >= 0x20 && c <= 0x7e && c != '\\' && c != '"' && c != '?') {
+      *s++ = (char)c;
+    } else {
+      *s++ = '\\';
+      *s++ = (char)('0' + (c >> 6));
+      *s++ = (char)('0' + ((c >> 3) & 7));
+      *s++ = (char)('0' + (c & 7));
+    }
+  }
+  *s++ = '"';
+  return (size_t)(s - o);
+}
+
+static void emit_bytes_array(Emit *e, ItemKind k, const char *name, const char *size, const void *v, int64_t n) {
+  CWriter *w = e->w;
+  /* rows of equal length (a multiple of 8, at most CD_ROW) but the last:
+   * b is at most 8 bytes a row larger than v */
+  int64_t nbytes = n * item_bytes[k], rows = (nbytes + CD_ROW - 1) / CD_ROW;
+  int64_t row = ((nbytes + rows - 1) / rows + 7) / 8 * 8;
+  if (!e->bytes_guard) {
+    e->bytes_guard = 1;
+    /* preprocessor lines at column 0, also inside a function */
+    sb_puts(w->b, "#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && "
+                  "__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
+                  "#error \"constant data is stored as little-endian bytes: for this target generate the file "
+                  "with --weight-storage=lists\"\n#endif\n");
+  }
+  if (size)
+    cw_open(w, "static const union { unsigned char b[%lld][%lld]; %s v[%s]; } %s_u = {{", (long long)rows,
+            (long long)row, item_type[k], size, name);
+  else
+    cw_open(w, "static const union { unsigned char b[%lld][%lld]; %s v[%lld]; } %s_u = {{", (long long)rows,
+            (long long)row, item_type[k], (long long)n, name);
+  unsigned char line[CD_LINE + 8];
+  char text[4 * CD_LINE + 8];
+  int64_t i = 0; /* next element */
+  unsigned char pend[8];
+  int npend = 0; /* bytes of element i-1 not yet written */
+  for (int64_t off = 0; off < nbytes;) {
+    int64_t row_end = (off / row + 1) * row;
+    if (row_end > nbytes)
+      row_end = nbytes;
+    int len = (int)(row_end - off < CD_LINE ? row_end - off : CD_LINE);
+    for (int j = 0; j < len; j++) {
+      if (!npend) {
+        item_le(k, v, i++, pend);
+        npend = item_bytes[k];
+      }
+      line[j] = pend[item_bytes[k] - npend--];
+    }
+    off += len;
+    StrBuf *b = cw_begin(w);
+    sb_putn(b, text, put_bytes_literal(text, line, (size_t)len));
+    if (off == row_end && off < nbytes)
+      sb_putc(b, ',');
+    cw_end(w);
+  }
+  cw_close_with(w, "}};");
+  cw_line(w, "static const %s *const %s = %s_u.v;", item_type[k], name, name);
+}
+
 void emit_const_array(Emit *e, ItemKind k, const char *name, const char *size, const void *v, int64_t n) {
-  static const char *const type[] = {"float", "int64_t", "int32_t", "uint64_t"};
   CWriter *w = e->w;
   if (n == 0) {
-    cw_line(w, "static const %s %s[1] = {%s};", type[k], name, k == IK_F32 ? "0x0p+0f" : "0");
+    cw_line(w, "static const %s %s[1] = {%s};", item_type[k], name, k == IK_F32 ? "0x0p+0f" : "0");
+    return;
+  }
+  int st = e->o ? e->o->storage : WS_AUTO;
+  if (st == WS_BYTES || (st == WS_AUTO && n * item_bytes[k] >= CD_AUTO_MIN)) {
+    emit_bytes_array(e, k, name, size, v, n);
     return;
   }
   if (size)
-    cw_open(w, "static const %s %s[%s] = {", type[k], name, size);
+    cw_open(w, "static const %s %s[%s] = {", item_type[k], name, size);
   else
-    cw_open(w, "static const %s %s[%lld] = {", type[k], name, (long long)n);
+    cw_open(w, "static const %s %s[%lld] = {", item_type[k], name, (long long)n);
   put_items(w, k, v, n);
   cw_close_with(w, "};");
 }

@@ -44,6 +44,10 @@ static const char usage[] =
     "  --report           print each compute layer as xnor, bwn or float (and why),\n"
     "                     then the weight bytes; C is written only with -o\n"
     "  --dim NAME=VALUE   value of a symbolic dimension (repeatable)\n"
+    "  --weight-storage=auto|bytes|lists\n"
+    "                     constant arrays as string literals of their bytes (fast\n"
+    "                     to compile), as initializer lists (hex floats), or\n"
+    "                     bytes from 1 KiB on (auto, the default)\n"
     "  --emit=c|ir|dot    what to write: C (default), the text IR after lowering\n"
     "                     (default file MODEL's stem + .xir) or Graphviz (.dot)\n"
     "  --elide-weights    (ir) leave constant data out of the dump\n"
@@ -75,6 +79,7 @@ typedef struct Options {
   const char *out;        /* -o */
   const char *name;       /* --name */
   int with_main;          /* --main */
+  int storage;            /* --weight-storage: WS_AUTO, WS_BYTES, WS_LISTS */
   int report;             /* --report */
   int emit;               /* --emit: EMIT_C, EMIT_IR or EMIT_DOT */
   int elide;              /* --elide-weights */
@@ -158,6 +163,11 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->passes.zero_plus1 = !strcmp(v, "plus1");
     } else if (!strcmp(a, "--report")) {
       o->report = 1;
+    } else if (!is_run && is_opt(a, "--weight-storage")) {
+      v = opt_value(argc, argv, &i, "--weight-storage");
+      if (!v || (strcmp(v, "auto") && strcmp(v, "bytes") && strcmp(v, "lists")))
+        return fail("option --weight-storage needs auto, bytes or lists, got '%s'", v ? v : "");
+      o->storage = !strcmp(v, "auto") ? WS_AUTO : !strcmp(v, "bytes") ? WS_BYTES : WS_LISTS;
     } else if (!strcmp(a, "--main")) {
       o->with_main = 1;
     } else if (!is_run && is_opt(a, "--emit")) {
@@ -357,7 +367,7 @@ static int cmd_compile(Options *o) {
   Diag d;
   diag_init(&d, o->model);
   LoadOptions lo = {o->dims, o->ndims};
-  EmitOptions eo = {ident, hbase, o->with_main};
+  EmitOptions eo = {ident, hbase, o->with_main, o->storage};
   int rc = 1;
   Graph *g = graph_new(o->model);
   if (!g) {

@@ -153,6 +153,61 @@ START_TEST(writer_const_array) {
 }
 END_TEST
 
+/* --weight-storage=bytes: the union of the typed array and rows of string
+ * literals with the elements' little-endian bytes (printable ASCII but \ " ?
+ * as itself, others 3-digit octal), the pointer under the array's name, the
+ * byte-order guard once; rows of equal length up to 4088 bytes, 64 a line. */
+START_TEST(writer_const_bytes) {
+  Arena *a = arena_new();
+  StrBuf b;
+  sb_init(&b, a);
+  CWriter w;
+  cw_init(&w, &b);
+  EmitOptions o = {"n", "n.h", 0, WS_BYTES};
+  Emit e = {0};
+  e.w = &w;
+  e.o = &o;
+  const int32_t v[2] = {0x5c224241, -2};
+  const float f[2] = {0.5f, -1.0f};
+  emit_const_array(&e, IK_I32, "q", NULL, v, 2);
+  cw_open(&w, "void f(void) {");
+  emit_const_array(&e, IK_F32, "r", "2 * 1", f, 2);
+  cw_close(&w);
+  ck_assert_str_eq(b.s, "#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ != "
+                        "__ORDER_LITTLE_ENDIAN__\n"
+                        "#error \"constant data is stored as little-endian bytes: for this target generate the "
+                        "file with --weight-storage=lists\"\n"
+                        "#endif\n"
+                        "static const union { unsigned char b[1][8]; int32_t v[2]; } q_u = {{\n"
+                        "  \"AB\\042\\134\\376\\377\\377\\377\"\n"
+                        "}};\n"
+                        "static const int32_t *const q = q_u.v;\n"
+                        "void f(void) {\n"
+                        "  static const union { unsigned char b[1][8]; float v[2 * 1]; } r_u = {{\n"
+                        "    \"\\000\\000\\000\\077\\000\\000\\200\\277\"\n"
+                        "  }};\n"
+                        "  static const float *const r = r_u.v;\n"
+                        "}\n");
+  /* 1100 floats = 4400 bytes: two rows of 2200, each 34 lines of 64 and one of 24 */
+  sb_init(&b, a);
+  cw_init(&w, &b);
+  float *big = arena_array(a, 1100, sizeof(float));
+  for (int i = 0; i < 1100; i++)
+    big[i] = (float)i;
+  emit_const_array(&e, IK_F32, "big", NULL, big, 1100);
+  ck_assert_ptr_null(strstr(b.s, "#if")); /* the guard came once */
+  ck_assert_ptr_nonnull(strstr(b.s, "static const union { unsigned char b[2][2200]; float v[1100]; } big_u = {{\n"));
+  int lines = 0, ends = 0;
+  for (const char *p = b.s; *p; p++)
+    lines += *p == '\n';
+  for (const char *p = b.s; (p = strstr(p, "\",\n")); p++)
+    ends++;
+  ck_assert_int_eq(lines, 1 + 2 * 35 + 2);
+  ck_assert_int_eq(ends, 1);
+  arena_free(a);
+}
+END_TEST
+
 /* ---- hand-built graphs ---- */
 
 static int add_t(Graph *g, const char *name, int rank, const int64_t *dims) {
@@ -265,7 +320,7 @@ static void mlp_expected(const float *x, float out[7][8]) {
 }
 
 static int emit(Graph *g, int with_main, StrBuf *c, StrBuf *h, Diag *d) {
-  EmitOptions o = {"mlp", "mlp.h", with_main};
+  EmitOptions o = {"mlp", "mlp.h", with_main, WS_AUTO};
   sb_init(c, g->arena);
   sb_init(h, g->arena);
   return emit_c(g, d, &o, c, h);
@@ -412,7 +467,7 @@ START_TEST(binarized_models) {
       diag_print(&d, stderr);
     ck_assert_ptr_nonnull(ref);
     StrBuf c, h;
-    EmitOptions o = {"net", "net.h", 1};
+    EmitOptions o = {"net", "net.h", 1, WS_AUTO};
     sb_init(&c, g->arena);
     sb_init(&h, g->arena);
     rc = emit_c(g, &d, &o, &c, &h);
@@ -471,7 +526,7 @@ START_TEST(special_weights_compile) {
   Diag d;
   diag_init(&d, g->file);
   StrBuf cs, h;
-  EmitOptions o = {"sp", "sp.h", 0};
+  EmitOptions o = {"sp", "sp.h", 0, WS_AUTO};
   sb_init(&cs, g->arena);
   sb_init(&h, g->arena);
   ck_assert_int_eq(emit_c(g, &d, &o, &cs, &h), 0);
@@ -487,6 +542,15 @@ START_TEST(special_weights_compile) {
            "(! command -v clang >/dev/null || clang -std=c11 -O2 -Wall -Wextra -Werror -pedantic -c sp.c) && "
            "(! command -v c++ >/dev/null || c++ -x c++ -Wall -Wextra -Werror -fsyntax-only sp.h)", tmpdir());
   ck_assert_int_eq(system(cmd), 0);
+  /* the same as bytes: NaN, infinities, -0.0 and the subnormal as their bits */
+  o.storage = WS_BYTES;
+  sb_init(&cs, g->arena);
+  sb_init(&h, g->arena);
+  ck_assert_int_eq(emit_c(g, &d, &o, &cs, &h), 0);
+  ck_assert_ptr_nonnull(strstr(cs.s, "static const union { unsigned char b[1][24]; float v[5]; } w3_u = {{"));
+  snprintf(path, sizeof path, "%s/sp.c", tmpdir());
+  ck_assert_int_eq(write_file(path, cs.s, cs.len), 0);
+  ck_assert_int_eq(system(cmd), 0);
   diag_free(&d);
   graph_free(g);
 }
@@ -501,6 +565,7 @@ static Suite *backend_suite(void) {
   tcase_add_test(tc, mlp_compiles_and_runs);
   tcase_add_test(tc, writer_depth);
   tcase_add_test(tc, writer_const_array);
+  tcase_add_test(tc, writer_const_bytes);
   tcase_add_test(tc, unsupported_ops_all_listed);
   tcase_add_test(tc, binarized_models);
   tcase_add_test(tc, special_weights_compile);
