@@ -9,8 +9,9 @@
 #include <stddef.h>
 
 /* The runtime's include and library folders: the install tree when xnorcc
- * runs from PREFIX/bin (PREFIX/include holds xnorcc_rt.h), else the build
- * tree it was built in. Writes NUL-terminated paths, truncated to the sizes. */
+ * runs from PREFIX/bin (PREFIX/include holds xnorcc_rt.h; the folders as
+ * GNUInstallDirs named them when it was configured), else the build tree it
+ * was built in. Writes NUL-terminated paths, truncated to the sizes. */
 void runtime_dirs(char *inc, size_t ninc, char *lib, size_t nlib);
 
 /* `xnorcc check MODEL ...` (argv[1] is "check"): the model's generated C,

@@ -23,6 +23,10 @@
 #ifndef XNORCC_VERSION
 #define XNORCC_VERSION "0.0.0"
 #endif
+#ifndef XNORCC_BIN_TO_INCLUDE /* the install tree's folders seen from its bin folder */
+#define XNORCC_BIN_TO_INCLUDE "../include"
+#define XNORCC_BIN_TO_LIB "../lib"
+#endif
 
 static const char usage[] =
     "usage: xnorcc MODEL [options]                 compile MODEL to C\n"
@@ -450,10 +454,10 @@ void runtime_dirs(char *inc, size_t ninc, char *lib, size_t nlib) {
     if (slash) {
       *slash = 0;
       char probe[4300];
-      snprintf(probe, sizeof probe, "%s/../include/xnorcc_rt.h", exe);
+      snprintf(probe, sizeof probe, "%s/" XNORCC_BIN_TO_INCLUDE "/xnorcc_rt.h", exe);
       if (access(probe, R_OK) == 0) {
-        snprintf(inc, ninc, "%s/../include", exe);
-        snprintf(lib, nlib, "%s/../lib", exe);
+        snprintf(inc, ninc, "%s/" XNORCC_BIN_TO_INCLUDE, exe);
+        snprintf(lib, nlib, "%s/" XNORCC_BIN_TO_LIB, exe);
       }
     }
   }
