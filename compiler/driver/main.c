@@ -68,6 +68,8 @@ static const char usage[] =
     "                     stays float, as the model computes it (default), or\n"
     "                     the 0 binarizes as +alpha (plus1: not the model's function;\n"
     "                     --report counts the zeros)\n"
+    "  --exact-weights    binarize only weights exactly +-alpha per filter; weights\n"
+    "                     a few ulps off (straight-through exports) stay float\n"
     "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
     "                     float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
@@ -165,6 +167,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       if (!v || (strcmp(v, "float") && strcmp(v, "plus1")))
         return fail("option --zero-weights needs float or plus1, got '%s'", v ? v : "");
       o->passes.zero_plus1 = !strcmp(v, "plus1");
+    } else if (!strcmp(a, "--exact-weights")) {
+      o->passes.exact_weights = 1;
     } else if (!strcmp(a, "--report")) {
       o->report = 1;
     } else if (!is_run && is_opt(a, "--weight-storage")) {

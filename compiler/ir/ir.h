@@ -142,6 +142,8 @@ typedef struct Graph {
                        else an error */
   int zero_plus1;   /* a weight exactly 0 among +-alpha binarizes as +alpha
                        (--zero-weights=plus1); else such a layer stays float */
+  int exact_weights; /* binarize only weights exactly +-alpha (--exact-weights);
+                        else also those within BIN_NEAR_ULPS (binarize.c) */
 } Graph;
 
 /* ---- graph.c ---- */

@@ -17,6 +17,7 @@
  * and consumers: simple, and fast enough for the layer counts of real models.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "binary.h"
@@ -93,6 +94,9 @@ static const int64_t *const_ints(Graph *g, int t, int64_t *n) {
  * w[k*sm + j*sf]. */
 typedef struct Layer {
   int node;       /* the Conv, Gemm or MatMul */
+  float *alpha;   /* alpha per filter when some weights are only near +-alpha, else NULL */
+  int64_t snapped; /* how many weights are off +-alpha by at most the tolerance */
+  float snap_ulps; /* the largest deviation, in ulps of its filter's alpha */
   int x, w, b;    /* activation, constant weight, bias (-1: none) */
   int64_t m, fs;  /* filters, weights per filter */
   int64_t sm, sf; /* strides of the filter index and of the element index */
@@ -100,49 +104,137 @@ typedef struct Layer {
   int64_t zeros;  /* weights exactly 0 (accepted only with Graph.zero_plus1) */
 } Layer;
 
+/* Weights near +-alpha. PyTorch's binary networks write the weight as
+ * (alpha * sign(W)).detach() - clamp(W, -1, 1).detach() + clamp(W, -1, 1), the
+ * straight-through estimator: folded, that is alpha * sign(W) up to two
+ * roundings of values of magnitude up to 1, a few ulps of 1 at most (and
+ * exactly alpha * sign(W) for most weights). A filter whose weights are all
+ * within BIN_NEAR_ULPS ulps of max(alpha, 1) of +-alpha (and within alpha/1024)
+ * is binary with that alpha, the value most of them have exactly; the layer
+ * computes with exact +-alpha, and --report says how many were snapped and by
+ * how much. --exact-weights (Graph.exact_weights) refuses them. */
+#define BIN_NEAR_ULPS 4
+
+static float ulp_of(float a) { return ldexpf(1.0f, ilogbf(a) - 23); }
+
+static float near_tol(float a) {
+  float t = BIN_NEAR_ULPS * ulp_of(a > 1.0f ? a : 1.0f);
+  return t < a / 1024.0f ? t : a / 1024.0f;
+}
+
+static int cmp_float(const void *x, const void *y) {
+  float a = *(const float *)x, b = *(const float *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* The magnitude most nonzero weights of filter k have (the median one when
+ * no value repeats). */
+static float filter_alpha(Graph *g, const Layer *L, int64_t k) {
+  const float *w = g->t[L->w].data;
+  float *v = arena_array(g->arena, (size_t)L->fs + 1, sizeof *v);
+  int64_t n = 0;
+  for (int64_t j = 0; j < L->fs; j++)
+    if (w[k * L->sm + j * L->sf] != 0.0f)
+      v[n++] = fabsf(w[k * L->sm + j * L->sf]);
+  if (n == 0)
+    return 0.0f;
+  qsort(v, (size_t)n, sizeof *v, cmp_float);
+  float best = v[n / 2];
+  int64_t run = 1, best_run = 1;
+  for (int64_t j = 1; j < n; j++) {
+    run = v[j] == v[j - 1] ? run + 1 : 1;
+    if (run > best_run)
+      best_run = run, best = v[j];
+  }
+  return best;
+}
+
+/* Whether filter k of L holds only +a_k or -a_k (a_k > 0, finite), exactly or
+ * within the tolerance above (then L->alpha, snapped and snap_ulps say so);
+ * else says which element broke it in why. */
 /* Whether filter k of L holds only +a_k or -a_k (a_k > 0, finite), where a_k
- * is the filter's first nonzero |w|; else says which element broke it in why.
- * Weights exactly 0 (or -0.0) are counted in L->zeros: with Graph.zero_plus1
- * they are accepted (the caller makes them +a_k), else the layer stays float. */
+ * is the filter's first nonzero |w|, or holds values within the tolerance
+ * above of +-a_k, a_k the magnitude most of them have (L->alpha, snapped and
+ * snap_ulps then say so); else says which element broke it in why. Weights
+ * exactly 0 (or -0.0) are counted in L->zeros: with Graph.zero_plus1 they are
+ * accepted (the caller makes them +a_k), else the layer stays float. */
 static int weight_is_binary(Graph *g, Layer *L, char *why, size_t nwhy) {
   const float *w = g->t[L->w].data;
+  const char *wn = g->t[L->w].name;
   int64_t zk = -1, zj = -1;
   L->zeros = 0;
   for (int64_t k = 0; k < L->m; k++) {
-    float a = 0.0f;
-    int64_t j0 = -1;
+    float a = 0.0f, lo = 0.0f, hi = 0.0f;
+    int64_t j0 = -1, jbad = -1;
     for (int64_t j = 0; j < L->fs; j++) {
-      float v = w[k * L->sm + j * L->sf];
+      float v = w[k * L->sm + j * L->sf], m = fabsf(v);
       if (v == 0.0f) {
         if (!L->zeros++)
           zk = k, zj = j;
         continue;
       }
       if (j0 < 0) {
-        a = fabsf(v), j0 = j;
+        a = lo = hi = m, j0 = j;
         if (!(a > 0.0f) || isinf(a)) {
-          snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %g, not +-alpha with alpha > 0",
-                   g->t[L->w].name, (long long)k, (long long)j, (double)v);
+          snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %g, not +-alpha with alpha > 0", wn,
+                   (long long)k, (long long)j, (double)v);
           return 0;
         }
-      } else if (v != a && v != -a) {
-        snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %.9g but element %lld is %.9g: not +-alpha",
-                 g->t[L->w].name, (long long)k, (long long)j, (double)v, (long long)j0,
-                 (double)w[k * L->sm + j0 * L->sf]);
-        return 0;
+        continue;
       }
+      if (m != a && jbad < 0)
+        jbad = j;
+      lo = m < lo ? m : lo;
+      hi = m > hi ? m : hi;
     }
     if (j0 < 0) {
-      snprintf(why, nwhy, "weight '%s' filter %lld is all 0, not +-alpha with alpha > 0", g->t[L->w].name,
-               (long long)k);
+      snprintf(why, nwhy, "weight '%s' filter %lld is all 0, not +-alpha with alpha > 0", wn, (long long)k);
       return 0;
     }
+    if (jbad < 0)
+      continue;
+    /* not exactly +-alpha: near it? (cheaply first: every magnitude within
+     * twice the tolerance of each other; a float layer fails here) */
+    float an = !isinf(hi) && hi - lo <= 2 * near_tol(hi) ? filter_alpha(g, L, k) : 0.0f, worst = 0.0f;
+    float tol = near_tol(an);
+    int64_t off = 0, bad = !(an > 0.0f) || isinf(an);
+    for (int64_t j = 0; j < L->fs && !bad; j++) {
+      float v = w[k * L->sm + j * L->sf], dv = fabsf(fabsf(v) - an);
+      if (v == 0.0f)
+        continue;
+      bad = !(dv <= tol);
+      if (dv > 0 && !bad) {
+        off++;
+        if (dv / ulp_of(an) > worst)
+          worst = dv / ulp_of(an);
+      }
+    }
+    if (bad) {
+      snprintf(why, nwhy, "weight '%s' filter %lld element %lld is %.9g but element %lld is %.9g: not +-alpha", wn,
+               (long long)k, (long long)jbad, (double)w[k * L->sm + jbad * L->sf], (long long)j0,
+               (double)w[k * L->sm + j0 * L->sf]);
+      return 0;
+    }
+    if (g->exact_weights) {
+      snprintf(why, nwhy, "weight '%s' filter %lld has %lld values up to %.0f ulps off +-%.9g (a straight-through "
+               "export): --exact-weights keeps such layers float", wn, (long long)k, (long long)off,
+               (double)worst, (double)an);
+      return 0;
+    }
+    if (!L->alpha) {
+      L->alpha = arena_array(g->arena, (size_t)L->m, sizeof *L->alpha);
+      for (int64_t i = 0; i < L->m; i++)
+        L->alpha[i] = -1.0f; /* exact: left as it is */
+    }
+    L->alpha[k] = an;
+    L->snapped += off;
+    if (worst > L->snap_ulps)
+      L->snap_ulps = worst;
   }
   if (L->zeros && !g->zero_plus1) {
     snprintf(why, nwhy, "weight '%s' is +-alpha but %lld of its %lld elements are exactly 0 (the first: filter %lld "
              "element %lld); the layer stays float, as the model computes it (--zero-weights=plus1 binarizes "
-             "them as +alpha)", g->t[L->w].name, (long long)L->zeros, (long long)(L->m * L->fs), (long long)zk,
-             (long long)zj);
+             "them as +alpha)", wn, (long long)L->zeros, (long long)(L->m * L->fs), (long long)zk, (long long)zj);
     return 0;
   }
   return 1;
@@ -165,6 +257,26 @@ static void zeros_to_plus(Graph *g, Layer *L) {
         data[k * L->sm + j * L->sf] = a;
   }
   L->w = graph_new_const(g, t->name, "_zeros_plus1", t->loc, DT_F32, t->rank, t->dims, data);
+}
+
+/* A copy of L's weight with every near value made exactly +-alpha (zeros
+ * stay 0), which L uses from now on. */
+static void snap_weights(Graph *g, Layer *L) {
+  const Tensor *t = &g->t[L->w];
+  const float *w = t->data;
+  int64_t cnt = tensor_numel(t);
+  float *v = arena_array(g->arena, (size_t)cnt + 1, sizeof *v);
+  memcpy(v, w, (size_t)cnt * sizeof *v);
+  for (int64_t k = 0; k < L->m; k++) {
+    if (L->alpha[k] < 0)
+      continue;
+    for (int64_t j = 0; j < L->fs; j++) {
+      int64_t i = k * L->sm + j * L->sf;
+      if (w[i] != 0.0f)
+        v[i] = copysignf(L->alpha[k], w[i]);
+    }
+  }
+  L->w = graph_new_const(g, t->name, "_binary", t->loc, DT_F32, t->rank, t->dims, v);
 }
 
 /* The first node of the chain computing tensor t from constants only whose
@@ -639,6 +751,8 @@ int pass_binarize(Graph *g, Diag *d) {
     int binary_in = src >= 0 && (g->n[src].op == OP_Sign || g->n[src].op == OP_BinActiv);
     if (L.fs < 2 && !binary_in)
       continue;
+    if (L.alpha)
+      snap_weights(g, &L);
     if (L.zeros)
       zeros_to_plus(g, &L);
     int before = g->nn;
@@ -646,6 +760,10 @@ int pass_binarize(Graph *g, Diag *d) {
       return -1;
     if (L.zeros) /* the new BinConv/BinGemm, for --report */
       node_add_attr(g, before, "zeros_plus1", AT_INT, g->n[before].loc)->i = L.zeros;
+    if (L.alpha) {
+      node_add_attr(g, before, "near_binary", AT_INT, g->n[before].loc)->i = L.snapped;
+      node_add_attr(g, before, "near_ulps", AT_FLOAT, g->n[before].loc)->f = L.snap_ulps;
+    }
     sweep_run(g, &sw); /* before the loop reaches a node that computed K */
   }
   nn = g->nn;

@@ -7,6 +7,8 @@
  *   Reshape/Flatten(x) with the shape of x       -> x
  *   Sub(x, c), c constant                        -> Add(x, -c)            exact
  *   Div(x, c), c constant, every c[i] = +-2^k    -> Mul(x, 1/c)           exact
+ *   Add(Sub(s, f), f), s = Sign(x)               -> s    the straight-through
+ *                                                        estimator, below
  *
  * then re-sorts the graph and drops dead nodes (what became constant is
  * folded by the next pass, fold.c). Removing a node whose output is a graph output
@@ -21,6 +23,16 @@
  * tests' float tolerance, but a value that later feeds a Sign (a binary
  * layer's input) must not flip at 0, and a one-ulp change can move a
  * threshold tie. So Div(x, 3) stays a Div.
+ *
+ * The straight-through estimator: PyTorch's binary networks (Bi-Real,
+ * ReActNet) write their activation as sign(x).detach() - f(x).detach() + f(x),
+ * the forward value of the sign with the gradient of a smooth f, which exports
+ * as Sub(Sign(x), f) then Add(that, f) with the same f. In float that is
+ * (s - f) + f: s up to the rounding of the two steps (|s - f| <= 2, so at most
+ * an ulp of 2, a relative 1.2e-7, and exactly s when s - f is exact). The
+ * rewrite takes it for s itself, so the Sign reaches the binary layer and f's
+ * computation dies; the outputs then differ from a float evaluation of the
+ * graph by that rounding (docs/binary.md).
  *
  * pass_dce marks dead every node none of whose outputs reaches a graph output.
  */
@@ -189,6 +201,31 @@ static int arith_by_const(Canon *cx, int ni) {
   return 1;
 }
 
+/* Add node ni computing (s - f) + f with s = Sign(x) (either operand order of
+ * the Add): its output becomes s (see the header). Returns 1 when removed. */
+static int straight_through(Canon *c, int ni) {
+  Graph *g = c->g;
+  Node *n = &g->n[ni];
+  if (n->nin != 2 || n->in[0] < 0 || n->in[1] < 0 || n->out[0] < 0 || is_graph_output(g, n->out[0]))
+    return 0;
+  for (int k = 0; k < 2; k++) {
+    int sub = n->in[k], f = n->in[1 - k], slot;
+    int p = producer_of(g, sub, &slot);
+    if (p < 0 || g->n[p].op != OP_Sub || g->n[p].nin != 2 || g->n[p].in[1] != f)
+      continue;
+    int s = g->n[p].in[0], q = producer_of(g, s, &slot);
+    if (q < 0 || g->n[q].op != OP_Sign || s == f)
+      continue;
+    const Tensor *st = &g->t[s], *yt = &g->t[n->out[0]];
+    if (st->dtype != DT_F32 || yt->dtype != DT_F32 || !same_shape(st, yt))
+      continue;
+    node_kill(g, ni);
+    c->fwd[n->out[0]] = s;
+    return 1;
+  }
+  return 0;
+}
+
 int pass_canonicalize(Graph *g, Diag *d) {
   int nn = g->nn, changed = 0;
   Canon c = {g, arena_array(g->arena, (size_t)g->nt + 1, sizeof(int))};
@@ -214,6 +251,9 @@ int pass_canonicalize(Graph *g, Diag *d) {
     case OP_Sub:
     case OP_Div:
       changed |= arith_by_const(&c, i);
+      break;
+    case OP_Add:
+      changed |= straight_through(&c, i);
       break;
     default:
       break;

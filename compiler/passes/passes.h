@@ -99,6 +99,8 @@ typedef struct PassOptions {
                               declared shape that disagrees is a warning */
   int zero_plus1;          /* 1 (--zero-weights=plus1): sets Graph.zero_plus1, weights
                               exactly 0 among +-alpha binarize as +alpha */
+  int exact_weights;       /* 1 (--exact-weights): sets Graph.exact_weights, weights a
+                              few ulps off +-alpha stay float */
 } PassOptions;
 
 /* Old opset forms (opset_upgrade), shape inference and folding (infer_and_fold),

@@ -106,6 +106,8 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
     g->shape_warn = 1;
   if (po->zero_plus1)
     g->zero_plus1 = 1;
+  if (po->exact_weights)
+    g->exact_weights = 1;
   int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
   int npasses = po->no_opt ? 1 : NPASSES; /* --no-opt: shapes only */
   double ms[NPASSES];

@@ -84,6 +84,11 @@ void report_text(Graph *g, StrBuf *b) {
     if (za && za->kind == AT_INT)
       sb_printf(b, "%s%lld weights exactly 0 binarized as +alpha (--zero-weights=plus1)", why ? "; " : ": ",
                 (long long)za->i);
+    const Attr *na = node_attr(n, "near_binary"), *nu = node_attr(n, "near_ulps");
+    if (na && na->kind == AT_INT && nu && nu->kind == AT_FLOAT)
+      sb_printf(b, "%s%lld weights a few ulps off +-alpha made +-alpha (a straight-through export; the largest "
+                "deviation %.0f ulps of alpha; --exact-weights keeps such layers float)",
+                why || za ? "; " : ": ", (long long)na->i, (double)nu->f);
     sb_putc(b, '\n');
     for (int j = 0; j < n->nin; j++) {
       const Tensor *t = node_in(g, n, j);

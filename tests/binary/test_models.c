@@ -15,7 +15,7 @@ static const char *const cases[] = {
     "bin_binactive", "bin_block",          "bin_block_k",      "bin_bwn_conv",   "bin_bwn_conv_unfolded",
     "bin_conv_folded", "bin_conv_unfolded", "bin_conv_k_avgpool", "bin_conv_k_box", "bin_fc_gemm",
     "bin_fc_matmul",  "bin_fc_unfolded",    "bin_xnornet",      "bin_xnornet_unfolded",
-    "bin_resnet_block", "bin_cbap",     "bin_zero_weights",
+    "bin_resnet_block", "bin_cbap",     "bin_zero_weights", "bin_bireal", "bin_reactnet", "bin_binarynet",
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 

@@ -498,10 +498,161 @@ def gen_zero():
     print("%-28s seed %d" % (d, seed))
 
 
+# ---------------------------------------------------------------------------
+# straight-through exports (docs/binary.md): small models written the way
+# Bi-Real-net, ReActNet and BinaryNet.pytorch write theirs
+# ---------------------------------------------------------------------------
+
+
+class STESign(nn.Module):
+    """Bi-Real / ReActNet BinaryActivation: sign(x) forward, the gradient of their
+    piecewise polynomial (x^2 + 2x below 0, -x^2 + 2x above, +-1 outside [-1, 1]).
+    The repos build the polynomial from masks (x < -1).type(float32), which exports as
+    Less and Cast; 2c - c|c| with c = clamp(x, -1, 1) is the same function, in ops
+    xnorcc reads today.  out = sign.detach() - f.detach() + f: Sub(Sign, f), Add(., f)."""
+
+    def forward(self, x):
+        if not torch.jit.is_tracing():
+            SIGN_INPUTS.append(x.detach().abs().min().item())
+        c = torch.clamp(x, -1.0, 1.0)
+        f = 2 * c - c * c.abs()
+        return torch.sign(x).detach() - f.detach() + f
+
+
+class HardBinaryConv(nn.Module):
+    """Bi-Real / ReActNet HardBinaryConv: scaling_factor * sign(W) with the
+    clamp(W) straight-through estimator on the weights (folded, a few ulps off +-alpha)."""
+
+    def __init__(self, cin, cout, k=3, stride=1, padding=1):
+        super().__init__()
+        self.stride, self.padding = stride, padding
+        # trained weights spread wider than alpha: then the estimator's folded
+        # value is an ulp off +-alpha for some (4.6% here, 1.3% in Bi-Real-18)
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k) * 0.3)
+
+    def forward(self, x):
+        w = self.weight
+        sf = torch.mean(torch.mean(torch.mean(abs(w), dim=3, keepdim=True), dim=2, keepdim=True), dim=1, keepdim=True)
+        sf = sf.detach()
+        bw_no_grad = sf * torch.sign(w)
+        cw = torch.clamp(w, -1.0, 1.0)
+        bw = bw_no_grad.detach() - cw.detach() + cw
+        return F.conv2d(x, bw, stride=self.stride, padding=self.padding)
+
+
+class BiRealBlock(nn.Module):
+    """Bi-Real BasicBlock: sign, binary conv, BN, the real shortcut around every
+    binary conv (downsample: AvgPool2d(2) + 1x1 conv + BN).  react=True: ReActNet's
+    block, RSign (a learnable per-channel shift before the sign, move0) and RPReLU
+    (move1, PReLU, move2).  The repos' LearnableBias adds bias.expand_as(x)
+    (Expand); x + bias broadcasts the same values."""
+
+    def __init__(self, cin, cout, stride=1, react=False):
+        super().__init__()
+        self.react = react
+        self.act = STESign()
+        self.conv = HardBinaryConv(cin, cout, stride=stride)
+        self.bn = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.AvgPool2d(2, stride), nn.Conv2d(cin, cout, 1, bias=False),
+                                      nn.BatchNorm2d(cout))
+        if react:
+            self.move0 = nn.Parameter(torch.randn(1, cin, 1, 1) * 0.2)
+            self.move1 = nn.Parameter(torch.randn(1, cout, 1, 1) * 0.2)
+            self.prelu = nn.PReLU(cout, 0.25)
+            self.move2 = nn.Parameter(torch.randn(1, cout, 1, 1) * 0.2)
+
+    def forward(self, x):
+        out = x + self.move0 if self.react else x
+        out = self.bn(self.conv(self.act(out)))
+        out = out + (self.down(x) if self.down is not None else x)
+        if self.react:
+            out = self.prelu(out + self.move1) + self.move2
+        return out
+
+
+class BiRealNet(nn.Module):
+    def __init__(self, react=False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.b1 = BiRealBlock(8, 8, react=react)
+        self.b2 = BiRealBlock(8, 16, stride=2, react=react)
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.b2(self.b1(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class BinarizeF(torch.autograd.Function):
+    """BinaryNet.pytorch's Binarize ('det'): sign forward, identity gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        if not torch.jit.is_tracing() and not isinstance(x, nn.Parameter):
+            SIGN_INPUTS.append(x.detach().abs().min().item())
+        return x.sign()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class BinarizeConv2d(nn.Conv2d):
+    """BinaryNet.pytorch: binarized input (except the 3-channel image) and weight (no
+    alpha: +-1). Its bias is added as bias.view(1,-1,1,1).expand_as(out) (Expand); these
+    convs have none, BN follows."""
+
+    def forward(self, x):
+        xb = BinarizeF.apply(x) if x.size(1) != 3 else x
+        return F.conv2d(xb, BinarizeF.apply(self.weight), None, self.stride, self.padding)
+
+
+class BinarizeLinear(nn.Linear):
+    def forward(self, x):
+        return F.linear(BinarizeF.apply(x), BinarizeF.apply(self.weight))
+
+
+class BinaryNet(nn.Module):
+    """BinaryNet's VGG order: conv -> max-pool -> BN -> Hardtanh, the sign in the next
+    layer; BinarizeLinear -> BN1d -> LogSoftmax at the end."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = BinarizeConv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.c2 = BinarizeConv2d(8, 16, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.fc = BinarizeLinear(16 * 2 * 2, 10, bias=False)
+        self.bn3 = nn.BatchNorm1d(10)
+
+    def forward(self, x):
+        x = F.hardtanh(self.bn1(F.max_pool2d(self.c1(x), 2)))
+        x = F.hardtanh(self.bn2(F.max_pool2d(self.c2(x), 2)))
+        return F.log_softmax(self.bn3(self.fc(torch.flatten(x, 1))), dim=1)
+
+
+def gen_ste():
+    img = lambda c, h: (lambda g: [torch.randn(1, c, h, h, generator=g)])  # noqa: E731
+    bin_case("bin_bireal", lambda: BiRealNet(react=False), img(3, 8),
+             readme="Bi-Real-net style: straight-through sign (Sub(Sign, f), Add(., f)), HardBinaryConv "
+                    "(scaling_factor * sign(W) with the clamp(W) estimator: a few ulps off +-alpha), BN, the "
+                    "real shortcut around each binary conv, downsample AvgPool + 1x1 conv + BN.")
+    bin_case("bin_reactnet", lambda: BiRealNet(react=True), img(3, 8),
+             readme="ReActNet style: Bi-Real's block with RSign (a per-channel shift before the sign) and "
+                    "RPReLU (shift, PReLU, shift).")
+    bin_case("bin_binarynet", BinaryNet, img(3, 8),
+             readme="BinaryNet.pytorch style: conv -> max-pool -> BN -> Hardtanh, the sign in the next layer; "
+                    "+-1 weights; the first conv's input is the image (a BWN layer); BinarizeLinear -> BN1d -> "
+                    "LogSoftmax.")
+
+
 def main():
     print("torch", torch.__version__, "onnx", onnx.__version__)
     only = sys.argv[1:]   # e.g. gen_pads: run only those generators
-    for gen in (gen_cnn, gen_bin, gen_pads, gen_zero):
+    for gen in (gen_cnn, gen_bin, gen_pads, gen_zero, gen_ste):
         if not only or gen.__name__ in only:
             gen()
 
