@@ -4,7 +4,8 @@
  *   pipeline_emit(g, ...);                          C backend
  *   write_atomically(out.c, out.h)                  no partial files on error
  *
- * Subcommands: `xnorcc run` (the reference interpreter), `xnorcc check`
+ * Subcommands: `xnorcc run` (the reference interpreter; --dump DIR writes
+ * every tensor, dump.c), `xnorcc compare-dumps A B`, `xnorcc check`
  * (check.c: the generated C built and run against expected outputs) and
  * `xnorcc config`.
  */
@@ -17,6 +18,7 @@
 
 #include "../passes/binary.h"
 #include "driver.h"
+#include "dump.h"
 #include "npy.h"
 #include "pipeline.h"
 
@@ -35,6 +37,8 @@ static const char usage[] =
     "       xnorcc check MODEL [--input FILE]... [--expect FILE]... [--tol T]\n"
     "                                              build MODEL's C with $CC, run it, compare\n"
     "                                              (xnorcc check --help)\n"
+    "       xnorcc compare-dumps DIR_A DIR_B        the first tensor read by a Sign whose\n"
+    "                                              signs differ between two run --dump folders\n"
     "       xnorcc config [--cflags] [--libs]       flags to build generated code\n"
     "\n"
     "MODEL is an ONNX model (.onnx), the same in protobuf's JSON mapping (.json), or\n"
@@ -73,6 +77,8 @@ static const char usage[] =
     "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
     "                     float32 .bin, in graph order\n"
     "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
+    "  --dump DIR         (run) also write every tensor computed to DIR (.npy files\n"
+    "                     and DIR/index.tsv), for xnorcc compare-dumps\n"
     "  --no-opt           (run) run the graph as read: shape inference and constant\n"
     "                     folding only (no canonicalize, binarize or fuse)\n"
     "  -h, --help         show this help\n"
@@ -96,6 +102,7 @@ typedef struct Options {
   const char *outputs[64]; /* run: --output */
   int noutputs;
   PassOptions passes;      /* --print-after, --print-after-all, --time-passes, --no-opt */
+  const char *dump;        /* run: --dump DIR */
 } Options;
 
 static int fail(const char *fmt, const char *arg) {
@@ -207,6 +214,9 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       if (!(v = opt_value(argc, argv, &i, "--input")) || o->ninputs == 64)
         return fail("option '%s' needs a value", a);
       o->inputs[o->ninputs++] = v;
+    } else if (is_run && is_opt(a, "--dump")) {
+      if (!(o->dump = opt_value(argc, argv, &i, "--dump")))
+        return fail("option '%s' needs a value", a);
     } else if (is_run && is_opt(a, "--output")) {
       if (!(v = opt_value(argc, argv, &i, "--output")) || o->noutputs == 64)
         return fail("option '%s' needs a value", a);
@@ -432,7 +442,7 @@ static int cmd_run(Options *o) {
   }
   for (int i = 0; i < g->noutputs; i++)
     out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
-  if (interp_run(g, &d, in, out))
+  if (o->dump ? dump_run(g, &d, o->dump, in, out) : interp_run(g, &d, in, out))
     goto done;
   rc = 0;
   for (int i = 0; i < g->noutputs; i++) {
@@ -499,6 +509,16 @@ int main(int argc, char **argv) {
     return cmd_config(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "check"))
     return cmd_check(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "compare-dumps")) {
+    if (argc != 4)
+      return fail("%s", "compare-dumps needs two dump folders: xnorcc compare-dumps DIR_A DIR_B");
+    Diag d;
+    diag_init(&d, "compare-dumps");
+    int rc = dump_compare(argv[2], argv[3], stdout, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return rc;
+  }
   int is_run = argc > 1 && !strcmp(argv[1], "run");
   int rc = parse_args(&o, argc, argv, is_run ? 2 : 1, is_run);
   if (!rc)

@@ -32,6 +32,10 @@ static void *tensor_buffer(Graph *g, const Tensor *t) {
 }
 
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs) {
+  return interp_run_with(g, d, inputs, outputs, NULL, NULL);
+}
+
+int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outputs, InterpAfterFn *after, void *ctx) {
   void **buf = arena_array(g->arena, (size_t)g->nt + 1, sizeof *buf);
   for (int i = 0; i < g->nt; i++)
     if (g->t[i].data && !g->t[i].is_input)
@@ -67,6 +71,8 @@ int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs) {
     for (int j = 0; j < n->nout; j++)
       out[j] = n->out[j] >= 0 ? buf[n->out[j]] : NULL;
     if (interp_node(g, n, d, in, out))
+      return -1;
+    if (after && after(ctx, g, i, out))
       return -1;
   }
   for (int i = 0; i < g->noutputs; i++) {

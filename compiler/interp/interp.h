@@ -19,6 +19,12 @@ int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
  * the data of graph input i, outputs[i] receives graph output i (both sized by
  * tensor_numel). Intermediates live in the graph arena. Returns 0 or -1. */
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs);
+/* interp_run calling after(ctx, g, ni, out) once node ni has run (out[j]: its
+ * output j's data, NULL when omitted), e.g. to dump every intermediate tensor
+ * (`xnorcc run --dump`). after returns 0, or -1 to stop the run (it reported
+ * to d). */
+typedef int InterpAfterFn(void *ctx, Graph *g, int ni, void *const *out);
+int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outputs, InterpAfterFn *after, void *ctx);
 
 /* One value of BatchNormalization (inference) as interp_batchnorm computes
  * it: (x - mean) / den * scale + bias, den = sqrtf(var + epsilon). The fuse
