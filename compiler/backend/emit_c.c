@@ -104,7 +104,12 @@ static void emit_header(Emit *e, StrBuf *h) {
   put_params(h, g, 0);
   sb_printf(h, ");\nint %s_run_r(", nm);
   put_params(h, g, 1);
-  sb_puts(h, ");\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+  sb_puts(h, ");\n");
+  sb_printf(h, "/* Threads for later runs' largest layers: n >= 1, or 0 = one per online core;\n"
+               " * returns the number in effect (1 unless net.c is built with -DXNORCC_THREADS\n"
+               " * -pthread and has kernels to split). Not during a run. */\n"
+               "int %s_set_threads(int n);\n", nm);
+  sb_puts(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
 static void emit_weights(Emit *e) {
@@ -199,6 +204,17 @@ static void emit_run(Emit *e) {
   put_args(b, g, has_state(e->p) ? arena_printf(g->arena, "&%s_state", nm) : "(void *)0");
   sb_puts(b, ");");
   cw_end(w);
+  cw_close(w);
+  cw_raw(w, "\n");
+  /* The pool lives in the runtime (xnorcc_rt/par.h): threaded only when
+   * net.c is compiled with -DXNORCC_THREADS. */
+  cw_open(w, "int %s_set_threads(int n) {", nm);
+  if (e->p->needs & NEED_RUNTIME)
+    cw_line(w, "return xnrt_set_threads(n);");
+  else {
+    cw_line(w, "(void)n; /* no layer to split */");
+    cw_line(w, "return 1;");
+  }
   cw_close(w);
 }
 

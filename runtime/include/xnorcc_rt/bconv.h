@@ -22,6 +22,7 @@
 #define XNORCC_RT_BCONV_H
 
 #include "isa.h"
+#include "par.h"
 
 /* Output extent of a convolution along one axis (pads p0 before, p1 after). */
 #define XNRT_CONV_OUT(in, k, stride, dil, p0, p1) \
@@ -332,42 +333,37 @@ XNRT_INLINE void xnrt__bconv_z1dm(const uint64_t *xp, int HW, const uint64_t *of
     XNRT__ZSTORE(0)
 }
 
-/* Direct binary conv of all groups (AVX-512, stride 1, OW == W). */
-XNRT_INLINE void xnrt__bconv_direct_z(const uint64_t *x, const uint64_t *w, int32_t *y,
-                                      uint64_t *scratch, int C, int H, int W, int M, int KH,
-                                      int KW, int OH, int OW, int dh, int dw, int pt, int pl,
-                                      int G, int pad_value)
+/* Direct path, filters [m0, m1) of one group (input planes xg), after
+ * xnrt__bconv_direct_setup wrote off/mk/cnt/flag into the scratch. */
+XNRT_INLINE void xnrt__bconv_direct_rows(const uint64_t *xg, const uint64_t *w, int32_t *y,
+                                         const uint64_t *scratch, int Cg, int HW, int T,
+                                         int P, int pad_value, int m0, int m1)
 {
-    const int Cg = C / G, CWg = XNRT_WORDS(C / G), T = KH * KW, K = T * CWg, HW = H * W;
-    const int P = OH * OW, PB = XNRT_CDIV(P, 8), Mg = M / G;
+    const int CWg = XNRT_WORDS(Cg), K = T * CWg, PB = XNRT_CDIV(P, 8);
     const uint64_t *off = scratch, *mk = off + T, *cnt = mk + (size_t)PB * T;
     const uint64_t *flag = cnt + (size_t)PB * 8;
     const uint64_t tail = Cg % 64 ? (((uint64_t)1 << (Cg % 64)) - 1) : ~(uint64_t)0;
     const __m512i padfull = _mm512_set1_epi64(pad_value < 0 ? -1 : 0);
     const __m512i padtail = _mm512_set1_epi64(pad_value < 0 ? (long long)tail : 0);
-    int g, m, pb;
-    xnrt__bconv_direct_setup(Cg, H, W, KH, KW, OH, OW, dh, dw, pt, pl, pad_value, scratch);
-    for (g = 0; g < G; g++) {
-        const uint64_t *xg = x + (size_t)g * CWg * HW;
-        for (m = g * Mg; m + 8 <= (g + 1) * Mg; m += 8)
-            for (pb = 0; pb < PB; pb++) {
-                if (flag[pb])
-                    xnrt__bconv_z8dp(xg + pb * 8, HW, off, mk + (size_t)pb * T, T, CWg,
-                                     cnt + pb * 8, w + (size_t)m * K, K,
-                                     y + (size_t)m * P + pb * 8, P,
-                                     P - pb * 8 < 8 ? P - pb * 8 : 8, padfull, padtail,
-                                     pad_value == 0);
-                else
-                    xnrt__bconv_z8d(xg + pb * 8, HW, off, T, CWg, cnt + pb * 8,
-                                    w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P);
-            }
-        for (; m < (g + 1) * Mg; m++)
-            for (pb = 0; pb < PB; pb++)
-                xnrt__bconv_z1dm(xg + pb * 8, HW, off, mk + (size_t)pb * T, T, CWg, cnt + pb * 8,
-                                 w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
+    int m, pb;
+    for (m = m0; m + 8 <= m1; m += 8)
+        for (pb = 0; pb < PB; pb++) {
+            if (flag[pb])
+                xnrt__bconv_z8dp(xg + pb * 8, HW, off, mk + (size_t)pb * T, T, CWg,
+                                 cnt + pb * 8, w + (size_t)m * K, K,
+                                 y + (size_t)m * P + pb * 8, P,
                                  P - pb * 8 < 8 ? P - pb * 8 : 8, padfull, padtail,
                                  pad_value == 0);
-    }
+            else
+                xnrt__bconv_z8d(xg + pb * 8, HW, off, T, CWg, cnt + pb * 8,
+                                w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P);
+        }
+    for (; m < m1; m++)
+        for (pb = 0; pb < PB; pb++)
+            xnrt__bconv_z1dm(xg + pb * 8, HW, off, mk + (size_t)pb * T, T, CWg, cnt + pb * 8,
+                             w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
+                             P - pb * 8 < 8 ? P - pb * 8 : 8, padfull, padtail,
+                             pad_value == 0);
 }
 
 /* One filter x one 8-position block. */
@@ -468,6 +464,73 @@ XNRT_INLINE void xnrt__bconv_b1(const uint64_t *xb, const uint64_t *mb, const ui
         yr[j] = (int32_t)((int64_t)cb[j] - 2 * acc[j]);
 }
 
+/* Im2col path, filters [m0, m1) of one group from the scratch that
+ * xnrt__bconv_im2col(_z) filled (PB blocks, K words per position). */
+XNRT_INLINE void xnrt__bconv_rows(const uint64_t *scratch, const uint64_t *w, int32_t *y,
+                                  int K, int P, int m0, int m1)
+{
+    const int PB = XNRT_CDIV(P, 8);
+    const uint64_t *xs = scratch, *mk = xs + (size_t)PB * 8 * K;
+    const uint64_t *cnt = mk + (size_t)PB * K, *flag = cnt + (size_t)PB * 8;
+    int m = m0, pb;
+#if defined(XNRT_ISA_AVX512)
+    for (; m + 8 <= m1; m += 8)
+        for (pb = 0; pb < PB; pb++) {
+            if (flag[pb])
+                xnrt__bconv_z8m(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
+                                w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
+                                P - pb * 8 < 8 ? P - pb * 8 : 8);
+            else
+                xnrt__bconv_z8(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
+                               w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
+                               P - pb * 8 < 8 ? P - pb * 8 : 8);
+        }
+    for (; m < m1; m++)
+        for (pb = 0; pb < PB; pb++)
+            xnrt__bconv_z1(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
+                           (int)flag[pb], w + (size_t)m * K, K,
+                           y + (size_t)m * P + pb * 8, P,
+                           P - pb * 8 < 8 ? P - pb * 8 : 8);
+#else
+    for (; m < m1; m++)
+        for (pb = 0; pb < PB; pb++)
+            xnrt__bconv_b1(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
+                           (int)flag[pb], w + (size_t)m * K, K,
+                           y + (size_t)m * P + pb * 8, P - pb * 8 < 8 ? P - pb * 8 : 8);
+#endif
+}
+
+/* One group's filters split across the pool (par.h) in chunks of 8. */
+typedef struct xnrt__bconv_job_s {
+    const uint64_t *x, *w, *scratch;
+    int32_t *y;
+    int direct, Cg, HW, T, K, P, pad_value, mbase, mend;
+} xnrt__bconv_job;
+
+XNRT_INLINE void xnrt__bconv_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__bconv_job *j = (const xnrt__bconv_job *)ctx;
+    const int m0 = j->mbase + lo * 8, m1 = j->mbase + hi * 8 < j->mend ? j->mbase + hi * 8 : j->mend;
+#if defined(XNRT_ISA_AVX512)
+    if (j->direct) {
+        xnrt__bconv_direct_rows(j->x, j->w, j->y, j->scratch, j->Cg, j->HW, j->T, j->P,
+                                j->pad_value, m0, m1);
+        return;
+    }
+#endif
+    xnrt__bconv_rows(j->scratch, j->w, j->y, j->K, j->P, m0, m1);
+}
+
+XNRT_INLINE void xnrt__bconv_split(const uint64_t *x, const uint64_t *w, int32_t *y,
+                                   const uint64_t *scratch, int direct, int Cg, int HW, int T,
+                                   int K, int P, int pad_value, int m0, int m1)
+{
+    xnrt__bconv_job j;
+    j.x = x, j.w = w, j.scratch = scratch, j.y = y, j.direct = direct, j.Cg = Cg, j.HW = HW;
+    j.T = T, j.K = K, j.P = P, j.pad_value = pad_value, j.mbase = m0, j.mend = m1;
+    xnrt_parallel_for(XNRT_CDIV(m1 - m0, 8), xnrt__bconv_chunk, &j);
+}
+
 /* Binary conv2d of one image (see top of file).
  *   x        packed word planes [G*CWg][H][W], CWg = XNRT_WORDS(C/G)
  *   w        packed weights [M][KH][KW][CWg]; filter m is in group m/(M/G)
@@ -477,57 +540,46 @@ XNRT_INLINE void xnrt__bconv_b1(const uint64_t *xb, const uint64_t *mb, const ui
  *   sh, sw   strides; dh, dw dilations; pt, pl pads before (top, left)
  *   G        groups (C and M divisible by G; G = C = M is depthwise)
  *   pad_value  0, +1 or -1: value of padded taps.
- * Preconditions (not checked): sizes >= 1, C % G == 0, M % G == 0. */
+ * Preconditions (not checked): sizes >= 1, C % G == 0, M % G == 0.
+ * Threads (par.h): with XNRT_PAR_SPLIT(M * P * K) each group's filters are
+ * split in chunks of 8 across the pool, after the packing (im2col or the
+ * direct path's tables), which the caller does alone. */
 XNRT_INLINE void xnrt_bconv2d(const uint64_t *x, const uint64_t *w, int32_t *y,
                               uint64_t *scratch, int C, int H, int W, int M, int KH, int KW,
                               int OH, int OW, int sh, int sw, int dh, int dw, int pt, int pl,
                               int G, int pad_value)
 {
     const int K = KH * KW * XNRT_WORDS(C / G), P = OH * OW, Mg = M / G;
+    const int split = XNRT_PAR_SPLIT((int64_t)M * P * K);
     int g;
 #if defined(XNRT_ISA_AVX512)
     if (sh == 1 && sw == 1 && OW == W) {
-        xnrt__bconv_direct_z(x, w, y, scratch, C, H, W, M, KH, KW, OH, OW, dh, dw, pt, pl, G,
-                             pad_value);
+        const int Cg = C / G, CWg = XNRT_WORDS(Cg), HW = H * W;
+        xnrt__bconv_direct_setup(Cg, H, W, KH, KW, OH, OW, dh, dw, pt, pl, pad_value, scratch);
+        for (g = 0; g < G; g++) {
+            if (split)
+                xnrt__bconv_split(x + (size_t)g * CWg * HW, w, y, scratch, 1, Cg, HW, KH * KW,
+                                  K, P, pad_value, g * Mg, (g + 1) * Mg);
+            else
+                xnrt__bconv_direct_rows(x + (size_t)g * CWg * HW, w, y, scratch, Cg, HW,
+                                        KH * KW, P, pad_value, g * Mg, (g + 1) * Mg);
+        }
         return;
     }
 #endif
     for (g = 0; g < G; g++) {
 #if defined(XNRT_ISA_AVX512)
-        const int PB = xnrt__bconv_im2col_z(x, C, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl,
-                                            G, g, pad_value, scratch);
+        xnrt__bconv_im2col_z(x, C, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, g,
+                             pad_value, scratch);
 #else
-        const int PB = xnrt__bconv_im2col(x, C, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl,
-                                          G, g, pad_value, scratch);
+        xnrt__bconv_im2col(x, C, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, G, g, pad_value,
+                           scratch);
 #endif
-        const uint64_t *xs = scratch, *mk = xs + (size_t)PB * 8 * K;
-        const uint64_t *cnt = mk + (size_t)PB * K, *flag = cnt + (size_t)PB * 8;
-        int m = g * Mg, pb;
-#if defined(XNRT_ISA_AVX512)
-        for (; m + 8 <= (g + 1) * Mg; m += 8)
-            for (pb = 0; pb < PB; pb++) {
-                if (flag[pb])
-                    xnrt__bconv_z8m(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
-                                    w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
-                                    P - pb * 8 < 8 ? P - pb * 8 : 8);
-                else
-                    xnrt__bconv_z8(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
-                                   w + (size_t)m * K, K, y + (size_t)m * P + pb * 8, P,
-                                   P - pb * 8 < 8 ? P - pb * 8 : 8);
-            }
-        for (; m < (g + 1) * Mg; m++)
-            for (pb = 0; pb < PB; pb++)
-                xnrt__bconv_z1(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
-                               (int)flag[pb], w + (size_t)m * K, K,
-                               y + (size_t)m * P + pb * 8, P,
-                               P - pb * 8 < 8 ? P - pb * 8 : 8);
-#else
-        for (; m < (g + 1) * Mg; m++)
-            for (pb = 0; pb < PB; pb++)
-                xnrt__bconv_b1(xs + (size_t)pb * 8 * K, mk + (size_t)pb * K, cnt + pb * 8,
-                               (int)flag[pb], w + (size_t)m * K, K,
-                               y + (size_t)m * P + pb * 8, P - pb * 8 < 8 ? P - pb * 8 : 8);
-#endif
+        if (split)
+            xnrt__bconv_split(x, w, y, scratch, 0, C / G, H * W, KH * KW, K, P, pad_value,
+                              g * Mg, (g + 1) * Mg);
+        else
+            xnrt__bconv_rows(scratch, w, y, K, P, g * Mg, (g + 1) * Mg);
     }
 }
 

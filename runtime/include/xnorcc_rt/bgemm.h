@@ -10,6 +10,7 @@
 #define XNORCC_RT_BGEMM_H
 
 #include "isa.h"
+#include "par.h"
 
 /* popcount(a XOR b) over nw words. */
 XNRT_INLINE int64_t xnrt_popxor(const uint64_t *a, const uint64_t *b, int nw)
@@ -48,18 +49,18 @@ XNRT_INLINE int64_t xnrt_popxor(const uint64_t *a, const uint64_t *b, int nw)
     return s;
 }
 
-/* Binary GEMM, see the top of this file.  No scratch. */
-XNRT_INLINE void xnrt_bgemm(const uint64_t *A, int lda, const uint64_t *B, int ldb,
-                            int N, int M, int F, int32_t *C, int csn, int csm)
+/* Columns [m0, m1) of the binary GEMM. */
+XNRT_INLINE void xnrt__bgemm_cols(const uint64_t *A, int lda, const uint64_t *B, int ldb,
+                                  int N, int m0, int m1, int F, int32_t *C, int csn, int csm)
 {
     const int nw = XNRT_WORDS(F);
-    int n, m = 0;
+    int n, m = m0;
     for (n = 0; n < N; n++) {
         const uint64_t *a = A + (size_t)n * lda;
-        m = 0;
+        m = m0;
 #if defined(XNRT_ISA_AVX512)
         /* Four weight rows per pass so one activation load feeds four XORs. */
-        for (; m + 4 <= M; m += 4) {
+        for (; m + 4 <= m1; m += 4) {
             const uint64_t *b0 = B + (size_t)m * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb,
                            *b3 = b2 + ldb;
             __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;
@@ -83,10 +84,39 @@ XNRT_INLINE void xnrt_bgemm(const uint64_t *A, int lda, const uint64_t *B, int l
             C[(size_t)n * csn + (size_t)(m + 3) * csm] = F - 2 * (int32_t)_mm512_reduce_add_epi64(c3);
         }
 #endif
-        for (; m < M; m++)
+        for (; m < m1; m++)
             C[(size_t)n * csn + (size_t)m * csm] =
                 F - 2 * (int32_t)xnrt_popxor(a, B + (size_t)m * ldb, nw);
     }
+}
+
+typedef struct xnrt__bgemm_job_s {
+    const uint64_t *A, *B;
+    int32_t *C;
+    int lda, ldb, N, M, F, csn, csm;
+} xnrt__bgemm_job;
+
+XNRT_INLINE void xnrt__bgemm_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__bgemm_job *j = (const xnrt__bgemm_job *)ctx;
+    xnrt__bgemm_cols(j->A, j->lda, j->B, j->ldb, j->N, lo * 4, hi * 4 < j->M ? hi * 4 : j->M,
+                     j->F, j->C, j->csn, j->csm);
+}
+
+/* Binary GEMM, see the top of this file.  No scratch.  Threads (par.h):
+ * with XNRT_PAR_SPLIT(N * M * words) the columns m are split across the
+ * pool in chunks of 4. */
+XNRT_INLINE void xnrt_bgemm(const uint64_t *A, int lda, const uint64_t *B, int ldb,
+                            int N, int M, int F, int32_t *C, int csn, int csm)
+{
+    if (XNRT_PAR_SPLIT((int64_t)N * M * XNRT_WORDS(F))) {
+        xnrt__bgemm_job j;
+        j.A = A, j.B = B, j.C = C, j.lda = lda, j.ldb = ldb, j.N = N, j.M = M, j.F = F;
+        j.csn = csn, j.csm = csm;
+        xnrt_parallel_for(XNRT_CDIV(M, 4), xnrt__bgemm_chunk, &j);
+        return;
+    }
+    xnrt__bgemm_cols(A, lda, B, ldb, N, 0, M, F, C, csn, csm);
 }
 
 #endif
