@@ -3,7 +3,7 @@
  * Built together with a net.c that xnorcc wrote with `--name net` (one input,
  * one output; net.h on the include path):
  *
- *   harness IN REF [OUT] [--warmup N] [--runs N] [--min-time S] [--check]
+ *   harness IN REF [OUT] [--warmup N] [--runs N] [--min-time S] [--threads N] [--check]
  *
  * IN and REF are float32 tensors, raw little-endian (.bin) or .npy (v1-v3,
  * '<f4', C order); REF may be "-" (no check). OUT, when given (not "-"),
@@ -11,7 +11,7 @@
  *
  * Prints two lines of key=value pairs (bench/net/run.py reads them):
  *   check n=.. max_abs=.. ref_max=.. rel=.. far=.. top1=.. top1_ref=..
- *   time warmup=.. runs=.. median_ms=.. min_ms=.. mean_ms=.. total_s=.. cpu_median_ms=..
+ *   time warmup=.. runs=.. median_ms=.. min_ms=.. mean_ms=.. total_s=.. cpu_median_ms=.. threads=..
  * rel is max_abs / max|REF| (normwise); far counts outputs with
  * |out - ref| > 1e-3 * max|REF|, a difference float rounding alone does not
  * make (a flipped sign does). With --check the exit status is 1 when far > 0
@@ -20,6 +20,8 @@
  * (default 11) and --min-time seconds (default 2) are done; median and min,
  * and the median of the process CPU time per call (CLOCK_PROCESS_CPUTIME_ID:
  * what the call got of a core, less disturbed by other load than wall time).
+ * --threads N calls net_set_threads(N) first (threads only when net.c was
+ * built with -DXNORCC_THREADS -pthread; the time line says how many took).
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -115,9 +117,9 @@ int main(int argc, char **argv) {
   const char *in_path, *ref_path, *out_path = "-";
   long warmup = 3, min_runs = 11, runs = 0, i, far = 0;
   double min_time = 2.0, start, total = 0, max_abs = 0, ref_max = 0;
-  int check = 0, a = 3, bad;
+  int check = 0, a = 3, bad, threads = 1;
   if (argc < 3) {
-    fprintf(stderr, "usage: harness IN REF [OUT] [--warmup N] [--runs N] [--min-time S] [--check]\n");
+    fprintf(stderr, "usage: harness IN REF [OUT] [--warmup N] [--runs N] [--min-time S] [--threads N] [--check]\n");
     return 2;
   }
   in_path = argv[1];
@@ -128,6 +130,7 @@ int main(int argc, char **argv) {
     else if (a + 1 < argc && strcmp(argv[a], "--warmup") == 0) warmup = atol(argv[++a]);
     else if (a + 1 < argc && strcmp(argv[a], "--runs") == 0) min_runs = atol(argv[++a]);
     else if (a + 1 < argc && strcmp(argv[a], "--min-time") == 0) min_time = atof(argv[++a]);
+    else if (a + 1 < argc && strcmp(argv[a], "--threads") == 0) threads = net_set_threads(atoi(argv[++a]));
     else {
       fprintf(stderr, "harness: unknown argument '%s'\n", argv[a]);
       return 2;
@@ -175,8 +178,8 @@ int main(int argc, char **argv) {
   for (i = 0; i < runs; i++) total += times[i];
   qsort(times, (size_t)runs, sizeof times[0], cmp_double);
   qsort(cpu_times, (size_t)runs, sizeof cpu_times[0], cmp_double);
-  printf("time warmup=%ld runs=%ld median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f cpu_median_ms=%.4f\n",
+  printf("time warmup=%ld runs=%ld median_ms=%.4f min_ms=%.4f mean_ms=%.4f total_s=%.3f cpu_median_ms=%.4f threads=%d\n",
          warmup, runs, 1e3 * median(times, runs), 1e3 * times[0], 1e3 * total / (double)runs, total,
-         1e3 * median(cpu_times, runs));
+         1e3 * median(cpu_times, runs), threads);
   return check && bad ? 1 : 0;
 }

@@ -9,7 +9,9 @@
 # machine's ISA path; only gcc with XN_TEST_PROGRAMS=one). `pool print N` at
 # 1, 2 and 3 threads must print the plain build's bytes, and `pool check`
 # (1/2/3 threads in one process, the pool must split layers, then two caller
-# threads on two states) must pass with no TSan report.
+# threads on two states) must pass with no TSan report. Then pool_kernels.c
+# (the split kernels, float and binary, against themselves at 1 thread) by the
+# same two builds.
 set -u
 if [ $# -lt 4 ]; then
   echo "usage: pool.sh XNORCC POOL_C WORKDIR MODELDIR..." >&2
@@ -62,5 +64,22 @@ for dir in "$@"; do
       failed=1
     fi
   done
+done
+# The kernels themselves (pool_kernels.c): every split path at 1, 2, 3 threads.
+KSRC=$(dirname "$SRC")/pool_kernels.c
+for b in $BUILDS; do
+  if [ "$b" = gcc ]; then cc="gcc"; else cc="clang -march=native"; fi
+  # shellcheck disable=SC2086
+  if ! $cc $WARN -O2 -g -fsanitize=thread -DXNORCC_THREADS -DXNRT_PAR_MIN_WORK=1 -pthread $RTCFLAGS \
+      "$KSRC" -o "$WORK/kernels_$b" -lm 2>"$WORK/kernels_$b.err"; then
+    echo "pool: FAIL: pool_kernels.c: $cc: $(head -c 2000 "$WORK/kernels_$b.err")" >&2
+    failed=1
+  elif TSAN_OPTIONS=halt_on_error=1 "$WORK/kernels_$b" >"$WORK/kernels_$b.out" 2>"$WORK/kernels_$b.tsan" &&
+      ! grep -q ThreadSanitizer "$WORK/kernels_$b.tsan"; then
+    echo "pool: kernels ($cc): $(tail -1 "$WORK/kernels_$b.out")"
+  else
+    echo "pool: FAIL: kernels ($cc): $(cat "$WORK/kernels_$b.out") $(head -c 3000 "$WORK/kernels_$b.tsan")" >&2
+    failed=1
+  fi
 done
 exit $failed

@@ -108,6 +108,73 @@ XNRT_INLINE void xnrt__gather_row(float *dst, const float *src, int ix0, int s, 
 /* Weight arguments of xnrt__kblock for the K block at k0 of group g. */
 #define XNRT__W(k0) wg ? wg + (size_t)(k0) * 8 : NULL, bg ? bg + (k0) : NULL, wexp, pst
 
+/* Filters [r0, r1) of one group by XNRT_CONV_GEMM or XNRT_CONV_DIRECT (its
+ * padded copy already in scratch): wg/bg the group's packed weights, yg its
+ * output, ep its epilogue.  r0 is a multiple of 8 (of 64 with BITS), so the
+ * rows' panels and bit words are whole and each output element is computed
+ * exactly as by the whole group. */
+static inline void xnrt__conv_part(int algo, const float *xg, const float *wg, const uint8_t *bg, float *wexp,
+                                   float *yg, const float *scratch, int Cg, int H, int W, int KH, int KW, int OH,
+                                   int OW, int sh, int sw, int dh, int dw, int flags, const xnrt_epi *ep, int r0,
+                                   int r1)
+{
+    const int T = KH * KW, K = Cg * T, P = OH * OW, kcb = xnrt__kc(K), Mr = r1 - r0;
+    const int Hp = xnrt__dir_hp(OH, KH, sh, dh), Wq = xnrt__dir_wq(OW, KW, sw, dw);
+    const size_t RS = (size_t)sw * Wq, CS = (size_t)Hp * RS;
+    const size_t pst = bg ? (size_t)K : (size_t)K * 8;
+    const float *wr = wg ? wg + (size_t)(r0 / 8) * pst : NULL;
+    const uint8_t *br = bg ? bg + (size_t)(r0 / 8) * pst : NULL;
+    float *yr = yg + (size_t)r0 * P;
+    xnrt_epi es;
+    const xnrt_epi *e = xnrt__epi_shift(ep, flags, r0, (size_t)P, &es);
+    ptrdiff_t off[XNRT_SGEMM_KC];
+    int k0, kk, n0, oy;
+    (void)H, (void)W;
+    if (algo == XNRT_CONV_GEMM) {
+        for (kk = 0; kk < kcb; kk++)
+            off[kk] = (ptrdiff_t)kk * P;
+        for (n0 = 0; n0 < P; n0 += XNRT_SGEMM_NCB) {
+            const int n = P - n0 < XNRT_SGEMM_NCB ? P - n0 : XNRT_SGEMM_NCB;
+            for (k0 = 0; k0 < K; k0 += kcb) {
+                const int kc = K - k0 < kcb ? K - k0 : kcb;
+                xnrt__kblock(Mr, n, kc, wr ? wr + (size_t)k0 * 8 : NULL, br ? br + k0 : NULL, wexp, pst,
+                             xg + (size_t)k0 * P + n0, off, yr + n0, P, k0 > 0, k0 + kc == K ? flags : 0, e,
+                             (size_t)n0);
+            }
+        }
+        return;
+    }
+    for (oy = 0; oy < OH; oy++)
+        for (k0 = 0; k0 < K; k0 += kcb) {
+            const int kc = K - k0 < kcb ? K - k0 : kcb;
+            for (kk = 0; kk < kc; kk++) {
+                const int k = k0 + kk, t = k % T, kh = t / KW, kwd = (t % KW) * dw;
+                off[kk] = (ptrdiff_t)((k / T) * CS + (size_t)kh * dh * RS + (size_t)(kwd % sw) * Wq +
+                                      (size_t)(kwd / sw));
+            }
+            xnrt__kblock(Mr, OW, kc, wr ? wr + (size_t)k0 * 8 : NULL, br ? br + k0 : NULL, wexp, pst,
+                         scratch + (size_t)oy * sh * RS, off, yr + (size_t)oy * OW, P, k0 > 0,
+                         k0 + kc == K ? flags : 0, e, (size_t)oy * OW);
+        }
+}
+
+/* A group's filters split across the pool (par.h), float weights only (the
+ * BWN path shares one expansion buffer). */
+typedef struct xnrt__conv_job_s {
+    const float *xg, *wg, *scratch;
+    float *yg;
+    const xnrt_epi *ep;
+    int algo, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, flags, unit, Mg;
+} xnrt__conv_job;
+
+static inline void xnrt__conv_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__conv_job *j = (const xnrt__conv_job *)ctx;
+    xnrt__conv_part(j->algo, j->xg, j->wg, NULL, NULL, j->yg, j->scratch, j->Cg, j->H, j->W, j->KH, j->KW,
+                    j->OH, j->OW, j->sh, j->sw, j->dh, j->dw, j->flags, j->ep, lo * j->unit,
+                    hi * j->unit < j->Mg ? hi * j->unit : j->Mg);
+}
+
 /* The conv with float (wp) or 1-bit (wbits) weights; see xnrt_conv2d. */
 static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *wbits, float *y, float *scratch,
                                 int C, int H, int W, int M, int KH, int KW, int OH, int OW, int sh, int sw, int dh,
@@ -123,7 +190,10 @@ static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *
                        : NULL;
     const size_t pst = wbits ? (size_t)K : (size_t)K * 8;
     ptrdiff_t off[XNRT_SGEMM_KC];
-    int g, k0, kk, n0, oy, c, i, ph;
+    /* threads (par.h): float weights, GEMM or DIRECT, work in units of 16 multiply-adds */
+    const int split = !wbits && algo != XNRT_CONV_IM2COL && XNRT_PAR_SPLIT((int64_t)M * P * K / 16);
+    const int unit = flags & XNRT_EPI_BITS ? 64 : 16;
+    int g, k0, kk, n0, c, i, ph;
     for (g = 0; g < G; g++) {
         const float *xg = x + (size_t)g * Cg * H * W;
         const float *wg = wbits ? NULL : wp + (size_t)g * XNRT_SGEMM_PACKED_FLOATS(Mg, K);
@@ -148,39 +218,26 @@ static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *
                 eg.bits += (size_t)g * XNRT_WORDS(Mg) * P;
             }
         }
-        if (algo == XNRT_CONV_GEMM) {
-            for (kk = 0; kk < kcb; kk++)
-                off[kk] = (ptrdiff_t)kk * P;
-            for (n0 = 0; n0 < P; n0 += XNRT_SGEMM_NCB) {
-                const int n = P - n0 < XNRT_SGEMM_NCB ? P - n0 : XNRT_SGEMM_NCB;
-                for (k0 = 0; k0 < K; k0 += kcb) {
-                    const int kc = K - k0 < kcb ? K - k0 : kcb;
-                    xnrt__kblock(Mg, n, kc, XNRT__W(k0), xg + (size_t)k0 * P + n0, off,
-                                 yg + n0, P, k0 > 0, k0 + kc == K ? flags : 0, ep, (size_t)n0);
-                }
-            }
-        } else if (algo == XNRT_CONV_DIRECT) {
-            for (c = 0; c < Cg; c++)
-                for (i = 0; i < Hp; i++)
-                    for (ph = 0; ph < sw; ph++) {
-                        float *d = scratch + c * CS + i * RS + (size_t)ph * Wq;
-                        if (i - pt < 0 || i - pt >= H)
-                            xnrt__gather_row(d, xg, W, 1, Wq, W); /* ix0 = W: all zeros */
-                        else
-                            xnrt__gather_row(d, xg + ((size_t)c * H + i - pt) * W, ph - pl, sw, Wq, W);
-                    }
-            for (oy = 0; oy < OH; oy++)
-                for (k0 = 0; k0 < K; k0 += kcb) {
-                    const int kc = K - k0 < kcb ? K - k0 : kcb;
-                    for (kk = 0; kk < kc; kk++) {
-                        const int k = k0 + kk, t = k % T, kh = t / KW, kwd = (t % KW) * dw;
-                        off[kk] = (ptrdiff_t)((k / T) * CS + (size_t)kh * dh * RS + (size_t)(kwd % sw) * Wq +
-                                              (size_t)(kwd / sw));
-                    }
-                    xnrt__kblock(Mg, OW, kc, XNRT__W(k0), scratch + (size_t)oy * sh * RS,
-                                 off, yg + (size_t)oy * OW, P, k0 > 0, k0 + kc == K ? flags : 0, ep,
-                                 (size_t)oy * OW);
-                }
+        if (algo != XNRT_CONV_IM2COL) {
+            if (algo == XNRT_CONV_DIRECT)
+                for (c = 0; c < Cg; c++)
+                    for (i = 0; i < Hp; i++)
+                        for (ph = 0; ph < sw; ph++) {
+                            float *d = scratch + c * CS + i * RS + (size_t)ph * Wq;
+                            if (i - pt < 0 || i - pt >= H)
+                                xnrt__gather_row(d, xg, W, 1, Wq, W); /* ix0 = W: all zeros */
+                            else
+                                xnrt__gather_row(d, xg + ((size_t)c * H + i - pt) * W, ph - pl, sw, Wq, W);
+                        }
+            if (split) {
+                xnrt__conv_job j;
+                j.xg = xg, j.wg = wg, j.scratch = scratch, j.yg = yg, j.ep = ep, j.algo = algo, j.Cg = Cg;
+                j.H = H, j.W = W, j.KH = KH, j.KW = KW, j.OH = OH, j.OW = OW, j.sh = sh, j.sw = sw;
+                j.dh = dh, j.dw = dw, j.flags = flags, j.unit = unit, j.Mg = Mg;
+                xnrt_parallel_for(XNRT_CDIV(Mg, unit), xnrt__conv_chunk, &j);
+            } else
+                xnrt__conv_part(algo, xg, wg, bg, wexp, yg, scratch, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw,
+                                flags, ep, 0, Mg);
         } else {
             for (kk = 0; kk < kcb; kk++)
                 off[kk] = (ptrdiff_t)kk * ldb;

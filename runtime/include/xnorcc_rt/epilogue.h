@@ -68,6 +68,29 @@ XNRT_INLINE float xnrt_epi_value(float v, int m, float resv, int flags, const xn
     return v;
 }
 
+/* The operands for rows m0.. of the same output (row stride ldc): e itself
+ * when m0 = 0 or no flags, else tmp filled.  BITS: m0 % 64 == 0. */
+XNRT_INLINE const xnrt_epi *xnrt__epi_shift(const xnrt_epi *e, int flags, int m0, size_t ldc, xnrt_epi *tmp)
+{
+    if (!flags || !m0)
+        return e;
+    *tmp = *e;
+    if (flags & XNRT_EPI_SCALE)
+        tmp->scale += m0;
+    if (flags & XNRT_EPI_BIAS)
+        tmp->bias += m0;
+    if (flags & XNRT_EPI_ADD)
+        tmp->res += (size_t)m0 * ldc;
+    if (flags & XNRT_EPI_PRELU)
+        tmp->slope += m0;
+    if (flags & XNRT_EPI_BITS) {
+        tmp->tlo += m0;
+        tmp->thi += m0;
+        tmp->bits += (size_t)(m0 / 64) * ldc;
+    }
+    return tmp;
+}
+
 /* The epilogue on a tile: rows m0..m0+mr-1 (mr <= 8, all in one 64-row
  * word: m0 % 64 + mr <= 64), columns p0..p0+nr-1 (nr <= 64), c =
  * &y[m0*ldc + p0] holding the sums.  BITS: the tile holding row m0 % 64 == 0

@@ -25,6 +25,7 @@
 
 #include "sgemm_pack.h"
 #include "epilogue.h"
+#include "par.h"
 
 #if defined(XNRT_F_AVX512)
 #  include "sgemm_ukr_avx512.h"
@@ -148,8 +149,8 @@ static inline void xnrt__sgemv(int M, int K, const float *ap, const uint8_t *wb,
     }
 }
 
-/* The GEMM with float (ap) or 1-bit (wb, wexp) panels; see xnrt_sgemm. */
-static inline void xnrt__sgemm(int M, int N, int K, const float *ap, const uint8_t *wb, float *wexp, const float *b,
+/* The GEMM with float (ap) or 1-bit (wb, wexp) panels on one thread. */
+static inline void xnrt__sgemm1(int M, int N, int K, const float *ap, const uint8_t *wb, float *wexp, const float *b,
                                size_t ldb, float *c, size_t ldc, int flags, const xnrt_epi *e)
 {
     const int kcb = xnrt__kc(K);
@@ -172,11 +173,47 @@ static inline void xnrt__sgemm(int M, int N, int K, const float *ap, const uint8
     }
 }
 
+/* Rows split across the pool (par.h): float panels only (BWN shares one
+ * expansion buffer), in chunks of 16 rows (64 with BITS), each an
+ * xnrt__sgemm1 on its panels, output rows and shifted epilogue operands, so
+ * each output element is computed as on one thread. */
+typedef struct xnrt__sgemm_job_s {
+    const float *ap, *b;
+    float *c;
+    size_t ldb, ldc;
+    const xnrt_epi *e;
+    int M, N, K, flags, unit;
+} xnrt__sgemm_job;
+
+static inline void xnrt__sgemm_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__sgemm_job *j = (const xnrt__sgemm_job *)ctx;
+    const int r0 = lo * j->unit, r1 = hi * j->unit < j->M ? hi * j->unit : j->M;
+    xnrt_epi es;
+    xnrt__sgemm1(r1 - r0, j->N, j->K, j->ap + (size_t)(r0 / 8) * j->K * 8, NULL, NULL, j->b, j->ldb,
+                 j->c + (size_t)r0 * j->ldc, j->ldc, j->flags, xnrt__epi_shift(j->e, j->flags, r0, j->ldc, &es));
+}
+
+/* The GEMM with float (ap) or 1-bit (wb, wexp) panels; see xnrt_sgemm.
+ * Split when the work (M*N*K / 16 multiply-adds) reaches XNRT_PAR_MIN_WORK. */
+static inline void xnrt__sgemm(int M, int N, int K, const float *ap, const uint8_t *wb, float *wexp, const float *b,
+                               size_t ldb, float *c, size_t ldc, int flags, const xnrt_epi *e)
+{
+    if (!wb && XNRT_PAR_SPLIT((int64_t)M * N * K / 16)) {
+        xnrt__sgemm_job j;
+        j.ap = ap, j.b = b, j.c = c, j.ldb = ldb, j.ldc = ldc, j.e = e, j.M = M, j.N = N, j.K = K;
+        j.flags = flags, j.unit = flags & XNRT_EPI_BITS ? 64 : 16;
+        xnrt_parallel_for(XNRT_CDIV(M, j.unit), xnrt__sgemm_chunk, &j);
+        return;
+    }
+    xnrt__sgemm1(M, N, K, ap, wb, wexp, b, ldb, c, ldc, flags, e);
+}
+
 /* C[m*ldc] = epilogue(sum_k A[m][k] * x[k*incx]): packed A times a vector. */
 static inline void xnrt_sgemv(int M, int K, const float *ap, const float *x, ptrdiff_t incx, float *c,
                               size_t ldc, int flags, const xnrt_epi *e)
 {
-    xnrt__sgemv(M, K, ap, NULL, NULL, x, incx, c, ldc, flags, e);
+    xnrt__sgemm(M, 1, K, ap, NULL, NULL, x, (size_t)incx, c, ldc, flags, e);
 }
 
 /* The GEMM at the top of this file.  ap: XNRT_SGEMM_PACKED_FLOATS(M, K)
