@@ -124,7 +124,14 @@ static void emit_weights(Emit *e) {
     put_tensor_note(b, g, x);
     sb_puts(b, " */");
     cw_end(w);
-    emit_const_array(e, IK_F32, arena_printf(g->arena, "w%d", t), NULL, x->data, tensor_numel(x));
+    const void *data = x->data;
+    if (!dtype_is_float(x->dtype)) { /* a bool (0/1) read at run time: as floats */
+      float *f = arena_array(g->arena, (size_t)tensor_numel(x) + 1, sizeof *f);
+      for (int64_t i = 0; i < tensor_numel(x); i++)
+        f[i] = (float)((const int64_t *)x->data)[i];
+      data = f;
+    }
+    emit_const_array(e, IK_F32, arena_printf(g->arena, "w%d", t), NULL, data, tensor_numel(x));
     cw_raw(w, "\n");
   }
 }

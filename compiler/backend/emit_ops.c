@@ -73,7 +73,7 @@ static int const_scalar(Emit *e, const Node *n, int i, float *v) {
     node_error(e->d, e->g, n, "input %d '%s' must be a constant scalar for the C backend", i, t->name);
     return -1;
   }
-  if (t->dtype == DT_I64)
+  if (!dtype_is_float(t->dtype))
     *v = (float)*(const int64_t *)t->data;
   else
     *v = *(const float *)t->data;
@@ -85,7 +85,7 @@ static int const_ints(Emit *e, const Node *n, int i, const int64_t **v) {
   Tensor *t = node_in(e->g, n, i);
   if (!t)
     return 0;
-  if (!t->data || t->dtype != DT_I64) {
+  if (!t->data || !dtype_is_int(t->dtype)) {
     node_error(e->d, e->g, n, "input %d '%s' must be a constant int64 tensor for the C backend", i,
                t->name);
     return -1;

@@ -181,6 +181,8 @@ void plan_work(Plan *p);
 /* ---- plan_binary.c: plan hooks ---- */
 
 PlanFn plan_gemm, plan_clip, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
+/* plan_data.c */
+PlanFn plan_split;
 
 /* ---- geom.c ---- */
 

@@ -109,15 +109,32 @@ void plan_merge(Plan *p) {
   }
 }
 
+/* Whether tensor t is an index from ArgMax/ArgMin that generated code may
+ * keep as a float (exact: the axis extent is below 2^24), and is only a
+ * graph output, read by no layer. */
+static int float_index(Plan *p, const Tensor *t) {
+  Graph *g = p->g;
+  int ti = (int)(t - g->t), pr = graph_producer(g, ti);
+  if (t->dtype != DT_I64 || pr < 0 || (g->n[pr].op != OP_ArgMax && g->n[pr].op != OP_ArgMin) || p->consumed[ti])
+    return 0;
+  const Tensor *x = node_in(g, &g->n[pr], 0);
+  for (int i = 0; i < x->rank; i++)
+    if (x->dims[i] >= ((int64_t)1 << 24))
+      return 0;
+  return 1;
+}
+
 /* Checks that tensor t can be an array of floats in generated code. */
 static void check_float_tensor(Plan *p, Diag *d, const Node *n, const Tensor *t, const char *what, int k) {
   Graph *g = p->g;
+  if (float_index(p, t))
+    return;
   if (t->rank < 0 || tensor_numel(t) < 0)
     node_error(d, g, n, "%s %d '%s' has no known shape", what, k, t->name);
   else if (tensor_numel(t) > INT_MAX)
     node_error(d, g, n, "%s %d '%s' (%s) has more than %d elements, too many for the C backend", what, k, t->name,
                shape_str(g, t), INT_MAX);
-  else if (t->dtype != DT_F32 && t->dtype != DT_BIT) /* bit: +-1 floats */
+  else if (t->dtype != DT_F32 && t->dtype != DT_BIT && t->dtype != DT_BOOL) /* bit: +-1 floats; bool: 0/1 */
     node_error(d, g, n, "%s %d '%s' has type %s; the C backend computes on float32 only", what, k, t->name,
                dtype_name(t->dtype));
 }
@@ -126,7 +143,9 @@ static void check_float_tensor(Plan *p, Diag *d, const Node *n, const Tensor *t,
  * for outputs) with a known shape. */
 static void check_io(Plan *p, Diag *d, const char *what, int k, int ti, int bit_ok) {
   const Tensor *t = &p->g->t[ti];
-  if ((t->dtype != DT_F32 && !(bit_ok && t->dtype == DT_BIT)) || tensor_numel(t) < 0 || tensor_numel(t) > INT_MAX)
+  if (bit_ok && float_index(p, t) && tensor_numel(t) <= INT_MAX)
+    return;
+  if ((t->dtype != DT_F32 && !(bit_ok && (t->dtype == DT_BIT || t->dtype == DT_BOOL))) || tensor_numel(t) < 0 || tensor_numel(t) > INT_MAX)
     diag_error(d, "graph %s %d '%s' (%s, %s) must be float32 with a known shape for the C backend", what, k, t->name,
                dtype_name(t->dtype), shape_str(p->g, t));
 }

@@ -15,8 +15,8 @@ int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
     node_error(d, g, n, "output 0 is missing");
     return -1;
   }
-  for (int i = 0; i < n->nin; i++) /* Shape reads no data, only the shape */
-    if (node_in(g, n, i) && !in[i] && n->op != OP_Shape) {
+  for (int i = 0; i < n->nin; i++) /* Shape and Size read no data, only the shape */
+    if (node_in(g, n, i) && !in[i] && n->op != OP_Shape && n->op != OP_Size) {
       node_error(d, g, n, "input %d '%s' has no data", i, node_in(g, n, i)->name);
       return -1;
     }
@@ -42,8 +42,8 @@ int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outpu
       buf[i] = g->t[i].data;
   for (int i = 0; i < g->ninputs; i++) {
     Tensor *t = &g->t[g->inputs[i]];
-    if (t->dtype == DT_I64) {
-      diag_error(d, "graph input '%s' is int64; the interpreter takes float32 inputs only", t->name);
+    if (!dtype_is_float(t->dtype)) {
+      diag_error(d, "graph input '%s' is %s; the interpreter takes float32 inputs only", t->name, dtype_name(t->dtype));
       return -1;
     }
     buf[g->inputs[i]] = (void *)inputs[i];
@@ -83,7 +83,7 @@ int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outpu
       diag_error(d, "graph output '%s' was not computed", t->name);
       return -1;
     }
-    if (t->dtype == DT_I64) /* shape-like outputs are converted to float */
+    if (!dtype_is_float(t->dtype)) /* integer and bool outputs are converted to float */
       for (int64_t k = 0; k < cnt; k++)
         outputs[i][k] = (float)((const int64_t *)src)[k];
     else

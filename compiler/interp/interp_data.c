@@ -190,3 +190,130 @@ int interp_constant(Graph *g, const Node *n, Diag *d, void *const *in, void **ou
   node_error(d, g, n, "has no usable value attribute");
   return -1;
 }
+
+/* Advances idx over dims (odometer, last dim fastest) and the offset *o by
+ * the strides st. */
+static void step1(int rank, const int64_t *dims, int64_t *idx, const int64_t *st, int64_t *o) {
+  for (int k = rank - 1; k >= 0; k--) {
+    *o += st[k];
+    if (++idx[k] < dims[k])
+      return;
+    *o -= st[k] * dims[k];
+    idx[k] = 0;
+  }
+}
+
+/* Expand: x broadcast (numpy, both ways) to the output's shape. */
+int interp_expand(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *tx = node_in(g, n, 0), *ty = node_out(g, n, 0);
+  int64_t st[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, o = 0;
+  bcast_strides(tx, ty->rank, ty->dims, st);
+  size_t es = esize(ty);
+  for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++, step1(ty->rank, ty->dims, idx, st, &o))
+    memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)o * es, es);
+  return 0;
+}
+
+/* ConstantOfShape: every element the one value of attribute 'value' (a
+ * tensor; default a float32 0). */
+int interp_constantofshape(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d, (void)in;
+  const Tensor *ty = node_out(g, n, 0);
+  const Attr *a = node_attr(n, "value");
+  int64_t zero = 0;
+  const void *v = a && a->kind == AT_TENSOR ? g->t[a->tensor].data : &zero; /* int64 0 has float 0's bits */
+  size_t es = esize(ty);
+  for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++)
+    memcpy((char *)out[0] + (size_t)i * es, v, es);
+  return 0;
+}
+
+/* Range: y[i] = start + i * delta for the output's length (the shape rule
+ * computed max(ceil((limit - start) / delta), 0)); float values computed in
+ * double and rounded once, integers wrapped to their type. */
+int interp_range(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *ty = node_out(g, n, 0);
+  int64_t cnt = tensor_numel(ty);
+  if (dtype_is_float(ty->dtype)) {
+    double s = *(const float *)in[0], dl = *(const float *)in[2];
+    for (int64_t i = 0; i < cnt; i++)
+      ((float *)out[0])[i] = (float)(s + (double)i * dl);
+    return 0;
+  }
+  uint64_t s = (uint64_t) * (const int64_t *)in[0], dl = (uint64_t) * (const int64_t *)in[2];
+  for (int64_t i = 0; i < cnt; i++)
+    ((int64_t *)out[0])[i] = dtype_wrap(ty->dtype, (int64_t)(s + (uint64_t)i * dl));
+  return 0;
+}
+
+/* Slice: y[i] = x[start + i * step] on every axis (slice_params). */
+int interp_slice(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  SliceParams sp;
+  if (slice_params(g, n, &sp, d))
+    return -1;
+  const Tensor *tx = node_in(g, n, 0), *ty = node_out(g, n, 0);
+  int r = tx->rank;
+  int64_t xs[XN_MAX_RANK], st[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, o = 0;
+  dense_strides(r, tx->dims, xs);
+  for (int k = 0; k < r; k++) {
+    st[k] = xs[k] * sp.step[k];
+    o += xs[k] * sp.start[k];
+  }
+  size_t es = esize(tx);
+  for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++, step1(r, ty->dims, idx, st, &o))
+    memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)o * es, es);
+  return 0;
+}
+
+/* Tile: y[i] = x[i mod dims(x)] on every axis. */
+int interp_tile(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d;
+  const Tensor *tx = node_in(g, n, 0), *ty = node_out(g, n, 0);
+  int r = tx->rank;
+  int64_t xs[XN_MAX_RANK], idx[XN_MAX_RANK] = {0};
+  dense_strides(r, tx->dims, xs);
+  size_t es = esize(tx);
+  for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++) {
+    int64_t o = 0;
+    for (int k = 0; k < r; k++)
+      o += (idx[k] % tx->dims[k]) * xs[k];
+    memcpy((char *)out[0] + (size_t)i * es, (const char *)in[0] + (size_t)o * es, es);
+    for (int k = r - 1; k >= 0; k--) {
+      if (++idx[k] < ty->dims[k])
+        break;
+      idx[k] = 0;
+    }
+  }
+  return 0;
+}
+
+/* Split: output k takes sizes[k] consecutive indices along the axis. */
+int interp_split(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  const Tensor *tx = node_in(g, n, 0);
+  int axis;
+  int64_t *sizes = arena_array(g->arena, (size_t)n->nout + 1, sizeof *sizes);
+  if (split_params(g, n, &axis, sizes, d))
+    return -1;
+  size_t es = esize(tx);
+  int64_t outer = dims_prod(tx->dims, 0, axis), inner = dims_prod(tx->dims, axis + 1, tx->rank);
+  size_t row = (size_t)(tx->dims[axis] * inner) * es;
+  for (int64_t o = 0; o < outer; o++) {
+    size_t off = 0;
+    for (int k = 0; k < n->nout; k++) {
+      size_t blk = (size_t)(sizes[k] * inner) * es;
+      if (out[k] && blk)
+        memcpy((char *)out[k] + (size_t)o * blk, (const char *)in[0] + (size_t)o * row + off, blk);
+      off += blk;
+    }
+  }
+  return 0;
+}
+
+/* Size: the input's element count, an int64 scalar. */
+int interp_size(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
+  (void)d, (void)in;
+  *(int64_t *)out[0] = tensor_numel(node_in(g, n, 0));
+  return 0;
+}

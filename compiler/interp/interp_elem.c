@@ -110,11 +110,11 @@ int interp_unary(Graph *g, const Node *n, Diag *d, void *const *in, void **out) 
   (void)d;
   const Tensor *t = node_in(g, n, 0);
   int64_t cnt = tensor_numel(t);
-  if (t->dtype == DT_I64) {
+  if (!dtype_is_float(t->dtype)) {
     const int64_t *x = in[0];
     int64_t *y = out[0];
     for (int64_t i = 0; i < cnt; i++)
-      y[i] = unary_i64(n->op, x[i]);
+      y[i] = dtype_wrap(t->dtype, unary_i64(n->op, x[i]));
     return 0;
   }
   const float *x = in[0];
@@ -207,7 +207,7 @@ int interp_arith(Graph *g, const Node *n, Diag *d, void *const *in, void **out) 
   for (int k = 0; k < n->nin; k++) {
     int64_t sk[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, oy = 0, ok = 0;
     bcast_strides(node_in(g, n, k), r, ty->dims, sk);
-    if (ty->dtype == DT_I64) {
+    if (!dtype_is_float(ty->dtype)) { /* int64, int32 (wrapped after each step) */
       const int64_t *x = in[k];
       int64_t *y = out[0];
       for (int64_t i = 0; i < cnt; i++, step2(r, ty->dims, idx, sy, sk, &oy, &ok))
@@ -215,6 +215,8 @@ int interp_arith(Graph *g, const Node *n, Diag *d, void *const *in, void **out) 
           y[i] = x[ok];
         else if (binary_i64(g, n, d, fmod, y[i], x[ok], &y[i]))
           return -1;
+        else
+          y[i] = dtype_wrap(ty->dtype, y[i]);
     } else {
       const float *x = in[k];
       float *y = out[0];
@@ -250,7 +252,7 @@ int interp_pow(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   int64_t sx[XN_MAX_RANK], se[XN_MAX_RANK], idx[XN_MAX_RANK] = {0}, ox = 0, oe = 0;
   bcast_strides(tx, r, ty->dims, sx);
   bcast_strides(te, r, ty->dims, se);
-  int fx = tx->dtype != DT_I64, fe = te->dtype != DT_I64;
+  int fx = dtype_is_float(tx->dtype), fe = dtype_is_float(te->dtype);
   for (int64_t i = 0, cnt = tensor_numel(ty); i < cnt; i++, step2(r, ty->dims, idx, sx, se, &ox, &oe)) {
     if (fx) {
       float e = fe ? ((const float *)in[1])[oe] : (float)((const int64_t *)in[1])[oe];
@@ -265,7 +267,7 @@ int interp_pow(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
                    (double)((const float *)in[1])[oe]);
         return -1;
       }
-      ((int64_t *)out[0])[i] = (int64_t)v;
+      ((int64_t *)out[0])[i] = dtype_wrap(ty->dtype, (int64_t)v);
       continue;
     }
     int64_t e = ((const int64_t *)in[1])[oe];
@@ -273,7 +275,7 @@ int interp_pow(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
       node_error(d, g, n, "int64 %lld to the negative power %lld", (long long)x, (long long)e);
       return -1;
     }
-    ((int64_t *)out[0])[i] = ipow(x, e);
+    ((int64_t *)out[0])[i] = dtype_wrap(ty->dtype, ipow(x, e));
   }
   return 0;
 }

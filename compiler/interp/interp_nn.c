@@ -301,14 +301,14 @@ int interp_reduce(Graph *g, const Node *n, Diag *d, void *const *in, void **out)
   for (int i = 0; i < rank; i++)
     if (r.axis[i])
       st[i] = 0;
-  if (tx->dtype == DT_I64) {
+  if (!dtype_is_float(tx->dtype)) {
     const int64_t *x = in[0];
     int64_t *y = out[0], idx[XN_MAX_RANK] = {0}, o = 0;
     int64_t init = n->op == OP_ReduceProd ? 1 : n->op == OP_ReduceMax ? INT64_MIN : n->op == OP_ReduceMin ? INT64_MAX : 0;
     for (int64_t i = 0; i < ny; i++)
       y[i] = init;
     for (int64_t i = 0; i < nx; i++, reduce_next(rank, tx->dims, st, idx, &o))
-      y[o] = reduce_step_i64(n->op, y[o], x[i]);
+      y[o] = dtype_wrap(tx->dtype, reduce_step_i64(n->op, y[o], x[i]));
     return 0;
   }
   const float *x = in[0];

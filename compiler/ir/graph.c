@@ -36,11 +36,27 @@ const char *dtype_name(DType t) {
   case DT_F32: return "float32";
   case DT_I64: return "int64";
   case DT_BIT: return "bit";
+  case DT_I32: return "int32";
+  case DT_BOOL: return "bool";
   default: return "?";
   }
 }
 
-size_t dtype_size(DType t) { return t == DT_I64 ? 8 : 4; }
+size_t dtype_size(DType t) { return dtype_is_float(t) ? 4 : 8; }
+
+int dtype_is_float(DType t) { return t == DT_F32 || t == DT_BIT; }
+
+int dtype_is_int(DType t) { return t == DT_I64 || t == DT_I32; }
+
+int64_t dtype_wrap(DType t, int64_t v) {
+  if (t == DT_BOOL)
+    return v != 0;
+  if (t == DT_I32) {
+    uint32_t u = (uint32_t)(uint64_t)v;
+    return u <= (uint32_t)INT32_MAX ? (int64_t)u : (int64_t)u - ((int64_t)1 << 32);
+  }
+  return v;
+}
 
 Graph *graph_new(const char *file) {
   Arena *a = arena_new();

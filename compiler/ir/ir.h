@@ -27,14 +27,26 @@
 
 typedef enum DType {
   DT_F32,  /* float32 */
-  DT_I64,  /* int64 (shapes, axes, indices); ONNX INT32 is widened to this */
+  DT_I64,  /* int64 (shapes, axes, indices); ONNX INT8, UINT8, INT16 and UINT16 are
+              widened to this (their values stay in their type's range) */
   DT_BIT,  /* +-1 values (binary activations); stored as float +-1 when constant */
+  DT_I32,  /* int32: stored as int64_t holding an int32 value (arithmetic wraps at 32 bits) */
+  DT_BOOL, /* bool (comparisons, masks): stored as int64_t 0 or 1; at run time in
+              generated code, a float 0 or 1 */
   DT__COUNT
 } DType;
 
 const char *dtype_name(DType t);
-/* Bytes of one element as stored in Tensor.data (BIT is stored as float). */
+/* Bytes of one element as stored in Tensor.data: BIT as float, every
+ * integer type and BOOL as int64_t. */
 size_t dtype_size(DType t);
+/* Float32 or +-1 bits: the data is float. */
+int dtype_is_float(DType t);
+/* INT64 or INT32: the data is int64_t holding an integer of that type. */
+int dtype_is_int(DType t);
+/* Wraps v into the range of integer type t (two's complement, as a cast in
+ * C or numpy does); BOOL: v != 0. */
+int64_t dtype_wrap(DType t, int64_t v);
 
 typedef struct Tensor {
   const char *name;  /* original name from the model (any bytes but NUL) */
@@ -360,5 +372,17 @@ int transpose_perm(Graph *g, const Node *n, int *perm, Diag *d);
 /* Squeeze/Unsqueeze: the raw axes (attribute before opset 13, constant input 1
  * from opset 13) in v[0..*cnt); *cnt = -1 when none are given. */
 int node_axes(Graph *g, const Node *n, const int64_t **v, int64_t *cnt, Diag *d);
+/* Slice: per axis of input 0 the first index, the step and the output
+ * extent (axes not sliced: 0, 1 and the input's extent); starts, ends, axes,
+ * steps from the attributes (opset < 10) or the constant inputs 1 to 4,
+ * negative indices counted from the end and clamped as ONNX says. */
+typedef struct SliceParams {
+  int64_t start[XN_MAX_RANK], step[XN_MAX_RANK], dims[XN_MAX_RANK];
+} SliceParams;
+int slice_params(Graph *g, const Node *n, SliceParams *s, Diag *d);
+/* Split: the axis and the extent of each output along it (sizes[0..nout)):
+ * the attribute split (opset < 13) or constant input 1 (from 13), else equal
+ * parts (from opset 18 the last may be smaller). */
+int split_params(Graph *g, const Node *n, int *axis, int64_t *sizes, Diag *d);
 
 #endif

@@ -249,7 +249,7 @@ static const int64_t *const_ints(Graph *g, const Node *n, Diag *d, int i, const 
     node_error(d, g, n, "%s '%s' must be a constant", what, t->name);
     return NULL;
   }
-  if (t->dtype != DT_I64 || t->rank > 1) {
+  if (!dtype_is_int(t->dtype) || t->rank > 1) {
     node_error(d, g, n, "%s '%s' must be a 1-D int64 tensor, not %s of shape %s", what, t->name,
                dtype_name(t->dtype), shape_str(g, t));
     return NULL;
@@ -424,6 +424,149 @@ int xnor_pool_window(Graph *g, const Node *n, Diag *d, const int64_t *in, Window
     }
     p->in[i] = in[i];
     p->out[i] = (in[i] + p->pb[i] + p->pe[i] - ext) / p->s[i] + 1;
+  }
+  return 0;
+}
+
+/* Reads Slice's list k (0 starts, 1 ends, 2 axes, 3 steps): the attribute
+ * before opset 10, constant input k + 1 from opset 10. *cnt = -1 when absent. */
+static int slice_list(Graph *g, const Node *n, Diag *d, int k, const int64_t **v, int64_t *cnt) {
+  static const char *const names[4] = {"starts", "ends", "axes", "steps"};
+  *v = NULL;
+  *cnt = -1;
+  if (g->opset < 10) {
+    if (k < 3 && node_attr(n, names[k]))
+      *cnt = attr_ints(n, names[k], v);
+    return 0;
+  }
+  if (k < 3 && node_attr(n, names[k])) {
+    node_error(d, g, n, "attribute '%s' was replaced by input %d in opset 10 (the model has opset %lld)", names[k],
+               k + 1, (long long)g->opset);
+    return -1;
+  }
+  if (!node_in(g, n, k + 1))
+    return 0;
+  return (*v = const_ints(g, n, d, k + 1, names[k], cnt)) ? 0 : -1;
+}
+
+int slice_params(Graph *g, const Node *n, SliceParams *s, Diag *d) {
+  const Tensor *x = node_in(g, n, 0);
+  const int64_t *st, *en, *ax, *sp;
+  int64_t ns, ne, na, nsp;
+  if (slice_list(g, n, d, 0, &st, &ns) || slice_list(g, n, d, 1, &en, &ne) || slice_list(g, n, d, 2, &ax, &na) ||
+      slice_list(g, n, d, 3, &sp, &nsp))
+    return -1;
+  if (ns < 0 || ne < 0) {
+    node_error(d, g, n, "starts and ends are required");
+    return -1;
+  }
+  if (ns != ne || (na >= 0 && na != ns) || (nsp >= 0 && nsp != ns)) {
+    node_error(d, g, n, "starts, ends, axes and steps must have the same length (%lld, %lld, %lld, %lld)",
+               (long long)ns, (long long)ne, (long long)na, (long long)nsp);
+    return -1;
+  }
+  unsigned char seen[XN_MAX_RANK] = {0};
+  for (int i = 0; i < x->rank; i++) {
+    s->start[i] = 0;
+    s->step[i] = 1;
+    s->dims[i] = x->dims[i];
+  }
+  for (int64_t k = 0; k < ns; k++) {
+    int a;
+    if (norm_axis(g, n, d, "axis", na >= 0 ? ax[k] : k, x->rank, &a))
+      return -1;
+    if (seen[a]) {
+      node_error(d, g, n, "axis %lld is given twice", (long long)(na >= 0 ? ax[k] : k));
+      return -1;
+    }
+    seen[a] = 1;
+    int64_t step = nsp >= 0 ? sp[k] : 1, dim = x->dims[a], b = st[k], e = en[k];
+    if (step == 0) {
+      node_error(d, g, n, "step %lld (for axis %d) is 0", (long long)k, a);
+      return -1;
+    }
+    /* ONNX: negative indices count from the end; then starts clamp to
+     * [0, dim] (step > 0) or [0, dim - 1] (step < 0), ends to [0, dim] or
+     * [-1, dim - 1]; INT64_MIN/MAX mean "past the end". */
+    if (b < 0)
+      b = b < -dim ? -1 : b + dim;
+    if (e < 0)
+      e = e < -dim ? -1 : e + dim;
+    if (step > 0) {
+      b = b < 0 ? 0 : b > dim ? dim : b;
+      e = e < 0 ? 0 : e > dim ? dim : e;
+    } else {
+      b = b < 0 ? 0 : b > dim - 1 ? dim - 1 : b;
+      e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+    }
+    int64_t len = 0;
+    if (step > 0 && e > b)
+      len = (e - b + step - 1) / step;
+    else if (step < 0 && b > e)
+      len = (b - e + (-step) - 1) / (-step);
+    s->start[a] = len ? b : 0;
+    s->step[a] = step;
+    s->dims[a] = len;
+  }
+  return 0;
+}
+
+int split_params(Graph *g, const Node *n, int *axis, int64_t *sizes, Diag *d) {
+  const Tensor *x = node_in(g, n, 0);
+  if (norm_axis(g, n, d, "axis", attr_int(n, "axis", 0), x->rank, axis))
+    return -1;
+  int64_t dim = x->dims[*axis], cnt = -1;
+  const int64_t *v = NULL;
+  if (node_in(g, n, 1)) {
+    if (g->opset < 13) {
+      node_error(d, g, n, "split as input 1 needs opset 13 (the model has opset %lld)", (long long)g->opset);
+      return -1;
+    }
+    if (!(v = const_ints(g, n, d, 1, "split", &cnt)))
+      return -1;
+  } else if (node_attr(n, "split")) {
+    if (g->opset >= 13) {
+      node_error(d, g, n, "attribute 'split' was replaced by input 1 in opset 13 (the model has opset %lld)",
+                 (long long)g->opset);
+      return -1;
+    }
+    cnt = attr_ints(n, "split", &v);
+  }
+  if (v) {
+    int64_t sum = 0;
+    if (cnt != n->nout) {
+      node_error(d, g, n, "split has %lld sizes but the node has %d outputs", (long long)cnt, n->nout);
+      return -1;
+    }
+    for (int64_t k = 0; k < cnt; k++) {
+      if (v[k] < 0 || !xn_add_ok(sum, v[k], &sum)) {
+        node_error(d, g, n, "split size %lld is negative", (long long)v[k]);
+        return -1;
+      }
+      sizes[k] = v[k];
+    }
+    if (sum != dim) {
+      node_error(d, g, n, "split sizes add up to %lld but axis %d of input '%s' of shape %s has %lld", (long long)sum,
+                 *axis, x->name, shape_str(g, x), (long long)dim);
+      return -1;
+    }
+    return 0;
+  }
+  /* Equal parts: opset 18's num_outputs allows a smaller last part (ceil). */
+  int64_t parts = n->nout, each = (dim + parts - 1) / parts;
+  if (node_attr(n, "num_outputs") && attr_int(n, "num_outputs", 0) != parts) {
+    node_error(d, g, n, "num_outputs is %lld but the node has %d outputs", (long long)attr_int(n, "num_outputs", 0),
+               n->nout);
+    return -1;
+  }
+  if (g->opset < 18 && dim % parts) {
+    node_error(d, g, n, "axis %d of input '%s' of shape %s (%lld) does not split into %lld equal parts", *axis,
+               x->name, shape_str(g, x), (long long)dim, (long long)parts);
+    return -1;
+  }
+  for (int64_t k = 0, left = dim; k < parts; k++) {
+    sizes[k] = left < each ? left : each;
+    left -= sizes[k];
   }
   return 0;
 }

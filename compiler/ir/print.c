@@ -123,7 +123,7 @@ static void put_data(StrBuf *b, const Tensor *t, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     if (i)
       sb_puts(b, i % 8 ? ", " : ",\n    ");
-    if (t->dtype == DT_I64)
+    if (!dtype_is_float(t->dtype))
       sb_printf(b, "%lld", (long long)((const int64_t *)t->data)[i]);
     else
       ir_put_hexfloat(b, ((const float *)t->data)[i]);
@@ -141,7 +141,7 @@ static void put_tensor(StrBuf *b, const Tensor *t, int elide) {
     if (n < 0)
       n = 0; /* data without a known shape cannot be sized: print none */
     if (elide)
-      sb_printf(b, " = <elided %lld %s>", (long long)n, t->dtype == DT_I64 ? "ints" : "floats");
+      sb_printf(b, " = <elided %lld %s>", (long long)n, dtype_is_float(t->dtype) ? "floats" : "ints");
     else {
       sb_puts(b, " = ");
       put_data(b, t, n);

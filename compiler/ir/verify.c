@@ -95,7 +95,7 @@ static const char *decl_str(Graph *g, const Tensor *t) {
 }
 
 /* Whether dtypes a and b hold the same kind of values (+-1 bits are floats). */
-static int same_family(DType a, DType b) { return (a == DT_I64) == (b == DT_I64); }
+static int same_family(DType a, DType b) { return a == b || (dtype_is_float(a) && dtype_is_float(b)); }
 
 /* The declared shape of tensor t (known shape) against its actual one;
  * who: the node that computes it, or NULL. Returns 0, or -1 after an error. */

@@ -82,7 +82,7 @@ static int window_of(Graph *g, const Node *n, Window *w) {
 
 /* The int64 values of constant tensor t (count in *n), or NULL. */
 static const int64_t *const_ints(Graph *g, int t, int64_t *n) {
-  if (t < 0 || !g->t[t].data || g->t[t].dtype != DT_I64)
+  if (t < 0 || !g->t[t].data || !dtype_is_int(g->t[t].dtype))
     return NULL;
   *n = tensor_numel(&g->t[t]);
   return g->t[t].data;

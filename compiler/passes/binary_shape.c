@@ -24,7 +24,7 @@ const Tensor *xnor_input(Graph *g, const Node *n, int i, const char *what, int r
     *err = 1;
     return NULL;
   }
-  if ((t->dtype == DT_I64) != want_int) {
+  if (dtype_is_float(t->dtype) == want_int) {
     node_error(d, g, n, "input %d (%s) '%s' is %s; expected %s", i, what, t->name, dtype_name(t->dtype),
                want_int ? "int64" : "float32");
     *err = 1;

@@ -28,6 +28,10 @@
  *   Pad-1                          attribute paddings -> pads
  *   Concat-1                       axis defaults to 1
  *   Selu-1                         its own defaults, alpha 1.6732, gamma 1.0507
+ *   Less/Greater/Equal/And/Or/Xor-1  broadcast=1 with axis, as Add-1
+ *   Cast-1                         'to' a type name: refused by the verifier (the
+ *                                  op table reads 'to' as an int)
+ *   Tile-1                         (tiles, axis inputs) refused
  * Every other op's opset 1 and 6 definitions compute what its opset-7 form
  * computes (they differ in attributes the compiler ignores or in types).
  *
@@ -129,6 +133,26 @@ static const OpVersions versions[] = {
     {OP_Gather, {1, 11, 13}},
     {OP_Unsqueeze, {1, 11, 13, 21, 23, 24, 25}},
     {OP_Squeeze, {1, 11, 13, 21, 23, 24, 25}},
+    {OP_Cast, {1, 6, 9, 13, 19, 21, 23, 24, 25}},
+    {OP_Less, {1, 7, 9, 13}},
+    {OP_LessOrEqual, {12, 16}},
+    {OP_Greater, {1, 7, 9, 13}},
+    {OP_GreaterOrEqual, {12, 16}},
+    {OP_Equal, {1, 7, 11, 13, 19}},
+    {OP_And, {1, 7}},
+    {OP_Or, {1, 7}},
+    {OP_Xor, {1, 7}},
+    {OP_Not, {1}},
+    {OP_Where, {9, 16}},
+    {OP_ArgMax, {1, 11, 12, 13}},
+    {OP_ArgMin, {1, 11, 12, 13}},
+    {OP_Expand, {8, 13}},
+    {OP_ConstantOfShape, {9, 20, 21, 23, 24, 25}},
+    {OP_Range, {11}},
+    {OP_Slice, {1, 10, 11, 13}},
+    {OP_Tile, {1, 6, 13}},
+    {OP_Split, {1, 2, 11, 13, 18}},
+    {OP_Size, {1, 13, 19, 21, 23, 24, 25}},
 };
 #define NVERSIONS ((int)(sizeof versions / sizeof versions[0]))
 
@@ -298,7 +322,20 @@ static int map_node(Up *u, int ni, int def) {
   case OP_Mul:
   case OP_Div:
   case OP_Pow:
+  case OP_Less:
+  case OP_Greater:
+  case OP_Equal:
+  case OP_And:
+  case OP_Or:
+  case OP_Xor:
     return map_broadcast(u, ni);
+  case OP_Tile:
+    if (def < 6) {
+      node_error(u->d, g, n, "opset %lld: Tile-1 (tiles and axis inputs) is not mapped onto Tile-6",
+                 (long long)u->opset);
+      return -1;
+    }
+    return 0;
   case OP_PRelu:
     return map_prelu(u, ni);
   case OP_BatchNormalization:

@@ -51,7 +51,7 @@ int infer_and_fold(Graph *g, Diag *d) {
     }
     if (ok && infer_node(&c, n))
       ok = 0;
-    if (ok && (all_const || n->op == OP_Shape) && fold_node(g, n, d))
+    if (ok && (all_const || n->op == OP_Shape || n->op == OP_Size) && fold_node(g, n, d))
       ok = 0;
     if (ok && verify_node_outputs(g, n, d))
       ok = 0;

@@ -5,6 +5,7 @@
  * mismatch naming both sides, and sets the dtype and shape of every output.
  * Output sizes are overflow-checked. Rules never read non-constant data.
  */
+#include <math.h>
 #include <string.h>
 
 #include "binary.h"
@@ -192,8 +193,8 @@ int shape_unary(Infer *c, Node *n) {
 /* A unary op on floats or int64 (Abs, Sign, Relu: shape arithmetic). */
 int shape_unary_int(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
-  if (x->dtype == DT_I64)
-    return same_shape_out(c, n, DT_I64);
+  if (dtype_is_int(x->dtype))
+    return same_shape_out(c, n, x->dtype);
   return shape_unary(c, n);
 }
 
@@ -348,7 +349,7 @@ static const int64_t *const_vec(Infer *c, const Node *n, int i, const char *what
     node_error(D, G, n, "%s '%s' must be a constant", what, t->name);
     return NULL;
   }
-  if (t->dtype != DT_I64 || t->rank > 1) {
+  if (!dtype_is_int(t->dtype) || t->rank > 1) {
     node_error(D, G, n, "%s '%s' must be a 1-D int64 tensor, not %s of shape %s", what, t->name,
                dtype_name(t->dtype), shape_str(G, t));
     return NULL;
@@ -477,8 +478,8 @@ int shape_arith(Infer *c, Node *n) {
       return -1;
     }
   }
-  if (!is_float(a) && a->dtype != DT_I64) {
-    node_error(D, G, n, "input 0 '%s' is %s; expected float32 or int64", a->name, dtype_name(a->dtype));
+  if (!is_float(a) && !dtype_is_int(a->dtype)) {
+    node_error(D, G, n, "input 0 '%s' is %s; expected float32, int64 or int32", a->name, dtype_name(a->dtype));
     return -1;
   }
   if (n->op == OP_Mean && need_float(c, n, 0))
@@ -499,8 +500,8 @@ int shape_arith(Infer *c, Node *n) {
 int shape_pow(Infer *c, Node *n) {
   for (int k = 0; k < 2; k++) {
     const Tensor *t = node_in(G, n, k);
-    if (!is_float(t) && t->dtype != DT_I64) {
-      node_error(D, G, n, "%s '%s' is %s; expected float32 or int64", k ? "exponent" : "base", t->name,
+    if (!is_float(t) && !dtype_is_int(t->dtype)) {
+      node_error(D, G, n, "%s '%s' is %s; expected float32, int64 or int32", k ? "exponent" : "base", t->name,
                  dtype_name(t->dtype));
       return -1;
     }
@@ -510,7 +511,7 @@ int shape_pow(Infer *c, Node *n) {
   int64_t dims[XN_MAX_RANK];
   if (broadcast2(c, n, 0, 1, &r, dims))
     return -1;
-  return set_out(c, n, 0, is_float(x) ? DT_F32 : DT_I64, r, dims);
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : x->dtype, r, dims);
 }
 
 /* The Reduce* ops: float input (ReduceSum, ReduceProd, ReduceMax, ReduceMin
@@ -519,7 +520,7 @@ int shape_reduce(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
   int int_ok = n->op == OP_ReduceSum || n->op == OP_ReduceProd || n->op == OP_ReduceMax || n->op == OP_ReduceMin;
   Reduce rd;
-  if (!(int_ok && x->dtype == DT_I64) && need_float(c, n, 0))
+  if (!(int_ok && dtype_is_int(x->dtype)) && need_float(c, n, 0))
     return -1;
   if (reduce_params(G, n, &rd, D))
     return -1;
@@ -530,17 +531,15 @@ int shape_reduce(Infer *c, Node *n) {
       dims[r++] = x->dims[i];
     else if (rd.keepdims)
       dims[r++] = 1;
-  return set_out(c, n, 0, is_float(x) ? DT_F32 : DT_I64, r, dims);
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : x->dtype, r, dims);
 }
 
 int shape_pad(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0);
-  if (x->dtype != DT_I64 && need_float(c, n, 0))
-    return -1;
   int64_t pads[2 * XN_MAX_RANK], dims[XN_MAX_RANK];
   if (pad_params(G, n, pads, D))
     return -1;
-  if (G->opset >= 11 && scalar_input(c, n, 2, "constant_value", x->dtype == DT_I64 ? DT_I64 : DT_F32))
+  if (G->opset >= 11 && scalar_input(c, n, 2, "constant_value", is_float(x) ? DT_F32 : x->dtype))
     return -1;
   for (int i = 0; i < x->rank; i++) {
     int64_t pb = pads[i], pe = pads[x->rank + i];
@@ -616,7 +615,7 @@ int shape_dropout(Infer *c, Node *n) {
       node_error(D, G, n, "training_mode '%s' must be a constant scalar", tm->name);
       return -1;
     }
-    int on = tm->dtype == DT_I64 ? *(const int64_t *)tm->data != 0 : *(const float *)tm->data != 0;
+    int on = !is_float(tm) ? *(const int64_t *)tm->data != 0 : *(const float *)tm->data != 0;
     if (on) {
       node_error(D, G, n, "training_mode is true; only inference is supported");
       return -1;
@@ -669,8 +668,8 @@ int shape_shape(Infer *c, Node *n) {
 
 int shape_gather(Infer *c, Node *n) {
   const Tensor *x = node_in(G, n, 0), *ind = node_in(G, n, 1);
-  if (ind->dtype != DT_I64) {
-    node_error(D, G, n, "indices '%s' are %s; expected int64", ind->name, dtype_name(ind->dtype));
+  if (!dtype_is_int(ind->dtype)) {
+    node_error(D, G, n, "indices '%s' are %s; expected int64 or int32", ind->name, dtype_name(ind->dtype));
     return -1;
   }
   if (x->rank < 1) {
@@ -753,6 +752,272 @@ int shape_squeeze(Infer *c, Node *n) {
 }
 
 int shape_identity(Infer *c, Node *n) { return same_shape_out(c, n, node_in(G, n, 0)->dtype); }
+
+/* ---- types, comparisons, logic ---- */
+
+/* Cast's 'to' (a TensorProto.DataType) as a DType: FLOAT and DOUBLE (kept
+ * as float32, like DOUBLE initializers) -> float32, INT32, INT64, BOOL;
+ * DT__COUNT for the others (the narrow integer types would need their
+ * range kept after the cast; FLOAT16, BFLOAT16, STRING are not types of
+ * the IR). */
+static DType cast_target(int64_t to) {
+  switch (to) {
+  case 1:
+  case 11: return DT_F32;
+  case 6: return DT_I32;
+  case 7: return DT_I64;
+  case 9: return DT_BOOL;
+  default: return DT__COUNT;
+  }
+}
+
+int shape_cast(Infer *c, Node *n) {
+  static const char *const names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64",
+                                      "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64",
+                                      "COMPLEX128", "BFLOAT16"};
+  const Attr *a = node_attr(n, "to");
+  if (!a) {
+    node_error(D, G, n, "attribute 'to' is required");
+    return -1;
+  }
+  DType dt = cast_target(a->i);
+  if (dt == DT__COUNT) {
+    node_error(D, G, n, "Cast to %s (%lld) is not supported (supported: FLOAT, DOUBLE as float32, INT32, INT64, "
+               "BOOL)", a->i >= 0 && a->i <= 16 ? names[a->i] : "an unknown type", (long long)a->i);
+    return -1;
+  }
+  return same_shape_out(c, n, dt);
+}
+
+/* Less, LessOrEqual, Greater, GreaterOrEqual, Equal: two inputs of one
+ * type (float, or the same integer type; bool only for Equal), numpy
+ * broadcasting, a bool output. */
+int shape_compare(Infer *c, Node *n) {
+  const Tensor *a = node_in(G, n, 0), *b = node_in(G, n, 1);
+  if (is_float(a) != is_float(b) || (!is_float(a) && a->dtype != b->dtype)) {
+    node_error(D, G, n, "input 0 '%s' is %s but input 1 '%s' is %s", a->name, dtype_name(a->dtype), b->name,
+               dtype_name(b->dtype));
+    return -1;
+  }
+  if (a->dtype == DT_BOOL && n->op != OP_Equal) {
+    node_error(D, G, n, "input 0 '%s' is bool; %s compares numbers", a->name, op_info[n->op].name);
+    return -1;
+  }
+  int r;
+  int64_t dims[XN_MAX_RANK];
+  if (broadcast2(c, n, 0, 1, &r, dims))
+    return -1;
+  return set_out(c, n, 0, DT_BOOL, r, dims);
+}
+
+static int need_bool(Infer *c, const Node *n, int i) {
+  const Tensor *t = node_in(G, n, i);
+  if (t->dtype != DT_BOOL) {
+    node_error(D, G, n, "input %d '%s' is %s; expected bool", i, t->name, dtype_name(t->dtype));
+    return -1;
+  }
+  return 0;
+}
+
+/* And, Or, Xor: two bools, numpy broadcasting. */
+int shape_logic(Infer *c, Node *n) {
+  int r;
+  int64_t dims[XN_MAX_RANK];
+  if (need_bool(c, n, 0) || need_bool(c, n, 1) || broadcast2(c, n, 0, 1, &r, dims))
+    return -1;
+  return set_out(c, n, 0, DT_BOOL, r, dims);
+}
+
+int shape_not(Infer *c, Node *n) { return need_bool(c, n, 0) ? -1 : same_shape_out(c, n, DT_BOOL); }
+
+/* Where(cond, X, Y): cond bool, X and Y of one type; all three broadcast. */
+int shape_where(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 1), *y = node_in(G, n, 2);
+  if (need_bool(c, n, 0))
+    return -1;
+  if (is_float(x) != is_float(y) || (!is_float(x) && x->dtype != y->dtype)) {
+    node_error(D, G, n, "X '%s' is %s but Y '%s' is %s", x->name, dtype_name(x->dtype), y->name,
+               dtype_name(y->dtype));
+    return -1;
+  }
+  int r;
+  int64_t dims[XN_MAX_RANK];
+  if (broadcast_all(c, n, &r, dims))
+    return -1;
+  return set_out(c, n, 0, is_float(x) ? DT_F32 : x->dtype, r, dims);
+}
+
+/* ArgMax, ArgMin: float or integer input, an int64 output without the axis
+ * (keepdims: with extent 1). */
+int shape_argmax(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int axis;
+  if (!is_float(x) && !dtype_is_int(x->dtype)) {
+    node_error(D, G, n, "input '%s' is %s; expected float32 or an integer type", x->name, dtype_name(x->dtype));
+    return -1;
+  }
+  if (x->rank < 1) {
+    node_error(D, G, n, "input '%s' is a scalar; %s needs at least 1 dim", x->name, op_info[n->op].name);
+    return -1;
+  }
+  if (norm_axis(G, n, D, "axis", attr_int(n, "axis", 0), x->rank, &axis))
+    return -1;
+  int keep = attr_int(n, "keepdims", 1) != 0, r = 0;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < x->rank; i++)
+    if (i != axis)
+      dims[r++] = x->dims[i];
+    else if (keep)
+      dims[r++] = 1;
+  return set_out(c, n, 0, DT_I64, r, dims);
+}
+
+/* ---- shapes from data ---- */
+
+/* The constant shape vector of input i (1-D int64, extents >= 0). */
+static const int64_t *shape_vec(Infer *c, const Node *n, int i, const char *what, int64_t *cnt) {
+  const int64_t *v = const_vec(c, n, i, what, cnt);
+  if (!v)
+    return NULL;
+  if (*cnt > XN_MAX_RANK) {
+    node_error(D, G, n, "%s has %lld dims; xnorcc supports up to %d", what, (long long)*cnt, XN_MAX_RANK);
+    return NULL;
+  }
+  return v;
+}
+
+/* Expand(x, shape): x and shape broadcast both ways (numpy). */
+int shape_expand(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int64_t cnt;
+  const int64_t *s = shape_vec(c, n, 1, "shape", &cnt);
+  if (!s)
+    return -1;
+  int r = x->rank > cnt ? x->rank : (int)cnt;
+  int64_t dims[XN_MAX_RANK];
+  for (int i = 0; i < r; i++) {
+    int jx = i - (r - x->rank), js = i - (r - (int)cnt);
+    int64_t ex = jx >= 0 ? x->dims[jx] : 1, es = js >= 0 ? s[js] : 1;
+    if (es < 0 || (ex != es && ex != 1 && es != 1)) {
+      node_error(D, G, n, "input '%s' of shape %s cannot be expanded to shape %s (extents %lld and %lld in output "
+                 "dim %d)", x->name, shape_str(G, x), dims_str(G, (int)cnt, s), (long long)ex, (long long)es, i);
+      return -1;
+    }
+    dims[i] = ex == 1 ? es : ex;
+  }
+  return set_out(c, n, 0, x->dtype, r, dims);
+}
+
+/* ConstantOfShape(shape): the value attribute's type (one element; default
+ * float32 0), the shape's extents (0 allowed: an empty constant). */
+int shape_constantofshape(Infer *c, Node *n) {
+  int64_t cnt;
+  const int64_t *s = shape_vec(c, n, 0, "shape", &cnt);
+  if (!s)
+    return -1;
+  for (int64_t i = 0; i < cnt; i++)
+    if (s[i] < 0) {
+      node_error(D, G, n, "shape %s has the negative extent %lld", dims_str(G, (int)cnt, s), (long long)s[i]);
+      return -1;
+    }
+  DType dt = DT_F32;
+  const Attr *a = node_attr(n, "value");
+  if (a) {
+    const Tensor *v = a->tensor >= 0 && a->tensor < G->nt ? &G->t[a->tensor] : NULL;
+    if (!v || !v->data || tensor_numel(v) != 1) {
+      node_error(D, G, n, "attribute 'value' must be a tensor of one element");
+      return -1;
+    }
+    dt = v->dtype;
+  }
+  return set_out(c, n, 0, dt, (int)cnt, s);
+}
+
+/* Range(start, limit, delta): constant scalars of one type (float, int64,
+ * int32); max(ceil((limit - start) / delta), 0) elements. */
+int shape_range(Infer *c, Node *n) {
+  const Tensor *t0 = node_in(G, n, 0);
+  for (int i = 0; i < 3; i++) {
+    const Tensor *t = node_in(G, n, i);
+    if (!tensor_is_const(t) || numel(t) != 1) {
+      node_error(D, G, n, "input %d '%s' must be a constant scalar (xnorcc needs the length at compile time)", i,
+                 t->name);
+      return -1;
+    }
+    if (is_float(t) != is_float(t0) || (!is_float(t) && t->dtype != t0->dtype) || t->dtype == DT_BOOL) {
+      node_error(D, G, n, "input %d '%s' is %s but input 0 '%s' is %s", i, t->name, dtype_name(t->dtype), t0->name,
+                 dtype_name(t0->dtype));
+      return -1;
+    }
+  }
+  double len;
+  if (is_float(t0)) {
+    double s = *(const float *)t0->data, l = *(const float *)node_in(G, n, 1)->data,
+           dl = *(const float *)node_in(G, n, 2)->data;
+    len = dl == 0 ? NAN : ceil((l - s) / dl);
+  } else {
+    int64_t s = *(const int64_t *)t0->data, l = *(const int64_t *)node_in(G, n, 1)->data,
+            dl = *(const int64_t *)node_in(G, n, 2)->data;
+    len = dl == 0 ? NAN : ceil(((double)l - (double)s) / (double)dl);
+  }
+  if (isnan(len) || len > 1e15) {
+    node_error(D, G, n, "delta is 0 or the range is too long");
+    return -1;
+  }
+  int64_t cnt = len > 0 ? (int64_t)len : 0;
+  return set_out(c, n, 0, is_float(t0) ? DT_F32 : t0->dtype, 1, &cnt);
+}
+
+int shape_slice(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  SliceParams sp;
+  if (slice_params(G, n, &sp, D))
+    return -1;
+  return set_out(c, n, 0, x->dtype, x->rank, sp.dims);
+}
+
+/* Tile(x, repeats): repeats a constant int64 vector of x's rank, >= 0. */
+int shape_tile(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int64_t cnt, dims[XN_MAX_RANK];
+  const int64_t *v = const_vec(c, n, 1, "repeats", &cnt);
+  if (!v)
+    return -1;
+  if (cnt != x->rank) {
+    node_error(D, G, n, "repeats has %lld values but input '%s' of shape %s has rank %d", (long long)cnt, x->name,
+               shape_str(G, x), x->rank);
+    return -1;
+  }
+  for (int i = 0; i < x->rank; i++)
+    if (v[i] < 0 || !xn_mul_ok(x->dims[i], v[i], &dims[i])) {
+      node_error(D, G, n, "repeats[%d] = %lld is invalid for input '%s' of shape %s", i, (long long)v[i], x->name,
+                 shape_str(G, x));
+      return -1;
+    }
+  return set_out(c, n, 0, x->dtype, x->rank, dims);
+}
+
+int shape_split(Infer *c, Node *n) {
+  const Tensor *x = node_in(G, n, 0);
+  int axis;
+  int64_t *sizes = arena_array(G->arena, (size_t)n->nout + 1, sizeof *sizes);
+  if (x->rank < 1) {
+    node_error(D, G, n, "input '%s' is a scalar; Split needs at least 1 dim", x->name);
+    return -1;
+  }
+  if (split_params(G, n, &axis, sizes, D))
+    return -1;
+  for (int k = 0; k < n->nout; k++) {
+    int64_t dims[XN_MAX_RANK];
+    memcpy(dims, x->dims, sizeof dims);
+    dims[axis] = sizes[k];
+    if (set_out(c, n, k, x->dtype, x->rank, dims))
+      return -1;
+  }
+  return 0;
+}
+
+int shape_size(Infer *c, Node *n) { return set_out(c, n, 0, DT_I64, 0, NULL); }
 
 int infer_node(Infer *c, Node *n) {
   ShapeFn *rule = n->op < OP__COUNT ? op_info[n->op].shape : NULL;

@@ -218,8 +218,8 @@ typedef struct OmTensor {
   void *it;                    /* the reader's state for next and fetch_raw */
 } OmTensor;
 
-/* The DType a TensorProto.DataType is kept as (FLOAT, DOUBLE: DT_F32; the
- * integer types and BOOL: DT_I64), or DT__COUNT. */
+/* The DType a TensorProto.DataType is kept as (FLOAT, DOUBLE: DT_F32; INT32:
+ * DT_I32; BOOL: DT_BOOL; the other integer types: DT_I64), or DT__COUNT. */
 DType om_ir_dtype(int onnx);
 /* "graph.initializer[2] ('w')": how messages name a tensor. */
 const char *om_tensor_where(OmCtx *c, const char *path, const char *name);

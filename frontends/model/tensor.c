@@ -2,7 +2,8 @@
  *
  * Supported element types: FLOAT and DOUBLE (stored as float32; DOUBLE values
  * outside the float32 range are rejected); INT8, INT16, INT32, INT64, UINT8,
- * UINT16 and BOOL (stored as int64; BOOL as 0/1). Values come from raw_data
+ * UINT16 and BOOL (stored as int64_t; INT32 typed DT_I32, BOOL DT_BOOL as 0/1,
+ * the others DT_I64). Values come from raw_data
  * (little-endian bytes) or from the typed field of the element type
  * (float_data, double_data, int32_data, int64_data). Their count must equal
  * the product of dims exactly; it is checked against the values actually
@@ -83,7 +84,7 @@ static int narrow_double(OmCtx *c, double x, const char *where, int64_t i, float
 DType om_ir_dtype(int onnx) {
   for (int k = 0; k < NDTYPES; k++)
     if (dtypes[k].onnx == onnx)
-      return dtypes[k].lo == dtypes[k].hi ? DT_F32 : DT_I64;
+      return dtypes[k].lo == dtypes[k].hi ? DT_F32 : onnx == 6 ? DT_I32 : onnx == DT_ONNX_BOOL ? DT_BOOL : DT_I64;
   return DT__COUNT;
 }
 
@@ -220,7 +221,7 @@ int om_tensor(OmCtx *c, const OmTensor *t) {
     return -1;
   }
 
-  DType t_dt = di->lo != di->hi ? DT_I64 : DT_F32;
+  DType t_dt = om_ir_dtype(di->onnx);
   void *data = arena_array(c->a, numel ? (size_t)numel : 1, dtype_size(t_dt));
   if (src == OM_RAW) {
     const unsigned char *raw = t->raw ? t->raw : t->fetch_raw(t->it);

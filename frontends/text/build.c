@@ -437,9 +437,10 @@ void xb_tensor(XirCtx *c, XirStr name, const XirLoc *nl, const char *dtype, cons
   void *data = arena_array(g->arena, (size_t)numel + 1, dtype_size(t->dtype));
   for (int i = 0; i < nnums; i++) {
     const XirNum *x = &c->nums[i];
-    if (t->dtype == DT_I64) {
-      if (x->is_float) {
-        xir_error(c, dl, "tensor %s is int64 but value %d is a float", qs(c, name), i);
+    if (!dtype_is_float(t->dtype)) {
+      if (x->is_float || dtype_wrap(t->dtype, x->i) != x->i) {
+        xir_error(c, dl, "tensor %s is %s but value %d is %s", qs(c, name), dtype_name(t->dtype), i,
+                  x->is_float ? "a float" : "out of its range");
         return;
       }
       ((int64_t *)data)[i] = x->i;

@@ -142,7 +142,7 @@ START_TEST(raw_ints_and_typed_fields) {
   int64_t *t32 = g->t[find("t32")].data;
   ck_assert_int_eq(t32[0], -4);
   ck_assert_int_eq(t32[1], 5);
-  ck_assert_int_eq(g->t[find("t32")].dtype, DT_I64);
+  ck_assert_int_eq(g->t[find("t32")].dtype, DT_I32); /* INT32 keeps its type (stored as int64_t) */
   ck_assert(((int64_t *)g->t[find("t64")].data)[0] == INT64_MIN);
   Tensor *dbl = &g->t[find("dbl")];
   ck_assert_int_eq(dbl->dtype, DT_F32);

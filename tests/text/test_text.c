@@ -372,7 +372,7 @@ START_TEST(error_semantic) {
       {"tensor \"i\": int64[2] = [1, 0x1p+0];", "3:22: error: tensor \"i\" is int64 but value 1 is a float"},
       {"tensor \"w\": float32[2, 3] = <elided 6 floats>;",
        "3:29: error: the data was left out (--elide-weights); this dump cannot be loaded"},
-      {"tensor \"w\": half[1];", "3:13: error: unknown element type 'half' (expected float32, int64 or bit)"},
+      {"tensor \"w\": half[1];", "3:13: error: unknown element type 'half' (expected float32, int64, bit, int32 or bool)"},
       {"tensor \"w\": float32[1, -1];", "3:24: error: dimension -1 is negative"},
       {"tensor \"w\": float32[1,1,1,1,1,1,1,1,1,1];", "3:37: error: a tensor has at most 8 dimensions"},
       {"tensor \"w\": float32[*] = [1];", "3:24: error: tensor \"w\" has data but no shape"},

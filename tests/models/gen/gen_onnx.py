@@ -298,8 +298,51 @@ def run_node(node, a, ins, opset):
         return [x]
     if t == "Shape": return [np.array(ins[0].shape, dtype=np.int64)]
     if t == "Gather": return [np.take(ins[0], ins[1].astype(np.int64), axis=a.get("axis", 0))]
-    if t == "Cast": return [ins[0]]
+    if t == "Cast":
+        to = {TensorProto.FLOAT: np.float64, TensorProto.DOUBLE: np.float64, TensorProto.INT64: np.int64,
+              TensorProto.INT32: np.int32, TensorProto.BOOL: np.bool_}[a["to"]]
+        x = ins[0]
+        if to in (np.int64, np.int32) and x.dtype == np.float64:
+            x = np.trunc(x)  # the spec: toward zero
+        return [x.astype(to)]
+    if t in _COMPARE: return [_COMPARE[t](ins[0], ins[1])]
+    if t == "Not": return [np.logical_not(ins[0])]
+    if t == "Where": return [np.where(ins[0], ins[1], ins[2])]
+    if t == "Expand": return [ins[0] * np.ones(tuple(int(v) for v in ins[1]), dtype=ins[0].dtype)]
+    if t == "Tile": return [np.tile(ins[0], tuple(int(v) for v in ins[1]))]
+    if t == "Slice":
+        x = ins[0]; st, en = ins[1], ins[2]
+        axes = _opt(ins, 3); steps = _opt(ins, 4)
+        axes = list(range(len(st))) if axes is None else [int(v) for v in axes]
+        steps = [1] * len(st) if steps is None else [int(v) for v in steps]
+        sl = [slice(None)] * x.ndim
+        for k, ax in enumerate(axes):  # Python slicing clamps like the ONNX spec
+            sl[ax] = slice(int(st[k]), int(en[k]), steps[k])
+        return [x[tuple(sl)]]
+    if t == "Split":
+        ax = a.get("axis", 0); sp = _opt(ins, 1)
+        if sp is None:
+            return list(np.split(ins[0], len(node.output), axis=ax))
+        return list(np.split(ins[0], np.cumsum([int(v) for v in sp])[:-1], axis=ax))
+    if t == "ConstantOfShape":
+        v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+        return [np.full(tuple(int(d) for d in ins[0]), v.flat[0], dtype=v.dtype)]
+    if t == "Range": return [np.arange(ins[0], ins[1], ins[2], dtype=np.asarray(ins[0]).dtype)]
+    if t == "Size": return [np.array(ins[0].size, dtype=np.int64)]
+    if t in ("ArgMax", "ArgMin"):
+        f = np.argmax if t == "ArgMax" else np.argmin
+        ax = a.get("axis", 0); x = ins[0]
+        if a.get("select_last_index", 0):
+            y = x.shape[ax] - 1 - f(np.flip(x, axis=ax), axis=ax)
+        else:
+            y = f(x, axis=ax)
+        return [np.expand_dims(y, ax) if a.get("keepdims", 1) else y]
     raise NotImplementedError(t)
+
+
+_COMPARE = {"Less": np.less, "LessOrEqual": np.less_equal, "Greater": np.greater,
+            "GreaterOrEqual": np.greater_equal, "Equal": np.equal, "And": np.logical_and,
+            "Or": np.logical_or, "Xor": np.logical_xor}
 
 
 def run_model(model, feeds, dims=None):
@@ -324,7 +367,14 @@ def run_model(model, feeds, dims=None):
         for name, v in zip(node.output, outs):
             if name:
                 env[name] = v
+    run_model.types = [np.asarray(env[o.name]).dtype for o in g.output]  # the outputs' own types
     return [np.asarray(env[o.name], dtype=np.float32) for o in g.output]
+
+
+def _elem_type(dt):
+    """TensorProto type of a numpy dtype the reference computes (float64 is a float32 model's)."""
+    return {np.dtype(np.bool_): TensorProto.BOOL, np.dtype(np.int64): TensorProto.INT64,
+            np.dtype(np.int32): TensorProto.INT32}.get(np.dtype(dt), TensorProto.FLOAT)
 
 
 # ---------------------------------------------------------------------------
@@ -412,7 +462,8 @@ def case(name, opset, nodes, inputs, outputs, inits=None, readme=None, fmt=None,
     tmp = helper.make_model(helper.make_graph(nodes, name, gin, [vi(o, []) for o in outputs], tensors),
                             opset_imports=[helper.make_opsetid("", opset)])
     outs = run_model(tmp, [v for _, v in inputs])
-    gout = [vi(o, (input_shapes or {}).get(o, v.shape)) for o, v in zip(outputs, outs)]
+    gout = [helper.make_tensor_value_info(o, _elem_type(dt), list((input_shapes or {}).get(o, v.shape)))
+            for o, v, dt in zip(outputs, outs, run_model.types)]
     graph = helper.make_graph(nodes, name, gin, gout, tensors)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="xnorcc-gen_onnx")
@@ -922,9 +973,72 @@ def gen_hand():
         write_case(name, model, feeds, outs, json_text=text.rstrip("\n"))
 
 
+def gen_logic():
+    """Comparisons, logic, Where and Cast on run-time floats (bools as 0/1 in the generated C)."""
+    r = rng_for("op_compare_where"); x = rnd(r, 2, 3, 4); z = rnd(r, 3, 1)
+    x.flat[:3] = [0.5, -0.25, 1.0]; z.flat[0] = 0.5  # ties: equal values compare equal
+    case("op_compare_where", 13,
+         [N("Less", ["x", "z"], ["lt"]), N("Greater", ["x", "z"], ["gt"]), N("Equal", ["x", "z"], ["eq"]),
+          N("LessOrEqual", ["x", "half"], ["le"]), N("GreaterOrEqual", ["z", "x"], ["ge"]),
+          N("Not", ["lt"], ["nlt"]), N("And", ["le", "ge"], ["both"]), N("Or", ["lt", "eq"], ["either"]),
+          N("Xor", ["gt", "mask"], ["xr"]),
+          N("Where", ["lt", "x", "z"], ["wh"]), N("Where", ["mask", "x", "zero"], ["whc"]),
+          N("Cast", ["nlt"], ["f"], to=TensorProto.FLOAT), N("Cast", ["x"], ["b"], to=TensorProto.BOOL),
+          N("Mul", ["f", "x"], ["fx"]),
+          N("ArgMax", ["x"], ["am"], axis=2), N("ArgMin", ["x"], ["an"], axis=1, keepdims=0)],
+         [("x", x), ("z", z)], ["lt", "gt", "eq", "le", "ge", "nlt", "both", "either", "xr", "wh", "whc", "f", "b",
+                                "fx", "am", "an"],
+         {"half": np.array(0.5, np.float32), "zero": np.array(0.0, np.float32),
+          "mask": np.array([True, False, True, True], np.bool_)},
+         readme="Less, Greater, Equal (ties included), LessOrEqual, GreaterOrEqual broadcast on run-time floats; Not, "
+                "And, Or, Xor of their bools and a constant bool mask; Where with a computed and a constant "
+                "condition; Cast bool -> float (then Mul) and float -> bool; ArgMax axis 2 and ArgMin axis 1 "
+                "without keepdims as graph outputs. Bool outputs are 0/1.")
+
+
+def gen_data_ops():
+    """Slice (steps, negative indices), Expand, Tile, Split on run-time tensors; shapes computed from constants
+    (Shape, ReduceProd, Cast, ConstantOfShape, Range, Size) folded."""
+    r = rng_for("op_slice_expand"); x = rnd(r, 2, 6, 5, 4); v = rnd(r, 3, 1)
+    i64 = lambda *a: np.array(a, np.int64)
+    case("op_slice_expand", 13,
+         [N("Slice", ["x", "s0", "e0", "a0", "p0"], ["s_steps"]),
+          N("Slice", ["x", "s1", "e1", "a1", "p1"], ["s_neg"]),
+          N("Slice", ["x", "s2", "e2"], ["s_plain"]),
+          N("Expand", ["v", "eshape"], ["ex"]), N("Tile", ["v", "reps"], ["ti"]),
+          N("Split", ["x", "sp"], ["sa", "sb"], axis=1), N("Split", ["x"], ["sc", "sd"], axis=-1),
+          # shapes from constants: [4, 6*5*4 / 2] from Shape, ReduceProd, Cast, Div, Concat
+          N("Shape", ["x"], ["xs"]), N("Slice", ["xs", "one", "big"], ["tail"]),
+          N("ReduceProd", ["tail"], ["prod"], keepdims=1), N("Cast", ["prod"], ["prodf"], to=TensorProto.FLOAT),
+          N("Div", ["prodf", "twof"], ["halff"]), N("Cast", ["halff"], ["half"], to=TensorProto.INT64),
+          N("Concat", ["four", "half"], ["rshape"], axis=0), N("Reshape", ["x", "rshape"], ["rs"]),
+          N("ConstantOfShape", ["cshape"], ["ones"], value=numpy_helper.from_array(np.array([1.5], np.float32))),
+          N("Range", ["r0", "r1", "r2"], ["rng"]), N("Cast", ["rng"], ["rngf"], to=TensorProto.FLOAT),
+          N("Mul", ["ones", "rngf"], ["cr"]), N("Add", ["v", "cr"], ["vcr"]),
+          N("Size", ["x"], ["sz"]), N("Cast", ["sz"], ["szf"], to=TensorProto.FLOAT), N("Mul", ["v", "szf"], ["vsz"])],
+         [("x", x), ("v", v)],
+         ["s_steps", "s_neg", "s_plain", "ex", "ti", "sa", "sb", "sc", "sd", "rs", "vcr", "vsz"],
+         {"s0": i64(0, 1), "e0": i64(6, 5), "a0": i64(1, 2), "p0": i64(2, 3),
+          "s1": i64(-1, 3, 100), "e1": i64(-100, 0, -5), "a1": i64(1, 3, -2), "p1": i64(-2, -1, -1),
+          "s2": i64(0, 1), "e2": i64(1, -1),
+          "eshape": i64(2, 3, 4), "reps": i64(2, 3), "sp": i64(2, 4),
+          "one": i64(1), "big": i64(2 ** 62), "four": i64(4), "twof": np.array([2.0], np.float32),
+          "cshape": i64(3, 4), "r0": np.array(1, np.int64), "r1": np.array(9, np.int64), "r2": np.array(2, np.int64)},
+         readme="Slice with steps 2 and 3 (axes 1, 2), negative steps and indices (start -1 / 100 past the end, end "
+                "-100 / -5, axes 1, 3, -2), plain starts [0, 1] and ends [1, -1] (no axes, no steps); Expand [3,1] to [2,3,4]; Tile [3,1] by [2,3]; Split "
+                "[2,4] on axis 1 and in equal halves on the last axis; a Reshape to [4, 60] whose shape is computed "
+                "from Shape, Slice, ReduceProd, Cast, Div, Cast, Concat (all folded); ConstantOfShape 1.5 times "
+                "Cast(Range(1, 9, 2)) added to a run-time [3,1]; Size cast to float.")
+
+
 def main():
+    if len(sys.argv) > 1:  # only the named generators, e.g. gen_logic
+        for name in sys.argv[1:]:
+            globals()[name]()
+        return
     gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
     gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_misc(); gen_formats(); gen_hand()
+    gen_logic(); gen_data_ops()
     print("gen_onnx: done")
 
 
