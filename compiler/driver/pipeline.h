@@ -13,7 +13,7 @@
 
 /* Frontend, the verifier on the graph as read (ir_verify: the rules every
  * frontend's graph must meet, then the topological sort), the passes
- * (run_passes: shapes, canonicalize, fold, binarize, fuse, dce; docs/passes.md) and
+ * (run_passes: shapes, canonicalize, fold, signs, binarize, fuse, dce; docs/passes.md) and
  * the verifier once more. text may be
  * NULL (the file g->file is read) or the file's contents (NUL-terminated).
  * Out of memory becomes the error "out of memory". Returns 0 on success, -1

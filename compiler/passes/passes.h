@@ -67,6 +67,17 @@ int opset_upgrade(Graph *g, Diag *d);
  * version"), 0 when op does not exist at v, -1 when op is not in the table. */
 int opset_definition(Op op, int64_t v);
 
+/* ---- signs.c: signs through positive factors ---- */
+
+/* Whether tensor t is provably > 0 / >= 0 in every element (finite
+ * positive constants, Exp, Add of a non-negative and a positive, the op
+ * table's OPF_NONNEG and OPF_SIGNKEEP properties; signs.c). */
+int tensor_positive(Graph *g, int t);
+int tensor_nonneg(Graph *g, int t);
+/* The pass `signs`: Sign(x / d), Sign(x * d), Sign(d * x) with d provably
+ * positive become Sign(x) (repeatedly), then dce. Returns 0 or -1. */
+int pass_signs(Graph *g, Diag *d);
+
 /* ---- canon.c ---- */
 
 /* Canonicalizes a shaped, sorted graph (docs/passes.md): removes Identity and
@@ -111,7 +122,7 @@ int pass_lookup(const char *name);
 /* The pass names in order, ", "-separated, e.g. "shapes, canonicalize, ...". */
 const char *pass_names(void);
 /* Runs every pass in order on g (loaded and topologically sorted) with the
- * options po (NULL: defaults): shapes, canonicalize, fold, binarize, fuse, dce (only
+ * options po (NULL: defaults): shapes, canonicalize, fold, signs, binarize, fuse, dce (only
  * shapes with po->no_opt). Stops at
  * the first pass that reports an error. An unknown po->print_after is the
  * error "unknown pass 'X' in --print-after; the passes are: ..." before any

@@ -18,6 +18,7 @@ static const Pass passes[] = {
     {"shapes", pass_shapes},             /* shape inference + constant folding */
     {"canonicalize", pass_canonicalize}, /* canon.c */
     {"fold", pass_fold},                 /* fold.c: constant subgraphs, to a fixed point */
+    {"signs", pass_signs},               /* signs.c: signs through positive factors */
     {"binarize", pass_binarize},         /* binarize.c: XNOR/BWN layers -> xnor ops */
     {"fuse", pass_fuse},                 /* fuse.c: B-A-C-P blocks, thresholds */
     {"dce", pass_dce},                   /* canon.c: what binarize left unused */
@@ -35,7 +36,7 @@ int pass_lookup(const char *name) {
   return -1;
 }
 
-const char *pass_names(void) { return "shapes, canonicalize, fold, binarize, fuse, dce"; }
+const char *pass_names(void) { return "shapes, canonicalize, fold, signs, binarize, fuse, dce"; }
 
 /* Run the fuse pass? The option, else XNORCC_FUSE (0 off, anything else
  * on), else on. */

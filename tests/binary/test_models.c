@@ -1,5 +1,5 @@
 /* test_models.c - the PyTorch-exported binary models (tests/models/bin_*):
- * load, shapes and folding, canonicalize, then pass_binarize and dce as
+ * load, shapes and folding, canonicalize, fold, signs, then pass_binarize and dce as
  * pipeline_lower runs them; the layers must become
  * what tests/binary/expect/CASE.expect lists ("OP KIND" per layer, in report
  * order, then the live nodes), and the interpreter must still match PyTorch's output_0.npy within
@@ -16,6 +16,7 @@ static const char *const cases[] = {
     "bin_conv_folded", "bin_conv_unfolded", "bin_conv_k_avgpool", "bin_conv_k_box", "bin_fc_gemm",
     "bin_fc_matmul",  "bin_fc_unfolded",    "bin_xnornet",      "bin_xnornet_unfolded",
     "bin_resnet_block", "bin_cbap",     "bin_zero_weights", "bin_bireal", "bin_reactnet", "bin_binarynet",
+    "bin_weight_std", "bin_weight_pow2", "bin_weight_rotate", "bin_act_std", "bin_option_a",
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 
@@ -78,7 +79,7 @@ START_TEST(test_bin_model) {
   LoadOptions lo = {NULL, 0};
   /* pipeline_lower's passes up to binarize, so that "before" is the float graph. */
   ck_assert_msg(frontend_load(g, &lo, &d) == 0 && topo_sort(g, &d) == 0 && pass_shapes(g, &d) == 0 &&
-                    pass_canonicalize(g, &d) == 0,
+                    pass_canonicalize(g, &d) == 0 && pass_fold(g, &d) == 0 && pass_signs(g, &d) == 0,
                 "%s", d.text);
   ck_assert_msg(strstr(live_ops(g), "Bin") == NULL, "%s", live_ops(g));
   ck_assert_int_eq(g->ninputs, 1);

@@ -1,6 +1,7 @@
 /* test_fold.c - constant folding is evaluation (passes/fold.c): nodes on
  * constants are evaluated with the interpreter during shape inference and by
- * the pass `fold` to a fixed point, counted per op for --report. */
+ * the pass `fold` to a fixed point, counted per op for --report; and signs
+ * through positive factors (passes/signs.c). */
 #include <string.h>
 
 #include "pass_test.h"
@@ -83,12 +84,76 @@ START_TEST(fold_report_empty) {
 }
 END_TEST
 
+/* Sign((x - m) / sqrt(mean((x - m)^2) + eps)) -> Sign(x - m): the divisor is
+ * provably positive (a mean of squares, plus a positive constant, under a
+ * square root); the outputs stay bit-identical. */
+START_TEST(signs_drop_positive_divisor) {
+  static const int64_t d1234[4] = {1, 2, 3, 4};
+  Graph *g = graph_new("test.json");
+  float eps = 1e-5f;
+  int x = pt_input(g, "x", 4, d1234), e = pt_floats(g, "eps", 0, &eps);
+  int m = pt_tensor(g, "m", 0, NULL, NULL), c = pt_tensor(g, "c", 0, NULL, NULL), sq = pt_tensor(g, "sq", 0, NULL, NULL),
+      v = pt_tensor(g, "v", 0, NULL, NULL), ve = pt_tensor(g, "ve", 0, NULL, NULL), sd = pt_tensor(g, "sd", 0, NULL, NULL),
+      z = pt_tensor(g, "z", 0, NULL, NULL), y = pt_tensor(g, "y", 0, NULL, NULL);
+  pt_node(g, OP_ReduceMean, "mean", 1, &x, 1, &m);
+  pt_node(g, OP_Sub, "sub", 2, (int[]){x, m}, 1, &c);
+  pt_node(g, OP_Mul, "sq", 2, (int[]){c, c}, 1, &sq);
+  pt_node(g, OP_ReduceMean, "var", 1, &sq, 1, &v);
+  pt_node(g, OP_Add, "add", 2, (int[]){v, e}, 1, &ve);
+  pt_node(g, OP_Sqrt, "sqrt", 1, &ve, 1, &sd);
+  pt_node(g, OP_Div, "div", 2, (int[]){c, sd}, 1, &z);
+  int s = pt_node(g, OP_Sign, "sign", 1, &z, 1, &y);
+  graph_add_output(g, y);
+  pt_shape(g);
+  ck_assert(tensor_positive(g, sd) && tensor_nonneg(g, v) && !tensor_positive(g, c) && !tensor_nonneg(g, m));
+  int exact;
+  pt_check_pass(g, pass_signs, 7, &exact);
+  ck_assert(exact);
+  ck_assert_int_eq(g->n[pt_producer(g, y)].in[0], c);
+  ck_assert_int_eq(pt_count(g, OP_Div) + pt_count(g, OP_Sqrt), 0);
+  (void)s;
+  graph_free(g);
+}
+END_TEST
+
+/* What is not provably positive stays: a divisor that may be negative (the
+ * square root of a mean of x), a negative constant factor. */
+START_TEST(signs_keep_unproven) {
+  static const int64_t d24[2] = {2, 4};
+  Graph *g = graph_new("test.json");
+  float neg = -2.0f, eps = 1e-5f;
+  int x = pt_input(g, "x", 2, d24), k = pt_floats(g, "k", 0, &neg), e = pt_floats(g, "eps", 0, &eps);
+  int m = pt_tensor(g, "m", 0, NULL, NULL), me = pt_tensor(g, "me", 0, NULL, NULL), r = pt_tensor(g, "r", 0, NULL, NULL),
+      a = pt_tensor(g, "a", 0, NULL, NULL), b = pt_tensor(g, "b", 0, NULL, NULL), y0 = pt_tensor(g, "y0", 0, NULL, NULL),
+      y1 = pt_tensor(g, "y1", 0, NULL, NULL);
+  pt_node(g, OP_ReduceMean, "mean", 1, &x, 1, &m);
+  pt_node(g, OP_Add, "add", 2, (int[]){m, e}, 1, &me);
+  pt_node(g, OP_Sqrt, "sqrt", 1, &me, 1, &r);
+  pt_node(g, OP_Div, "div", 2, (int[]){x, r}, 1, &a);
+  pt_node(g, OP_Mul, "mul", 2, (int[]){k, x}, 1, &b);
+  pt_node(g, OP_Sign, "s0", 1, &a, 1, &y0);
+  pt_node(g, OP_Sign, "s1", 1, &b, 1, &y1);
+  graph_add_output(g, y0);
+  graph_add_output(g, y1);
+  pt_shape(g);
+  Diag d;
+  diag_init(&d, "test.json");
+  ck_assert(pass_signs(g, &d) == 0);
+  ck_assert_int_eq(g->n[pt_producer(g, y0)].in[0], a);
+  ck_assert_int_eq(g->n[pt_producer(g, y1)].in[0], b);
+  diag_free(&d);
+  graph_free(g);
+}
+END_TEST
+
 Suite *fold_suite(void) {
   Suite *s = suite_create("fold");
   TCase *tc = tcase_create("fold");
   tcase_add_test(tc, fold_in_shapes_counted);
   tcase_add_test(tc, pass_fold_fixed_point);
   tcase_add_test(tc, fold_report_empty);
+  tcase_add_test(tc, signs_drop_positive_divisor);
+  tcase_add_test(tc, signs_keep_unproven);
   suite_add_tcase(s, tc);
   return s;
 }

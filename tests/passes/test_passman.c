@@ -18,14 +18,14 @@
 #error "XN_MODELS_DIR, XN_XNORCC and XN_WORK_DIR must be defined"
 #endif
 
-static const char *const names[] = {"shapes", "canonicalize", "fold", "binarize", "fuse", "dce"};
+static const char *const names[] = {"shapes", "canonicalize", "fold", "signs", "binarize", "fuse", "dce"};
 
 START_TEST(pass_table) {
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < 7; i++)
     ck_assert_int_eq(pass_lookup(names[i]), i);
   ck_assert_int_eq(pass_lookup("bogus"), -1);
   ck_assert_int_eq(pass_lookup(NULL), -1);
-  ck_assert_str_eq(pass_names(), "shapes, canonicalize, fold, binarize, fuse, dce");
+  ck_assert_str_eq(pass_names(), "shapes, canonicalize, fold, signs, binarize, fuse, dce");
 }
 END_TEST
 
@@ -95,9 +95,9 @@ START_TEST(print_after_all) {
   int rc;
   char *s = run_dump(po, &rc, &d);
   ck_assert_msg(rc == 0, "%s", d.text);
-  ck_assert_int_eq(count(s, "# IR after"), 6);
+  ck_assert_int_eq(count(s, "# IR after"), 7);
   const char *p = s;
-  for (int i = 0; i < 6; i++) {
+  for (int i = 0; i < 7; i++) {
     char head[64];
     snprintf(head, sizeof head, "# IR after %s\n", names[i]);
     const char *q = strstr(p, head);
@@ -122,8 +122,8 @@ START_TEST(time_passes) {
   ck_assert_int_eq(count(s, "# IR after"), 0);
   const char *p = strstr(s, "# pass times (wall clock)\n");
   ck_assert_msg(p != NULL, "%s", s);
-  const char *rows[] = {"\nshapes ", "\ncanonicalize ", "\nfold ", "\nbinarize ", "\ndce ", "\ntotal "};
-  for (int i = 0; i < 6; i++) {
+  const char *rows[] = {"\nshapes ", "\ncanonicalize ", "\nfold ", "\nsigns ", "\nbinarize ", "\ndce ", "\ntotal "};
+  for (int i = 0; i < 7; i++) {
     const char *q = strstr(p, rows[i]);
     ck_assert_msg(q != NULL, "no row%s in order in:\n%s", rows[i], s);
     p = q;
@@ -141,7 +141,7 @@ START_TEST(unknown_pass) {
   Graph *g = small_graph();
   ck_assert_int_eq(run_passes(g, &po, &d), -1);
   ck_assert_str_eq(d.text, "test.json: error: unknown pass 'canonicalise' in --print-after; the passes are: shapes, "
-                           "canonicalize, fold, binarize, fuse, dce\n");
+                           "canonicalize, fold, signs, binarize, fuse, dce\n");
   ck_assert_int_eq(g->t[g->outputs[0]].rank, -1); /* no pass ran */
   graph_free(g);
   diag_free(&d);
@@ -181,7 +181,7 @@ START_TEST(cli_unknown_pass) {
                    sizeof err);
   ck_assert_int_eq(rc, 2);
   ck_assert_str_eq(err, "xnorcc: error: unknown pass 'bogus' in --print-after; the passes are: shapes, "
-                        "canonicalize, fold, binarize, fuse, dce\n(run 'xnorcc --help' for usage)\n");
+                        "canonicalize, fold, signs, binarize, fuse, dce\n(run 'xnorcc --help' for usage)\n");
 }
 END_TEST
 

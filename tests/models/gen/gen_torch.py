@@ -649,10 +649,163 @@ def gen_ste():
                     "LogSoftmax.")
 
 
+# ---------------------------------------------------------------------------
+# weights computed in forward() (issue 15): the arithmetic before sign() stays in the
+# export on constant inputs and xnorcc folds it by evaluation; run-time standardization
+# and the CIFAR option-A shortcut
+# ---------------------------------------------------------------------------
+
+
+class ComputedWeightConv(nn.Conv2d):
+    """A binary conv whose +-alpha weight is computed from the stored real weight in
+    forward(), as the post-XNOR-Net methods write it. how: 'std' (per-filter weight
+    standardization, unbiased variance), 'pow2' (alpha = 2 ** round(log2(mean|W|))),
+    'rotate' (W' = R1 W R2 with R built from cos/sin of constant angles). binact: sign the
+    input (XNOR) or not (BWN)."""
+
+    def __init__(self, *args, how="std", binact=True, **kw):
+        super().__init__(*args, **kw)
+        self.how, self.binact = how, binact
+        with torch.no_grad():
+            self.weight.copy_(torch.where(self.weight.abs() < 0.02, torch.full_like(self.weight, 0.05), self.weight))
+        if how == "rotate":
+            m = self.weight.shape[0]
+            k = self.weight[0].numel()
+            self.theta1 = nn.Parameter(torch.linspace(0.3, 1.1, m // 2))
+            self.theta2 = nn.Parameter(torch.linspace(-0.7, 0.4, k // 2))
+            for i, t in ((1, self.theta1), (2, self.theta2)):   # the masks as constants
+                e, a, _, _ = self.rot(t.detach())
+                self.register_buffer("eye%d" % i, e)
+                self.register_buffer("anti%d" % i, a)
+
+    @staticmethod
+    def rot(theta):
+        """Block-diagonal rotation eye * c + anti * s: 2x2 blocks [[cos, -sin], [sin, cos]]
+        (orthogonal); returns the two constant masks and the per-row cos and sin."""
+        n = theta.shape[0]
+        c = torch.cos(theta).unsqueeze(1).expand(n, 2).reshape(-1, 1)   # each angle for its 2 rows
+        s = torch.sin(theta).unsqueeze(1).expand(n, 2).reshape(-1, 1)
+        eye = torch.eye(2 * n)
+        anti = torch.zeros(2 * n, 2 * n)
+        for k in range(n):
+            anti[2 * k, 2 * k + 1], anti[2 * k + 1, 2 * k] = -1.0, 1.0
+        return eye, anti, c, s
+
+    def binary_weight(self):
+        w = self.weight
+        dims = tuple(range(1, w.dim()))
+        if self.how == "std":
+            w = (w - w.mean(dim=dims, keepdim=True)) / torch.sqrt(w.var(dim=dims, keepdim=True) + 1e-5)
+            return w.sign() * w.abs().mean(dim=dims, keepdim=True)
+        if self.how == "pow2":
+            alpha = w.abs().mean(dim=dims, keepdim=True)
+            return w.sign() * 2.0 ** torch.round(torch.log2(alpha))
+        m = w.shape[0]
+        e1, a1, c1, s1 = self.rot(self.theta1)
+        e2, a2, c2, s2 = self.rot(self.theta2)
+        r = (self.eye1 * c1 + self.anti1 * s1) @ w.reshape(m, -1) @ (self.eye2 * c2 + self.anti2 * s2)
+        r = r.reshape(w.shape)
+        return r.sign() * r.abs().mean(dim=dims, keepdim=True)
+
+    def forward(self, x):
+        xb = bin_active(x) if self.binact else x
+        return F.conv2d(xb, self.binary_weight(), self.bias, self.stride, self.padding)
+
+
+class ComputedNet(nn.Module):
+    """Float stem, BN, a binary conv with a computed weight, BN, float head."""
+
+    def __init__(self, how, binact=True):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.bc = ComputedWeightConv(8, 8, 3, padding=1, bias=False, how=how, binact=binact)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.bn1(self.conv1(x))
+        x = F.relu(self.bn2(self.bc(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class ActStdNet(nn.Module):
+    """Per-sample activation standardization before the sign at inference:
+    sign((x - mean(x)) / sqrt(var(x) + eps)), mean and variance over C, H, W."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bc = BinConv2d(8, 8, 3, padding=1, bias=False, binact=False)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        m = x.mean(dim=(1, 2, 3), keepdim=True)
+        v = x.var(dim=(1, 2, 3), keepdim=True, unbiased=False)
+        x = F.relu(self.bc(bin_active((x - m) / torch.sqrt(v + 1e-5))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class OptionABlock(nn.Module):
+    """CIFAR ResNet basic block with the option-A shortcut: x[:, :, ::2, ::2] and zero
+    channels padded on both sides, around a stride-2 binary conv (then a stride-1 one)."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.c1 = BinConv2d(cin, cout, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.c2 = BinConv2d(cout, cout, 3, padding=1, bias=False)
+        self.pad = (cout - cin) // 2
+
+    def forward(self, x):
+        sc = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
+        y = self.c1(self.bn1(x)) + sc
+        return self.c2(self.bn2(y)) + y
+
+
+class OptionANet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.blk = OptionABlock(8, 16)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.blk(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def gen_computed():
+    img = lambda g: [torch.randn(1, 3, 8, 8, generator=g)]  # noqa: E731
+    # fold=False in bin_case means: no freeze(), the weight arithmetic stays in the graph
+    bin_case("bin_weight_std", lambda: ComputedNet("std"), img, fold=False,
+             readme="XNOR conv whose weight is standardized per filter in forward(): sign((W - mean) / "
+                    "sqrt(var + 1e-5)) * mean|.| (unbiased var: Shape/ReduceProd/Cast for the count); the "
+                    "whole chain on constants is folded by evaluation.")
+    bin_case("bin_weight_pow2", lambda: ComputedNet("pow2"), img, fold=False,
+             readme="XNOR conv with a power-of-two scale computed in forward(): sign(W) * 2 ** round(log2(mean|W|)) "
+                    "(Pow, Log, Round on constants).")
+    bin_case("bin_weight_rotate", lambda: ComputedNet("rotate", binact=False), img, fold=False,
+             readme="BWN conv whose weight is rotated in forward() by block-diagonal orthogonal matrices built "
+                    "from cos/sin of constant angles: sign(R1 W R2) * mean|.| (Sin, Cos, MatMul on constants).")
+    bin_case("bin_act_std", ActStdNet, img,
+             readme="Per-sample activation standardization at inference, sign((x - mean(x)) / sqrt(var(x) + eps)) "
+                    "over C, H, W, before a binary conv: the division by a positive quantity is dropped (pass "
+                    "signs), a BinActiv of x - mean(x) feeds an xnor layer.")
+    bin_case("bin_option_a", OptionANet, img,
+             readme="CIFAR ResNet block with the option-A shortcut around a stride-2 XNOR conv: x[:, :, ::2, ::2] "
+                    "(Slice with steps) and channel zero padding (Pad on axis 1) on run-time tensors; then a "
+                    "stride-1 XNOR conv with an identity shortcut.")
+
+
 def main():
     print("torch", torch.__version__, "onnx", onnx.__version__)
     only = sys.argv[1:]   # e.g. gen_pads: run only those generators
-    for gen in (gen_cnn, gen_bin, gen_pads, gen_zero, gen_ste):
+    for gen in (gen_cnn, gen_bin, gen_pads, gen_zero, gen_ste, gen_computed):
         if not only or gen.__name__ in only:
             gen()
 
