@@ -68,6 +68,8 @@ static const char usage[] =
     "                     a shape the model declares that disagrees with the\n"
     "                     inferred one is a warning, and the inferred one is used\n"
     "                     (default: an error)\n"
+    "  --fold-max-mib=N   constant folding leaves outputs over N MiB to run time\n"
+    "                     (--report names them; default: no limit)\n"
     "  --zero-weights=float|plus1\n"
     "                     a conv/dense weight exactly 0 among +-alpha: the layer\n"
     "                     stays float, as the model computes it (default), or\n"
@@ -170,6 +172,13 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
         return fail("option '%s' needs a value", a);
     } else if (!strcmp(a, "--allow-shape-mismatch")) {
       o->passes.shape_warn = 1;
+    } else if (is_opt(a, "--fold-max-mib")) {
+      v = opt_value(argc, argv, &i, "--fold-max-mib");
+      char *end = NULL;
+      long long mib = v ? strtoll(v, &end, 10) : 0;
+      if (!v || !*v || *end || mib < 1 || mib > ((long long)1 << 40))
+        return fail("option --fold-max-mib needs a positive number of MiB, got '%s'", v ? v : "");
+      o->passes.fold_max_bytes = (int64_t)mib << 20;
     } else if (is_opt(a, "--zero-weights")) {
       v = opt_value(argc, argv, &i, "--zero-weights");
       if (!v || (strcmp(v, "float") && strcmp(v, "plus1")))

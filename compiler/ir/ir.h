@@ -152,6 +152,8 @@ typedef struct Graph {
   int shape_warn;   /* a declared shape that disagrees with the inferred one is a
                        warning and the inferred one is kept (--allow-shape-mismatch);
                        else an error */
+  int64_t fold_max_bytes; /* constant folding leaves outputs over this many bytes
+                       to run time (--fold-max-mib); 0: no limit */
   int zero_plus1;   /* a weight exactly 0 among +-alpha binarizes as +alpha
                        (--zero-weights=plus1); else such a layer stays float */
   int exact_weights; /* binarize only weights exactly +-alpha (--exact-weights);

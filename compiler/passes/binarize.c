@@ -312,8 +312,8 @@ static void not_constant(Graph *g, int w, char *why, size_t nwhy) {
   }
   int64_t bytes = fold_too_large(g, &g->n[b]);
   snprintf(why, nwhy, "weight '%s' is not a constant: it is computed from constants, but %s makes %lld bytes, "
-           "more than the constant folder's limit of %lld MiB (FOLD_MAX_BYTES), so it is left to run time",
-           g->t[w].name, node_desc(g, &g->n[b]), (long long)bytes, (long long)(FOLD_MAX_BYTES >> 20));
+           "more than the constant folder's limit of %lld MiB (--fold-max-mib), so it is left to run time",
+           g->t[w].name, node_desc(g, &g->n[b]), (long long)bytes, (long long)(g->fold_max_bytes >> 20));
 }
 
 /* Fills L for node ni if its shape fits a binary layer and its weight is a

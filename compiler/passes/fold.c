@@ -29,7 +29,7 @@ int64_t fold_too_large(Graph *g, const Node *n) {
       continue;
     if (!xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes))
       return INT64_MAX;
-    if (bytes > FOLD_MAX_BYTES && n->op != OP_Constant)
+    if (g->fold_max_bytes > 0 && bytes > g->fold_max_bytes && n->op != OP_Constant)
       return bytes;
   }
   return 0;
@@ -119,7 +119,7 @@ void fold_report(Graph *g, StrBuf *b) {
                 "at run time\n", node_desc(g, n), op_info[n->op].name);
     else if (bytes)
       sb_printf(b, "not folded: %s: an output of %lld bytes is more than the constant folder's limit of %lld MiB "
-                "(FOLD_MAX_BYTES), so it runs at run time\n", node_desc(g, n), (long long)bytes,
-                (long long)(FOLD_MAX_BYTES >> 20));
+                "(--fold-max-mib), so it runs at run time\n", node_desc(g, n), (long long)bytes,
+                (long long)(g->fold_max_bytes >> 20));
   }
 }

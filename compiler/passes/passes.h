@@ -35,14 +35,12 @@ int shape_node(Graph *g, Node *n, Diag *d);
 /* Evaluates node n, whose inputs are all constant, with its op's interpreter
  * function and attaches the results to its outputs, which become constants;
  * n is marked dead and counted in g->nfolded. An op without an interpreter
- * function, or outputs over FOLD_MAX_BYTES (except a Constant's), leave n to
+ * function, or outputs over g->fold_max_bytes (except a Constant's), leave n to
  * run time (returns 0, n stays). Returns 0, or -1 after reporting to d. */
 int fold_node(Graph *g, Node *n, Diag *d);
-/* Folded outputs larger than this stay computed at run time (a later issue
- * removes the limit). */
-#define FOLD_MAX_BYTES ((int64_t)64 << 20)
-/* The bytes of node n's largest output when that is over FOLD_MAX_BYTES (n
- * is not a Constant), so that fold_node leaves n to run time; else 0. */
+/* The bytes of node n's largest output when that is over the folding limit
+ * g->fold_max_bytes (--fold-max-mib; 0, the default: no limit) and n is not
+ * a Constant, so that fold_node leaves n to run time; else 0. */
 int64_t fold_too_large(Graph *g, const Node *n);
 /* Whether every input node n has (omitted ones aside) is a constant. */
 int node_inputs_const(Graph *g, const Node *n);
@@ -52,7 +50,7 @@ int node_inputs_const(Graph *g, const Node *n);
 int pass_fold(Graph *g, Diag *d);
 /* --report's lines on folding: "folded: N nodes (Op K, ...)" when any were,
  * then one "not folded: NODE: why" line per live node on constant inputs
- * only that stayed (no interpreter function, or over FOLD_MAX_BYTES). */
+ * only that stayed (no interpreter function, or over --fold-max-mib). */
 void fold_report(Graph *g, StrBuf *b);
 
 /* ---- opset.c ---- */
@@ -108,6 +106,8 @@ typedef struct PassOptions {
                               (shape inference and constant folding) */
   int shape_warn;          /* 1 (--allow-shape-mismatch): sets Graph.shape_warn, a
                               declared shape that disagrees is a warning */
+  int64_t fold_max_bytes;  /* --fold-max-mib=N: sets Graph.fold_max_bytes to N MiB
+                              (0: no folding limit) */
   int zero_plus1;          /* 1 (--zero-weights=plus1): sets Graph.zero_plus1, weights
                               exactly 0 among +-alpha binarize as +alpha */
   int exact_weights;       /* 1 (--exact-weights): sets Graph.exact_weights, weights a

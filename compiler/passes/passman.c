@@ -109,6 +109,8 @@ int run_passes(Graph *g, const PassOptions *po, Diag *d) {
     g->zero_plus1 = 1;
   if (po->exact_weights)
     g->exact_weights = 1;
+  if (po->fold_max_bytes > 0)
+    g->fold_max_bytes = po->fold_max_bytes;
   int verify = want_verify(po), fuse = want_fuse(po), rc = 0, ran = 0;
   int npasses = po->no_opt ? 1 : NPASSES; /* --no-opt: shapes only */
   double ms[NPASSES];

@@ -406,17 +406,20 @@ START_TEST(test_sign_output_and_tiny_filters) {
 }
 END_TEST
 
-/* A weight the constant folder left to run time for its size (issue 11:
- * Sign(W) -> Transpose of a large FC) is reported with the node and the limit,
- * not as a mere "not a constant". W is 4097 x 4096 floats: 1 KiB over 64 MiB. */
-START_TEST(test_fold_limit_reason) {
+/* A weight computed from constants (Sign(W) -> Transpose of a large FC) is
+ * folded at any size: by default there is no limit, and the layer is binary.
+ * With a limit (--fold-max-mib=1) that it exceeds, the weight is reported
+ * with the node and the limit, not as a mere "not a constant" (issue 11).
+ * W is 513 x 512 floats: 2 KiB over 1 MiB. */
+static Graph *fold_limit_graph(int64_t limit) {
   Graph *g = new_graph();
-  int x = input(g, "x", 2, DIMS(1, 4096));
-  int64_t n = (int64_t)4097 * 4096;
+  g->fold_max_bytes = limit;
+  int x = input(g, "x", 2, DIMS(1, 512));
+  int64_t n = (int64_t)513 * 512;
   float *wd = arena_array(g->arena, (size_t)n, sizeof(float));
   for (int64_t i = 0; i < n; i++)
     wd[i] = (i * 7) % 5 < 2 ? -0.5f : 0.5f;
-  int w = tb_tensor(g, "W", 2, DIMS(4097, 4096), wd);
+  int w = tb_tensor(g, "W", 2, DIMS(513, 512), wd);
   int s = tb_tensor(g, "s", -1, NULL, NULL), ws = tb_tensor(g, "ws", -1, NULL, NULL);
   int wt = tb_tensor(g, "wt", -1, NULL, NULL), y = tb_tensor(g, "y", -1, NULL, NULL);
   node1(g, OP_Sign, "/Sign", 1, &x, s);
@@ -428,18 +431,26 @@ START_TEST(test_fold_limit_reason) {
   diag_init(&d, "m.json");
   ck_assert_msg(ir_verify(g, &d, VERIFY_READ) == 0 && pass_shapes(g, &d) == 0 && pass_binarize(g, &d) == 0, "%s",
                 d.text);
+  diag_free(&d);
+  return g;
+}
+
+START_TEST(test_fold_limit_reason) {
+  Graph *g = fold_limit_graph(0);
+  ck_assert_str_eq(live_ops(g), "BinActiv BinGemm");
+  graph_free(g);
+  g = fold_limit_graph((int64_t)1 << 20);
   ck_assert_str_eq(live_ops(g), "Sign Sign Transpose MatMul");
   StrBuf b;
   sb_init(&b, g->arena);
   report_text(g, &b);
   ck_assert_str_eq(b.s, "'/fc' MatMul float: input is binary (Sign '/Sign') but weight 'wt' is not a constant: it "
-                        "is computed from constants, but node '/wsign' (Sign) at graph.node[1] makes 67125248 "
-                        "bytes, more than the constant folder's limit of 64 MiB (FOLD_MAX_BYTES), so it is left to "
+                        "is computed from constants, but node '/wsign' (Sign) at graph.node[1] makes 1050624 "
+                        "bytes, more than the constant folder's limit of 1 MiB (--fold-max-mib), so it is left to "
                         "run time\n"
                         "weights: 0 bytes emitted, 0 bytes as float32\n"
-                        "not folded: node '/wsign' (Sign) at graph.node[1]: an output of 67125248 bytes is more "
-                        "than the constant folder's limit of 64 MiB (FOLD_MAX_BYTES), so it runs at run time\n");
-  diag_free(&d);
+                        "not folded: node '/wsign' (Sign) at graph.node[1]: an output of 1050624 bytes is more "
+                        "than the constant folder's limit of 1 MiB (--fold-max-mib), so it runs at run time\n");
   graph_free(g);
 }
 END_TEST
