@@ -211,7 +211,8 @@ class Bench:
              "sign_flips_fp64": facts["sign_flips_fp32_vs_fp64"]}
         netc = os.path.join(work, "net.c")
         log("netbench: %s: xnorcc" % name)
-        p, st = timed([a.xnorcc, src, "--report", "--name", "net", "-o", netc], os.path.join(work, "xnorcc.time"))
+        p, st = timed([a.xnorcc, src, "--report", "--name", "net", "-o", netc] + (a.xnorcc_arg or []),
+                      os.path.join(work, "xnorcc.time"))
         e["xnorcc"] = st
         if p.returncode != 0:
             e["error"] = "xnorcc failed: " + p.stderr.strip()[-300:]
@@ -590,6 +591,7 @@ def main():
                     help="per-layer float/binary split from perf (default on)")
     ap.add_argument("--split-max-mb", type=float, default=64, help="no split build for a larger net.c")
     ap.add_argument("--compile-only", action="store_true", help="only compile (issue 10's figures)")
+    ap.add_argument("--xnorcc-arg", action="append", help="one more xnorcc option when compiling (repeatable)")
     ap.add_argument("--chart", help="also write the bar chart here (e.g. docs/bench-net.svg)")
     a = ap.parse_args()
     a.gcc_timeout = a.gcc_timeout or None
