@@ -86,8 +86,8 @@ void put_hexfloat(StrBuf *b, float f);
 void put_comment_text(StrBuf *b, const char *s);
 /* Element types of constant arrays: float as exact hex literals (6 a
  * line), int64 (8 a line; the limits as INT64_MIN/INT64_MAX), int32 (12 a
- * line), uint64 words as 0x%016llxu (4 a line). */
-typedef enum ItemKind { IK_F32, IK_I64, IK_I32, IK_U64 } ItemKind;
+ * line), uint64 words as 0x%016llxu (4 a line), bytes as 0x%02x (16 a line). */
+typedef enum ItemKind { IK_F32, IK_I64, IK_I32, IK_U64, IK_U8 } ItemKind;
 /* The one place constant data is written, at the writer's depth (file
  * scope, or inside a layer function): "static const TYPE name[size] =
  * {...};", the n elements of v one line per 4 to 12 items, or (EmitOptions
@@ -102,6 +102,13 @@ void emit_const_array(Emit *e, ItemKind k, const char *name, const char *size, c
  * word ((m*KH + kh)*KW + kw)*ceil(C/64) + c/64, bit c%64 = w < 0. Sizes fit
  * in int (plan_check checked every tensor). */
 uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int64_t KH, int64_t KW);
+/* Weights w[M][Cg][KH][KW] in G groups (a BinGemm's W[M][F]: Cg = F,
+ * KH = KW = G = 1) as the signs of the float GEMM's 8-row panels, one bit a
+ * weight (the runtime's xnrt_bwn_conv_pack_weights, sgemm_pack.h), into a
+ * new array of the graph arena of XNRT_BWN_CONV_WEIGHT_BYTES bytes. */
+uint8_t *pack_bwn_panels(Graph *g, const float *w, int64_t M, int64_t Cg, int64_t KH, int64_t KW, int64_t G);
+/* Bytes pack_bwn_panels writes. */
+int64_t bwn_panel_bytes(int64_t M, int64_t Cg, int64_t KH, int64_t KW, int64_t G);
 /* Appends "a * s" terms of an index expression (sum of var_k * stride_k over
  * the nonzero strides), or "0" when every stride is 0. vars are C identifiers. */
 void put_index(StrBuf *b, int n, const char *const *vars, const int64_t *strides);

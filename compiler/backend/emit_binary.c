@@ -10,9 +10,13 @@
  *            BinActiv): packed per image (xnrt_pack_chw / xnrt_pack_row),
  *            then xnrt_bconv2d (with the node's pad_value) or xnrt_bgemm give
  *            exact int32 sums S;
- *   bwn      real input: xnrt_bwn_conv2d / xnrt_bwn_gemm give float sums S
- *            (zero padding; pad_value +-1 adds pad_value * the sum of the
- *            weights' signs over the padded taps);
+ *   bwn      real input: the float GEMM's kernels with 1-bit weights,
+ *            xnrt_conv2d_bwn / xnrt_sgemm_bwn (per row), weights packed by
+ *            xnrt_bwn_conv_pack_weights into the GEMM's 8-filter panels
+ *            (static const uint8_t wbN[]), give float sums S, or alpha * S
+ *            through the epilogue when that is the whole transform (zero
+ *            padding; pad_value +-1 adds pad_value * the sum of the weights'
+ *            signs over the padded taps);
  *   output   Y = (float)(((alpha * S) * K) + B) in double, the interpreter's
  *            arithmetic (compiler/interp/binary.c); K (Eq. 11) is the mean of
  *            zero-padded A over each window, by a separable box filter.
@@ -24,7 +28,7 @@
  * same, and the BinActiv computes only A (or nothing).
  *
  * The path, the geometry and the work buffers (packed input, conv scratch,
- * int32 sums, K and its row sums: the layer's struct in union NAME_work_) are the
+ * bwn scratch sc, int32 sums, K and its row sums: the layer's struct in union NAME_work_) are the
  * plan's (plan_binary.c); the BinActiv merge is plan_merge's.
  */
 #include <math.h>
@@ -64,13 +68,25 @@ static void data_binlayer(Emit *e, int i) {
   const float *wt = node_in(g, n, 1)->data;
   int64_t M = L.M, fs = L.conv ? L.CG * L.v.k[0] * L.v.k[1] : L.F;
   int64_t T = L.conv ? L.v.k[0] * L.v.k[1] : 1, CW = L.conv ? L.CW : L.FW, C = L.conv ? L.CG : L.F;
-  /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
-  uint64_t *u = pack_weight_signs(g, wt, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
-  put_comment_name(w, "bit-packed weights", n);
-  const char *size = L.conv ? arena_printf(g->arena, "XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)", (long long)M,
-                                           (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1])
-                            : arena_printf(g->arena, "%lld * XNRT_WORDS(%lld)", (long long)M, (long long)L.F);
-  emit_const_array(e, IK_U64, arena_printf(g->arena, "wb%d", i), size, u, M * T * CW);
+  if (lp->path == LP_BWN) {
+    /* the float GEMM's 8-filter panels at one bit a weight (a BinGemm's
+     * W[M][F] is one group of F channels, 1x1) */
+    int64_t Cg = L.conv ? L.CG : L.F, KH = L.conv ? L.v.k[0] : 1, KW = L.conv ? L.v.k[1] : 1, G = L.conv ? L.G : 1;
+    uint8_t *u = pack_bwn_panels(g, wt, M, Cg, KH, KW, G);
+    put_comment_name(w, "1-bit weights in the float GEMM's panels (bit set: W < 0)", n);
+    const char *size = L.conv ? arena_printf(g->arena, "XNRT_BWN_CONV_WEIGHT_BYTES(%lld, %lld, %lld, %lld, %lld)",
+                                             (long long)M, (long long)Cg, (long long)KH, (long long)KW, (long long)G)
+                              : arena_printf(g->arena, "XNRT_BWN_PACKED_BYTES(%lld, %lld)", (long long)M, (long long)Cg);
+    emit_const_array(e, IK_U8, arena_printf(g->arena, "wb%d", i), size, u, bwn_panel_bytes(M, Cg, KH, KW, G));
+  } else {
+    /* BinGemm: row m, bit f = W[m][f] < 0, as xnrt_pack_row packs the input */
+    uint64_t *u = pack_weight_signs(g, wt, M, C, L.conv ? L.v.k[0] : 1, L.conv ? L.v.k[1] : 1);
+    put_comment_name(w, "bit-packed weights", n);
+    const char *size = L.conv ? arena_printf(g->arena, "XNRT_WEIGHT_WORDS(%lld, %lld, %lld, %lld)", (long long)M,
+                                             (long long)L.CG, (long long)L.v.k[0], (long long)L.v.k[1])
+                              : arena_printf(g->arena, "%lld * XNRT_WORDS(%lld)", (long long)M, (long long)L.F);
+    emit_const_array(e, IK_U64, arena_printf(g->arena, "wb%d", i), size, u, M * T * CW);
+  }
   put_comment_name(w, "alpha (mean |W| per filter, Eq. 6)", n);
   float *alpha = arena_array(g->arena, (size_t)M + 1, sizeof *alpha);
   for (int64_t m = 0; m < M; m++)
@@ -173,13 +189,21 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   int64_t P = v->out[0] * v->out[1], MP = L->M * P, CHW = v->C * v->in[0] * v->in[1];
   /* |S| <= CG*KH*KW: below 2^24 it is exact as a float. */
   int exact_float = L->CG * v->k[0] * v->k[1] < (1 << 24);
+  /* bwn, the sums scaled by alpha and nothing else: alpha in the kernel's
+   * epilogue (SCALE: one float product, as emit_out's) */
+  int epi = !xnor && !has_a && !has_b && !L->corr;
   cw_line(w, "/* %s layer: %s, pad_value %lld */", xnor ? "xnor" : "bwn",
-          xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)" : "real input, packed weights (xnrt_bwn_conv2d)",
+          xnor ? "XNOR-popcount on packed input (xnrt_bconv2d)"
+               : "real input, 1-bit weights expanded into the float GEMM's panels (xnrt_conv2d_bwn)",
           (long long)L->pv);
   if (xnor) {
     emit_work_decl(e, ni, "uint64_t", "xp", "scratch", (const char *)NULL);
     emit_work_decl(e, ni, "int32_t", "acc", (const char *)NULL);
+  } else {
+    emit_work_decl(e, ni, "float", "sc", (const char *)NULL);
   }
+  if (epi)
+    cw_line(w, "static const xnrt_epi ep = {wa%d, 0, 0, 0, 0.0f, 0.0f, 0.0f, 0, 0, 0};", ni);
   if (has_a)
     emit_work_decl(e, ni, "double", "k", "rs", (const char *)NULL);
   cw_for_open(w, "n", v->N);
@@ -195,19 +219,23 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
             (long long)L->pv);
   } else {
     cw_line(w,
-            "xnrt_bwn_conv2d(x0 + n * %lld, wb%d, y + n * %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
-            "%lld, %lld, %lld, %lld, %lld, %lld, %lld);",
+            "xnrt_conv2d_bwn(x0 + n * %lld, wb%d, y + n * %lld, sc, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, "
+            "%lld, %lld, %lld, %lld, %lld, %lld, %lld, %s);",
             (long long)CHW, ni, (long long)MP, (long long)v->C, (long long)v->in[0], (long long)v->in[1],
             (long long)L->M, (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1],
             (long long)v->s[0], (long long)v->s[1], (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0],
-            (long long)v->pb[1], (long long)L->G);
+            (long long)v->pb[1], (long long)L->G, epi ? "XNRT_EPI_SCALE, &ep" : "0, NULL");
+    if (epi) {
+      cw_close(w);
+      return 0;
+    }
   }
   if (has_a)
     emit_box_k(w, v, "x3");
   char yi[96], S[128], pk[48];
   Out o = {ni, S, 0, yi, "m", NULL, NULL, has_b};
   if (L->corr) {
-    /* bwn with pad_value +-1: xnrt_bwn_conv2d pads with zeros; add
+    /* bwn with pad_value +-1: xnrt_conv2d_bwn pads with zeros; add
      * pad_value * sum of sign(W) over the padded taps. */
     snprintf(yi, sizeof yi, "n * %lld + (m * %lld + oh) * %lld + ow", (long long)MP, (long long)v->out[0],
              (long long)v->out[1]);
@@ -251,8 +279,10 @@ static int emit_conv_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
 static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
   CWriter *w = e->w;
   int xnor = e->p->node[ni].path == LP_XNOR, has_a = node_in(e->g, n, 3) != NULL, has_b = node_in(e->g, n, 2) != NULL;
+  int epi = !xnor && !has_a && !has_b; /* as in emit_conv_body */
   cw_line(w, "/* %s layer: %s */", xnor ? "xnor" : "bwn",
-          xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)" : "real input, packed weights (xnrt_bwn_gemm)");
+          xnor ? "XNOR-popcount on packed rows (xnrt_bgemm)"
+               : "real input, 1-bit weights expanded into the float GEMM's panels (xnrt_sgemm_bwn, one row at a time)");
   if (xnor) {
     emit_work_decl(e, ni, "uint64_t", "xp", (const char *)NULL);
     emit_work_decl(e, ni, "int32_t", "acc", (const char *)NULL);
@@ -262,8 +292,15 @@ static int emit_gemm_body(Emit *e, const Node *n, int ni, const BinLayer *L) {
     cw_line(w, "xnrt_bgemm(xp, %lld, wb%d, %lld, %lld, %lld, %lld, acc, %lld, 1);", (long long)L->FW, ni,
             (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
   } else {
-    cw_line(w, "xnrt_bwn_gemm(x0, %lld, wb%d, %lld, %lld, %lld, %lld, y, %lld, 1);", (long long)L->F, ni,
-            (long long)L->FW, (long long)L->R, (long long)L->M, (long long)L->F, (long long)L->M);
+    emit_work_decl(e, ni, "float", "sc", (const char *)NULL);
+    if (epi)
+      cw_line(w, "static const xnrt_epi ep = {wa%d, 0, 0, 0, 0.0f, 0.0f, 0.0f, 0, 0, 0};", ni);
+    /* Y[r] = W x X[r]: a matrix-vector product per row (N = 1) */
+    cw_for(w, "r", L->R);
+    cw_line(w, "xnrt_sgemm_bwn(%lld, 1, %lld, wb%d, x0 + r * %lld, 1, y + r * %lld, 1, sc, %s);", (long long)L->M,
+            (long long)L->F, ni, (long long)L->F, (long long)L->M, epi ? "XNRT_EPI_SCALE, &ep" : "0, NULL");
+    if (epi)
+      return 0;
   }
   char yi[64], S[80];
   snprintf(yi, sizeof yi, "r * %lld + m", (long long)L->M);

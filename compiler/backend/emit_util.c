@@ -5,6 +5,7 @@
 
 #include "emit.h"
 #include "runtime/include/xnorcc_rt/pack.h"
+#include "runtime/include/xnorcc_rt/sgemm_pack.h"
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -92,10 +93,20 @@ uint64_t *pack_weight_signs(Graph *g, const float *w, int64_t M, int64_t C, int6
   return u;
 }
 
+int64_t bwn_panel_bytes(int64_t M, int64_t Cg, int64_t KH, int64_t KW, int64_t G) {
+  return (int64_t)XNRT_BWN_CONV_WEIGHT_BYTES(M, Cg, KH, KW, G);
+}
+
+uint8_t *pack_bwn_panels(Graph *g, const float *w, int64_t M, int64_t Cg, int64_t KH, int64_t KW, int64_t G) {
+  uint8_t *u = arena_array(g->arena, (size_t)bwn_panel_bytes(M, Cg, KH, KW, G) + 1, 1);
+  xnrt_bwn_conv_pack_weights(w, (int)M, (int)Cg, (int)KH, (int)KW, (int)G, u);
+  return u;
+}
+
 /* The items of an initializer list, per_line[k] a line at the writer's
  * depth, separated by ", " and ",\n". */
 static void put_items(CWriter *w, ItemKind k, const void *v, int64_t n) {
-  static const int per_line[] = {6, 8, 12, 4}; /* IK_F32, IK_I64, IK_I32, IK_U64 */
+  static const int per_line[] = {6, 8, 12, 4, 16}; /* IK_F32, IK_I64, IK_I32, IK_U64, IK_U8 */
   StrBuf *b = NULL;
   for (int64_t i = 0; i < n; i++) {
     if (i % per_line[k])
@@ -119,6 +130,7 @@ static void put_items(CWriter *w, ItemKind k, const void *v, int64_t n) {
     }
     case IK_I32: sb_printf(b, "%ld", (long)((const int32_t *)v)[i]); break;
     case IK_U64: sb_printf(b, "0x%016llxu", (unsigned long long)((const uint64_t *)v)[i]); break;
+    case IK_U8: sb_printf(b, "0x%02x", (unsigned)((const uint8_t *)v)[i]); break;
     }
     if (i + 1 < n)
       sb_putc(b, ',');
@@ -153,13 +165,15 @@ static void put_items(CWriter *w, ItemKind k, const void *v, int64_t n) {
 #define CD_LINE 64   /* bytes per source line */
 #define CD_AUTO_MIN 1024 /* --weight-storage=auto: arrays of at least this many bytes */
 
-static const char *const item_type[] = {"float", "int64_t", "int32_t", "uint64_t"};
-static const int item_bytes[] = {4, 8, 4, 8};
+static const char *const item_type[] = {"float", "int64_t", "int32_t", "uint64_t", "uint8_t"};
+static const int item_bytes[] = {4, 8, 4, 8, 1};
 
 /* The little-endian bytes of element i of v into o. */
 static void item_le(ItemKind k, const void *v, int64_t i, unsigned char *o) {
   uint64_t u;
-  if (item_bytes[k] == 4) {
+  if (item_bytes[k] == 1) {
+    u = ((const unsigned char *)v)[i];
+  } else if (item_bytes[k] == 4) {
     uint32_t x;
     memcpy(&x, (const char *)v + 4 * i, 4);
     u = x;

@@ -33,7 +33,7 @@ typedef enum Store {
 typedef enum LayerPath {
   LP_FLOAT, /* plain float loops (the interpreter's semantics for the xnor domain) */
   LP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
-  LP_BWN    /* real input, bit-packed weights (xnrt_bwn_conv2d, xnrt_bwn_gemm) */
+  LP_BWN    /* real input, 1-bit weights in the float GEMM's panels (xnrt_conv2d_bwn, xnrt_sgemm_bwn) */
 } LayerPath;
 
 /* What a layer's code needs in the file (LayerPlan.needs, Plan.needs). */

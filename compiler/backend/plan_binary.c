@@ -18,6 +18,11 @@
 
 #include "plan.h"
 
+/* The runtime's scratch sizes (the same on every ISA path), computed here
+ * by its own functions; the portable path keeps the compiler plain C. */
+#define XNRT_FORCE_PORTABLE 1
+#include "runtime/include/xnorcc_rt/conv.h"
+
 static int64_t words(int64_t c) { return (c + 63) / 64; }
 
 /* Appends a work buffer to layer lp (at most 8). count is a printf format
@@ -122,6 +127,8 @@ int plan_binlayer(Plan *p, Diag *d, int ni) {
     if (xnor) {
       add_work(p, lp, "xp", "uint64_t", 8, L->R * L->FW, "%lld * XNRT_WORDS(%lld)", (long long)L->R, (long long)L->F);
       add_work(p, lp, "acc", "int32_t", 4, L->R * L->M, NULL);
+    } else { /* one expanded K block of two panels (xnrt_sgemm_bwn) */
+      add_work(p, lp, "sc", "float", 4, (int64_t)XNRT_SGEMM_BWN_SCRATCH_FLOATS, "XNRT_SGEMM_BWN_SCRATCH_FLOATS");
     }
     return 0;
   }
@@ -133,6 +140,15 @@ int plan_binlayer(Plan *p, Diag *d, int ni) {
     add_work(p, lp, "scratch", "uint64_t", 8, (P + 7) / 8 * (9 * v->k[0] * v->k[1] * L->CW + 9),
              "XNRT_BCONV_SCRATCH_WORDS(%lld, %lld, %lld, %lld, %lld)", (long long)L->CG, (long long)v->k[0],
              (long long)v->k[1], (long long)v->out[0], (long long)v->out[1]);
+  }
+  if (!xnor) { /* xnrt_conv2d_bwn: the conv's copy or im2col block, then the expanded panel block */
+    int64_t cs = (int64_t)xnrt_conv_scratch_floats((int)v->C, (int)v->in[0], (int)v->in[1], (int)L->M, (int)v->k[0],
+                                                   (int)v->k[1], (int)v->out[0], (int)v->out[1], (int)v->s[0],
+                                                   (int)v->s[1], (int)v->d[0], (int)v->d[1], (int)v->pb[0],
+                                                   (int)v->pb[1], (int)L->G);
+    cs += cs & 1; /* an even count: the struct's size a multiple of 8, as plan_work rounds it */
+    add_work(p, lp, "sc", "float", 4, cs + (int64_t)XNRT_SGEMM_BWN_SCRATCH_FLOATS,
+             "%lld + XNRT_SGEMM_BWN_SCRATCH_FLOATS", (long long)cs);
   }
   if (node_in(g, n, 3)) { /* K (Eq. 11) and its row sums */
     add_work(p, lp, "k", "double", 8, P, NULL);

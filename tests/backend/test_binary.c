@@ -67,6 +67,9 @@ static const Case bwn_convs[] = {
     CONV(0, 2, 128, 7, 7, 24, 3, 1, 2, 2, 2, 0, 1, 1),
     CONV(0, 1, 70, 11, 9, 10, 3, 2, 2, 2, 2, -1, 1, 0),
     CONV(0, 1, 64, 8, 8, 16, 3, 1, 1, 1, 1, 0, 1, 1),
+    /* outputs at least 32 wide: xnrt_conv2d_bwn's direct algorithm (padded copy by column phase) */
+    CONV(0, 1, 8, 5, 34, 9, 3, 1, 1, 1, 1, 0, 0, 0),
+    CONV(0, 2, 5, 6, 70, 12, 3, 2, 1, 1, 1, 0, 0, 1),
 };
 
 /* Extra layers that CONV() cannot say. */
@@ -276,7 +279,7 @@ static void check_cases(const Case *cs, int n, const char *tag) {
   ck_assert_int_eq(rc, 0);
   /* every layer went onto the runtime, none stayed float loops */
   int calls = 0;
-  static const char *const kernels[] = {"xnrt_bconv2d(", "xnrt_bwn_conv2d(", "xnrt_bgemm(", "xnrt_bwn_gemm("};
+  static const char *const kernels[] = {"xnrt_bconv2d(", "xnrt_conv2d_bwn(", "xnrt_bgemm(", "xnrt_sgemm_bwn("};
   for (int q = 0; q < 4; q++)
     for (const char *p = c.s; (p = strstr(p, kernels[q])) != NULL; p++)
       calls++;

@@ -169,7 +169,7 @@ for dir in "$@"; do
     # The runtime's other ISA paths: same outputs, bit for bit.
     grep -q '#include "xnorcc_rt.h"' "$w/net.c" || continue
     same_bits=1
-    grep -q 'xnrt_bwn_gemm(' "$w/net.c" && same_bits=0
+    grep -q 'xnrt_conv2d_bwn(\|xnrt_sgemm_bwn(' "$w/net.c" && same_bits=0
     for isa in $ISAS; do
       v=${isa%%:*} flags=$(echo "${isa#*:}" | tr '@' ' ')
       # shellcheck disable=SC2086
