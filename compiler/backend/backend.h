@@ -14,6 +14,7 @@ typedef struct EmitOptions {
   const char *header;  /* file name of the header the .c includes, e.g. "net.h" */
   int with_main;       /* add a main() that reads/writes raw float32 files */
   int storage;         /* constant data (--weight-storage): WS_AUTO (0), WS_BYTES, WS_LISTS */
+  int profile;         /* --profile: time every layer, print the table (emit_profile.c) */
 } EmitOptions;
 
 /* How constant arrays are written (docs/generated-code.md, "Weight storage"):

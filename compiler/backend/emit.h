@@ -11,6 +11,7 @@
  *               of every layer function
  * emit_binary.c BinConv/BinGemm on the runtime's XNOR-popcount kernels
  * emit_block.c  the fused ops BinThreshold, XnorBlock, XnorDense (docs/fusion.md)
+ * emit_profile.c --profile: per-layer timing in NAME_run_r and its table
  *
  * Each op's hooks are its row of the op table's emit column: an OpEmit
  * emit_NAME (plan.h) defined beside its body function body_NAME.
@@ -139,6 +140,19 @@ void put_fn_name(const Emit *e, StrBuf *b, int ni);
  * interpreter's semantics). Returns 0 or -1 after reporting. */
 int body_binconv_float(Emit *e, const Node *n);
 int body_bingemm_float(Emit *e, const Node *n);
+
+/* ---- emit_profile.c: --profile (each does nothing without EmitOptions.profile) ---- */
+
+/* _POSIX_C_SOURCE and the headers, before the file's own includes. */
+void emit_profile_prelude(Emit *e);
+/* The layer table, the timers and NAME_profile_print/_reset, before NAME_run_r. */
+void emit_profile_data(Emit *e);
+/* In NAME_run_r: the first clock reading (and atexit at the first run). */
+void emit_profile_run_begin(Emit *e);
+/* In NAME_run_r after the call of the k-th layer with code: its time. */
+void emit_profile_after(Emit *e, int k);
+/* The header's declarations of NAME_profile_print/_reset. */
+void emit_profile_header(const Emit *e, StrBuf *h);
 
 /* ---- emit_binary.c ---- */
 

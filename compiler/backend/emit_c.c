@@ -109,7 +109,9 @@ static void emit_header(Emit *e, StrBuf *h) {
                " * returns the number in effect (1 unless net.c is built with -DXNORCC_THREADS\n"
                " * -pthread and has kernels to split). Not during a run. */\n"
                "int %s_set_threads(int n);\n", nm);
-  sb_puts(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+  sb_puts(h, "\n");
+  emit_profile_header(e, h);
+  sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
 static void emit_weights(Emit *e) {
@@ -181,9 +183,12 @@ static void emit_run(Emit *e) {
   for (int k = 0; k < g->ninputs; k++)
     if (!e->p->in_used[k])
       cw_line(w, "(void)in%d;", k);
-  for (int i = 0; i < g->nn; i++)
-    if (e->p->node[i].code)
+  emit_profile_run_begin(e);
+  for (int i = 0, k = 0; i < g->nn; i++)
+    if (e->p->node[i].code) {
       emit_call(e, i);
+      emit_profile_after(e, k++);
+    }
   for (int k = 0; k < g->noutputs; k++) {
     int t = e->p->out_copy_src[k];
     if (t < 0)
@@ -416,6 +421,7 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
   put_comment_text(c, g->name);
   cw_raw(&w, "', opset %lld, %d layers). Do not edit. */\n", (long long)(g->opset_read ? g->opset_read : g->opset),
          plan.nlayers);
+  emit_profile_prelude(&e);
   cw_raw(&w, "%s", plan.needs & NEED_STRING ? "#include <math.h>\n#include <string.h>\n" : "#include <math.h>\n");
   if (plan.needs & NEED_RUNTIME)
     cw_raw(&w, "\n#include \"xnorcc_rt.h\"\n");
@@ -434,6 +440,7 @@ int emit_c(Graph *g, Diag *d, const EmitOptions *o, StrBuf *c, StrBuf *h) {
       emit_node_fn(&e, i);
   if (d->nerrors > errors)
     return -1;
+  emit_profile_data(&e);
   emit_run(&e);
   if (o->with_main)
     emit_main(&e);

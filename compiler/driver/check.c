@@ -323,7 +323,7 @@ static int check_steps(const CheckOptions *o, Graph *g, Graph *gi, const char *d
     return -1;
 
   /* the C program */
-  EmitOptions eo = {"net", "net.h", 1, WS_AUTO};
+  EmitOptions eo = {"net", "net.h", 1, WS_AUTO, 0};
   StrBuf c, h;
   if (pipeline_emit(g, &eo, d, &c, &h) || write_file(path_in(a, dir, "net.c"), &c, d) ||
       write_file(path_in(a, dir, "net.h"), &h, d))

@@ -49,6 +49,8 @@ static const char usage[] =
     "                     (FILE with .c replaced by .h); default: MODEL's stem + .c\n"
     "  --name NAME        prefix of the generated API (default: MODEL's stem)\n"
     "  --main             add a main(): ./prog in0.bin ... out0.bin ...\n"
+    "  --profile          generated code times every layer and prints a table of\n"
+    "                     layer, op, kind, time, share and GMAC/s to stderr\n"
     "  --report           print each compute layer as xnor, bwn or float (and why),\n"
     "                     then the weight bytes; C is written only with -o\n"
     "  --dim NAME=VALUE   value of a symbolic dimension (repeatable)\n"
@@ -94,6 +96,7 @@ typedef struct Options {
   const char *out;        /* -o */
   const char *name;       /* --name */
   int with_main;          /* --main */
+  int profile;            /* --profile */
   int storage;            /* --weight-storage: WS_AUTO, WS_BYTES, WS_LISTS */
   int report;             /* --report */
   int emit;               /* --emit: EMIT_C, EMIT_IR or EMIT_DOT */
@@ -195,6 +198,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->storage = !strcmp(v, "auto") ? WS_AUTO : !strcmp(v, "bytes") ? WS_BYTES : WS_LISTS;
     } else if (!strcmp(a, "--main")) {
       o->with_main = 1;
+    } else if (!is_run && !strcmp(a, "--profile")) {
+      o->profile = 1;
     } else if (!is_run && is_opt(a, "--emit")) {
       v = opt_value(argc, argv, &i, "--emit");
       if (!v || (strcmp(v, "c") && strcmp(v, "ir") && strcmp(v, "dot")))
@@ -395,7 +400,7 @@ static int cmd_compile(Options *o) {
   Diag d;
   diag_init(&d, o->model);
   LoadOptions lo = {o->dims, o->ndims};
-  EmitOptions eo = {ident, hbase, o->with_main, o->storage};
+  EmitOptions eo = {ident, hbase, o->with_main, o->storage, o->profile};
   int rc = 1;
   Graph *g = graph_new(o->model);
   if (!g) {

@@ -54,12 +54,20 @@ static const char *absorbed(Graph *g, const Node *n) {
 }
 
 /* Bytes of the packed binary weight of BinConv/BinGemm n: M filters, each
- * taps x ceil(Cg/64) words of 8 bytes, plus 4 bytes of alpha. */
+ * taps x ceil(Cg/64) words of 8 bytes (xnor); for bwn the float GEMM's
+ * 8-filter panels at one bit a weight, ceil(M/G/8) bytes per k of each of
+ * the G groups (sgemm_pack.h); plus 4 bytes of alpha per filter. */
 static int64_t packed_bytes(Graph *g, const Node *n) {
   const Tensor *w = node_in(g, n, 1);
   int64_t m = w->dims[0], cg = w->dims[1], taps = 1;
   for (int i = 2; i < w->rank; i++)
     taps *= w->dims[i];
+  if (n->kind == LK_BWN) {
+    int64_t G = n->op == OP_BinConv ? attr_int(n, "group", 1) : 1;
+    if (G < 1 || m % G)
+      G = 1;
+    return G * ((m / G + 7) / 8) * cg * taps + 4 * m;
+  }
   return m * (taps * ((cg + 63) / 64) * 8 + 4);
 }
 

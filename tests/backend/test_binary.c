@@ -270,7 +270,7 @@ static void check_cases(const Case *cs, int n, const char *tag) {
   ck_assert_int_eq(rc, 0);
 
   StrBuf c, h;
-  EmitOptions o = {"net", "net.h", 1, WS_AUTO};
+  EmitOptions o = {"net", "net.h", 1, WS_AUTO, 0};
   sb_init(&c, g->arena);
   sb_init(&h, g->arena);
   rc = emit_c(g, &d, &o, &c, &h);

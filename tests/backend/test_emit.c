@@ -163,7 +163,7 @@ START_TEST(writer_const_bytes) {
   sb_init(&b, a);
   CWriter w;
   cw_init(&w, &b);
-  EmitOptions o = {"n", "n.h", 0, WS_BYTES};
+  EmitOptions o = {"n", "n.h", 0, WS_BYTES, 0};
   Emit e = {0};
   e.w = &w;
   e.o = &o;
@@ -320,7 +320,7 @@ static void mlp_expected(const float *x, float out[7][8]) {
 }
 
 static int emit(Graph *g, int with_main, StrBuf *c, StrBuf *h, Diag *d) {
-  EmitOptions o = {"mlp", "mlp.h", with_main, WS_AUTO};
+  EmitOptions o = {"mlp", "mlp.h", with_main, WS_AUTO, 0};
   sb_init(c, g->arena);
   sb_init(h, g->arena);
   return emit_c(g, d, &o, c, h);
@@ -467,7 +467,7 @@ START_TEST(binarized_models) {
       diag_print(&d, stderr);
     ck_assert_ptr_nonnull(ref);
     StrBuf c, h;
-    EmitOptions o = {"net", "net.h", 1, WS_AUTO};
+    EmitOptions o = {"net", "net.h", 1, WS_AUTO, 0};
     sb_init(&c, g->arena);
     sb_init(&h, g->arena);
     rc = emit_c(g, &d, &o, &c, &h);
@@ -526,7 +526,7 @@ START_TEST(special_weights_compile) {
   Diag d;
   diag_init(&d, g->file);
   StrBuf cs, h;
-  EmitOptions o = {"sp", "sp.h", 0, WS_AUTO};
+  EmitOptions o = {"sp", "sp.h", 0, WS_AUTO, 0};
   sb_init(&cs, g->arena);
   sb_init(&h, g->arena);
   ck_assert_int_eq(emit_c(g, &d, &o, &cs, &h), 0);

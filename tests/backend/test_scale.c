@@ -58,7 +58,7 @@ static long long emit_chain(int n, int wide, size_t *clen) {
   StrBuf c, h;
   sb_init(&c, g->arena);
   sb_init(&h, g->arena);
-  EmitOptions o = {"net", "net.h", 0, WS_AUTO};
+  EmitOptions o = {"net", "net.h", 0, WS_AUTO, 0};
   int rc = emit_c(g, &d, &o, &c, &h);
   if (rc)
     diag_print(&d, stderr);

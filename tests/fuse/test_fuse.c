@@ -876,7 +876,7 @@ START_TEST(compiled_blocks) {
   Diag d;
   diag_init(&d, "fused.xir");
   StrBuf c, h;
-  EmitOptions o = {"net", "net.h", 1, WS_AUTO};
+  EmitOptions o = {"net", "net.h", 1, WS_AUTO, 0};
   ck_assert_msg(pipeline_emit(g, &o, &d, &c, &h) == 0, "%s", d.text);
   ck_assert(strstr(c.s, "xnrt_threshold_pack_i32(") && strstr(c.s, "xnrt_pool_bits("));
   snprintf(path, sizeof path, "%s/net.c", dir);
@@ -1012,7 +1012,7 @@ static void compile_and_compare(Graph *g, const float **in, float **want, const 
   Diag d;
   diag_init(&d, "fused.xir");
   StrBuf c, h;
-  EmitOptions o = {"net", "net.h", 1, WS_AUTO};
+  EmitOptions o = {"net", "net.h", 1, WS_AUTO, 0};
   ck_assert_msg(pipeline_emit(g, &o, &d, &c, &h) == 0, "%s", d.text);
   for (; *must; must++)
     ck_assert_msg(strstr(c.s, *must), "no %s in the C", *must);

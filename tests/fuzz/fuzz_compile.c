@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Graph *g = graph_new(FUZZ_MODEL_NAME);
   if (g) {
     LoadOptions lo = {dims, (int)(sizeof dims / sizeof dims[0])};
-    EmitOptions eo = {"fuzz", "fuzz.h", (int)(size & 1), WS_AUTO};
+    EmitOptions eo = {"fuzz", "fuzz.h", (int)(size & 1), WS_AUTO, 0};
     StrBuf c, h;
     int rc = pipeline_lower(g, text, size, &lo, &d);
     if (rc == 0)

@@ -95,7 +95,7 @@ static Run compile(const Model *m, const char *text, size_t len, long fail_at) {
     r.diag = dup_or_empty("graph_new: out of memory", 24);
   } else {
     LoadOptions lo = {m->dims, m->ndims};
-    EmitOptions eo = {"net", "net.h", 1, WS_AUTO};
+    EmitOptions eo = {"net", "net.h", 1, WS_AUTO, 0};
     StrBuf c, h;
     r.rc = pipeline_lower(g, text, len, &lo, &d);
     if (r.rc == 0)
