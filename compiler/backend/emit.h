@@ -9,6 +9,7 @@
  *               NAME_run, main()
  * emit_ops.c    the float layers (one static function per layer) and the frame
  *               of every layer function
+ * emit_float.c  float Conv, Gemm, MatMul on the runtime's float kernels
  * emit_binary.c BinConv/BinGemm on the runtime's XNOR-popcount kernels
  * emit_block.c  the fused ops BinThreshold, XnorBlock, XnorDense (docs/fusion.md)
  * emit_profile.c --profile: per-layer timing in NAME_run_r and its table
@@ -153,6 +154,16 @@ void emit_profile_run_begin(Emit *e);
 void emit_profile_after(Emit *e, int k);
 /* The header's declarations of NAME_profile_print/_reset. */
 void emit_profile_header(const Emit *e, StrBuf *h);
+
+/* ---- emit_float.c: float Conv, Gemm, MatMul on LP_FKERN ---- */
+
+/* Data hook of Conv, Gemm, MatMul: on LP_FKERN, the weights packed (BN
+ * folded) and the folded bias; nothing on the plain path. */
+DataFn data_float;
+/* Bodies on LP_FKERN: xnrt_conv2d/xnrt_dwconv2d per image, xnrt_sgemv per
+ * row, with the plan's epilogue. Return 0. */
+int body_conv_fkern(Emit *e, const Node *n);
+int body_linear_fkern(Emit *e, const Node *n);
 
 /* ---- emit_binary.c ---- */
 

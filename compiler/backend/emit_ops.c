@@ -534,6 +534,8 @@ static int conv_groups(Emit *e, const Node *n, const Window *v, int64_t *M, int6
  * 0) of x * w, plus the bias at the end (the interpreter's order). Outputs
  * whose window lies inside the input skip the bounds tests. */
 static int body_conv(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_conv_fkern(e, n);
   Window v;
   if (geom_window(e->g, e->d, n, &v))
     return -1;
@@ -569,7 +571,7 @@ static int body_conv(Emit *e, const Node *n) {
   return 0;
 }
 
-const OpEmit emit_conv = {NULL, NULL, body_conv};
+const OpEmit emit_conv = {plan_conv, data_float, body_conv};
 
 static int body_pool(Emit *e, const Node *n) {
   Window v;
@@ -684,6 +686,8 @@ const OpEmit emit_batchnorm = {NULL, NULL, body_batchnorm};
 /* ---- linear algebra ---- */
 
 static int body_gemm(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_linear_fkern(e, n);
   CWriter *w = e->w;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1), *C = node_in(e->g, n, 2);
   Tensor *y = node_out(e->g, n, 0);
@@ -729,9 +733,11 @@ static int body_gemm(Emit *e, const Node *n) {
   return 0;
 }
 
-const OpEmit emit_gemm = {plan_gemm, NULL, body_gemm};
+const OpEmit emit_gemm = {plan_gemm, data_float, body_gemm};
 
 static int body_matmul(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_linear_fkern(e, n);
   CWriter *w = e->w;
   Tensor *A = node_in(e->g, n, 0), *B = node_in(e->g, n, 1);
   if (A->rank < 1 || B->rank < 1) {
@@ -797,7 +803,7 @@ static int body_matmul(Emit *e, const Node *n) {
   return 0;
 }
 
-const OpEmit emit_matmul = {NULL, NULL, body_matmul};
+const OpEmit emit_matmul = {plan_matmul, data_float, body_matmul};
 
 /* ---- data movement ---- */
 

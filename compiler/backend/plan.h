@@ -9,7 +9,9 @@
  *   plan_nodes.c    phases select, layers (the op table's plan hooks), merge, check
  *   plan_storage.c  phases views, io, liveness, arena (first fit), work
  *   plan_binary.c   plan hooks of the xnor domain (BinActiv, BinConv, BinGemm,
- *                   XnorBlock, XnorDense) and of Gemm; their geometry
+ *                   XnorBlock, XnorDense); their geometry
+ *   plan_float.c    plan hooks of Conv, Gemm, MatMul on the runtime's float
+ *                   kernels; BN and activations merged into them
  *   geom.c          layer geometry shared by the plan hooks and the emitters
  */
 #ifndef XN_PLAN_H
@@ -33,7 +35,9 @@ typedef enum Store {
 typedef enum LayerPath {
   LP_FLOAT, /* plain float loops (the interpreter's semantics for the xnor domain) */
   LP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
-  LP_BWN    /* real input, 1-bit weights in the float GEMM's panels (xnrt_conv2d_bwn, xnrt_sgemm_bwn) */
+  LP_BWN,   /* real input, 1-bit weights in the float GEMM's panels (xnrt_conv2d_bwn, xnrt_sgemm_bwn) */
+  LP_FKERN  /* float on the runtime's kernels, weights packed at compile time (xnrt_conv2d,
+               xnrt_dwconv2d, xnrt_sgemv; plan_float.c) */
 } LayerPath;
 
 /* What a layer's code needs in the file (LayerPlan.needs, Plan.needs). */
@@ -80,9 +84,30 @@ typedef struct Dense {
   int64_t R, F, M;
 } Dense;
 
+/* A float Conv, Gemm or MatMul on the runtime's kernels (LP_FKERN,
+ * plan_float.c), with what plan_merge folded into it: a BatchNormalization
+ * after a conv into its weights and bias, a Relu or Clip into the epilogue. */
+typedef struct FloatLayer {
+  int conv;           /* Conv (else Gemm or MatMul) */
+  int dw;             /* depthwise (group = channels > 1): xnrt_dwconv2d, weights unpacked */
+  Window v;           /* Conv window */
+  int64_t M, G, CG;   /* filters, groups, input channels per group */
+  int algo;           /* xnrt_conv_algo of the shape (XNRT_CONV_GEMM, _DIRECT, _IM2COL) */
+  int64_t scratch;    /* floats of xnrt_conv_scratch_floats (0: none) */
+  int64_t R, K, N;    /* Gemm/MatMul: rows of A, inner extent, columns of B (output features) */
+  int ta, tb;         /* Gemm transA, transB */
+  int bias;           /* Conv bias or Gemm C in the epilogue (BIAS) */
+  int post;           /* Gemm: alpha, beta or C applied by a loop after the kernel */
+  int bn;             /* node of the BatchNormalization folded into the weights, or -1 */
+  int act;            /* node of the Relu or Clip in the epilogue, or -1 */
+  int relu, clip;     /* the epilogue's RELU, CLIP */
+  float lo, hi;       /* CLIP bounds */
+} FloatLayer;
+
 /* The geometry a plan hook records; which member is set follows from the op. */
 typedef union LayerGeom {
   BinLayer bin;   /* BinConv, BinGemm on a packed path */
+  FloatLayer fl;  /* Conv, Gemm, MatMul on LP_FKERN */
   Block block;    /* XnorBlock */
   Dense dense;    /* XnorDense */
 } LayerGeom;
@@ -180,7 +205,20 @@ void plan_work(Plan *p);
 
 /* ---- plan_binary.c: plan hooks ---- */
 
-PlanFn plan_gemm, plan_clip, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
+PlanFn plan_clip, plan_binactiv, plan_binlayer, plan_xnorblock, plan_xnordense;
+/* Appends a work buffer to layer lp (at most 8). count is a printf format
+ * of the C count expression, or NULL for the literal n. */
+void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int size, int64_t n, const char *count,
+              ...) XN_PRINTF(7, 8);
+
+/* ---- plan_float.c: plan hooks of Conv, Gemm, MatMul; their epilogue merge ---- */
+
+PlanFn plan_conv, plan_gemm, plan_matmul;
+/* Part of plan_merge: a BatchNormalization, then a Relu or Clip, after a
+ * float conv on LP_FKERN (each the only reader of its input, not a graph
+ * output) become part of the conv: their nodes lose their code and the conv
+ * writes the last one's output. A Relu or Clip after Gemm/MatMul likewise. */
+void plan_merge_float(Plan *p);
 /* plan_data.c */
 PlanFn plan_split;
 

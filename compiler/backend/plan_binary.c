@@ -1,4 +1,4 @@
-/* plan_binary.c - the plan hooks (plan.h) of Gemm and the xnor domain: which
+/* plan_binary.c - the plan hooks (plan.h) of the xnor domain: which
  * path a binarized layer takes, its geometry and its work buffers.
  *
  *   BinConv/BinGemm  with a constant weight: the packed path (LP_XNOR when
@@ -25,12 +25,7 @@
 
 static int64_t words(int64_t c) { return (c + 63) / 64; }
 
-/* Appends a work buffer to layer lp (at most 8). count is a printf format
- * of the C count expression, or NULL for the literal n. */
-static void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int size, int64_t n,
-                     const char *count, ...) XN_PRINTF(7, 8);
-
-static void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int size, int64_t n,
+void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int size, int64_t n,
                      const char *count, ...) {
   if (!lp->work)
     lp->work = arena_array(p->g->arena, 8, sizeof *lp->work);
@@ -50,13 +45,6 @@ static void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type,
 }
 
 static LayerGeom *new_geom(Plan *p) { return arena_array(p->g->arena, 1, sizeof(LayerGeom)); }
-
-int plan_gemm(Plan *p, Diag *d, int ni) {
-  (void)d;
-  if (attr_float(&p->g->n[ni], "beta", 1.0f) == 0.0f)
-    p->node[ni].unread |= 1u << 2; /* C is not read when beta = 0 */
-  return 0;
-}
 
 int plan_clip(Plan *p, Diag *d, int ni) {
   const Node *n = &p->g->n[ni];

@@ -83,6 +83,7 @@ static void redirect_readers(Plan *p, int t, int x, int pro) {
 
 void plan_merge(Plan *p) {
   Graph *g = p->g;
+  plan_merge_float(p); /* BN, Relu, Clip into float convs and Gemms (plan_float.c) */
   /* BinActiv: when every reader of Y is a packed xnor layer reading it as X
    * (and Y is not a graph output), Y is never written: the readers pack the
    * BinActiv's X, whose sign bits are the same. The BinActiv computes only A,

@@ -342,6 +342,7 @@ START_TEST(mlp_compiles_and_runs) {
   ck_assert_ptr_nonnull(strstr(c.s, "\\x0a #error"));
   ck_assert_ptr_null(strstr(c.s, "#include <stdio.h>\n#include <string.h>\n\n#include \"mlp.h\"\n\n/* x */"));
   ck_assert_ptr_nonnull(strstr(h.s, "#define mlp_IN0_SIZE 6\n"));
+  ck_assert_ptr_nonnull(strstr(c.s, "xnrt_sgemv(4, 3, wp0, x0 + r * 3, 1, y + r * 4, 1, 0, 0);"));
   ck_assert_ptr_nonnull(strstr(h.s, "int mlp_run(const float *in0, float *out0, float *out1, float *out2, "
                                     "float *out3, float *out4, float *out5, float *out6);"));
   char path[4096], cmd[16384];
@@ -355,8 +356,10 @@ START_TEST(mlp_compiles_and_runs) {
   ck_assert_int_eq(write_file(path, (const char *)x, sizeof x), 0); /* the test host is little-endian */
   const char *ccs[2] = {"cc", "clang"};
   for (int k = 0; k < 2; k++) {
+    /* the MatMul's constant W: on the runtime's xnrt_sgemv (emit_float.c) */
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null || exit 0; cd '%s' && %s -std=c99 -O2 -Wall -Wextra -Werror -pedantic "
-             "mlp.c -o mlp -lm && ./mlp mlp_in0.bin o0.bin o1.bin o2.bin o3.bin o4.bin o5.bin o6.bin", ccs[k], dir, ccs[k]);
+             "-I'%s/runtime/include' mlp.c -o mlp -lm && ./mlp mlp_in0.bin o0.bin o1.bin o2.bin o3.bin o4.bin o5.bin o6.bin",
+             ccs[k], dir, ccs[k], XN_SOURCE_DIR);
     ck_assert_int_eq(system(cmd), 0);
     float want[7][8];
     mlp_expected(x, want);

@@ -16,7 +16,9 @@
 #      built, with both compilers, with -march=native (AVX-512 path on this
 #      machine), with -march=native -O0, and with -mavx2 -mno-avx512f (AVX2
 #      path), and every build must give the same bytes as the portable one
-#      (except where the runtime's BWN gemm sums floats in another order);
+#      (except where the runtime's float kernels, xnrt_conv2d, xnrt_dwconv2d,
+#      xnrt_sgemv and the BWN gemm, sum floats in another order: FMA and the
+#      vector paths' accumulators; then the tolerance below applies);
 #   4. every output of every program is compared with the interpreter's, and
 #      the programs' and the interpreter's with output_K.npy
 #      (|a - b| <= 1e-5 + 1e-5 |b|).
@@ -169,7 +171,7 @@ for dir in "$@"; do
     # The runtime's other ISA paths: same outputs, bit for bit.
     grep -q '#include "xnorcc_rt.h"' "$w/net.c" || continue
     same_bits=1
-    grep -q 'xnrt_conv2d_bwn(\|xnrt_sgemm_bwn(' "$w/net.c" && same_bits=0
+    grep -q -e 'xnrt_conv2d_bwn(' -e 'xnrt_sgemm_bwn(' -e 'xnrt_conv2d(' -e 'xnrt_dwconv2d(' -e 'xnrt_sgemv(' "$w/net.c" && same_bits=0
     for isa in $ISAS; do
       v=${isa%%:*} flags=$(echo "${isa#*:}" | tr '@' ' ')
       # shellcheck disable=SC2086

@@ -530,6 +530,51 @@ def gen_conv():
          readme="Conv 4x4 on 8x7: auto_pad SAME_UPPER/SAME_LOWER with stride 2 and 1 (odd total pad, so they differ), VALID stride [2,1]")
 
 
+def bn_params(r, c, pre):
+    return {pre + "s": (1 + r.uniform(-0.3, 0.3, c)).astype(np.float32), pre + "b": rnd(r, c, scale=0.2),
+            pre + "m": rnd(r, c, scale=0.2), pre + "v": r.uniform(0.5, 2.0, c).astype(np.float32)}
+
+
+def bn(x, pre, y):
+    return N("BatchNormalization", [x, pre + "s", pre + "b", pre + "m", pre + "v"], [y])
+
+
+def gen_conv_kernels():
+    """Float convs as the runtime's kernels run them (xnrt_conv2d's three ways to feed its
+    GEMM, xnrt_dwconv2d), with BN folded into the weights and Relu/Clip in the epilogue."""
+    r = rng_for("op_conv_kernels")
+    xs = rnd(r, 1, 3, 70, 66); xb = rnd(r, 2, 4, 9, 9); xw = rnd(r, 1, 4, 10, 36)
+    inits = {"ws": wconv(r, 8, 3, 7, 7), "bs": rnd(r, 8, scale=0.1), "w1": wconv(r, 6, 4, 1, 1),
+             "wd": wconv(r, 8, 1, 3, 3), "wg": wconv(r, 6, 2, 3, 3), "w3": wconv(r, 6, 4, 3, 3),
+             "b6": rnd(r, 6, scale=0.1), "lo": np.array(0.0, np.float32), "hi": np.array(0.5, np.float32)}
+    inits.update(bn_params(r, 8, "n8")); inits.update(bn_params(r, 6, "n6"))
+    case("op_conv_kernels", 13,
+         [N("Conv", ["xs", "ws", "bs"], ["c0"], strides=[2, 2], pads=[3, 3, 3, 3]), bn("c0", "n8", "b0"),
+          N("Relu", ["b0"], ["y0"]),
+          N("Conv", ["xb", "w1"], ["c1"]), bn("c1", "n6", "y1"),
+          N("Conv", ["xb", "w1", "b6"], ["y2"], strides=[2, 2]),
+          N("Conv", ["xw", "wd"], ["c3"], group=4, pads=[1, 1, 1, 1]), bn("c3", "n8", "b3"),
+          N("Clip", ["b3", "lo", "hi"], ["y3"]),
+          N("Conv", ["xw", "wg"], ["c4"], group=2, dilations=[2, 2], pads=[2, 1, 2, 3]), N("Relu", ["c4"], ["y4"]),
+          N("Conv", ["xb", "w3", "b6"], ["y5"], pads=[1, 1, 1, 1]), N("Relu", ["y5"], ["y6"])],
+         [("xs", xs), ("xb", xb), ("xw", xw)], ["y0", "y1", "y2", "y3", "y4", "y5", "y6"], inits,
+         readme="Float convs on the runtime's kernels: 3-channel 7x7 stride 2 pad 3 stem (OW 33: the direct "
+                "path) + BN + Relu; 1x1 stride 1 on a batch of 2 (the image as the GEMM's B) + BN without a conv "
+                "bias; 1x1 stride 2 with bias (im2col); depthwise with 2 filters per channel + BN + Clip [0, 0.5]; "
+                "group 2 dilation 2 asymmetric pads on a 36-wide input (direct) + Relu; a conv whose output is "
+                "also a graph output, then Relu (not fused)")
+    xf = rnd(r, 1, 300); xr = rnd(r, 3, 300)
+    case("op_gemm_kernels", 13,
+         [N("Gemm", ["xf", "wt", "c"], ["g0"], transB=1), N("Relu", ["g0"], ["y0"]),
+          N("MatMul", ["xr", "w"], ["y1"]),
+          N("Gemm", ["xr", "w", "c"], ["g2"]), N("Clip", ["g2", "lo"], ["y2"])],
+         [("xf", xf), ("xr", xr)], ["y0", "y1", "y2"],
+         {"wt": rnd(r, 20, 300, scale=0.06), "w": rnd(r, 300, 20, scale=0.06), "c": rnd(r, 20, scale=0.1),
+          "lo": np.array(-0.1, np.float32)},
+         readme="Gemm transB with C per column + Relu (batch 1: xnrt_sgemv, bias and Relu in the epilogue); "
+                "MatMul [3,300] x [300,20]; Gemm transB 0 with C + Clip (min only)")
+
+
 def gen_bn():
     r = rng_for("op_bn"); x = rnd(r, 2, 3, 4, 5)
     p = {"s": rnd(r, 3), "b": rnd(r, 3), "m": rnd(r, 3, scale=0.5),
@@ -1036,7 +1081,7 @@ def main():
         for name in sys.argv[1:]:
             globals()[name]()
         return
-    gen_conv(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
+    gen_conv(); gen_conv_kernels(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
     gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_misc(); gen_formats(); gen_hand()
     gen_logic(); gen_data_ops()
     print("gen_onnx: done")
