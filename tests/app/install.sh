@@ -27,7 +27,7 @@ fail() {
 rm -rf "$WORK" && mkdir -p "$WORK"
 P=$WORK/prefix
 if ! "$CMAKE" --install "$BUILD" --prefix "$P" >"$WORK/install.log" 2>&1; then
-  echo "install.sh: FAIL: cmake --install: $(tail -20 "$WORK/install.log")" >&2
+  echo "install.sh: FAIL: cmake --install: $(tail -n 20 "$WORK/install.log")" >&2
   exit 1
 fi
 for f in bin/xnorcc include/xnorcc_rt.h include/xnorcc_rt/bconv.h; do
@@ -56,13 +56,13 @@ if "$CMAKE" -S "$CONSUMER" -B "$B" -DCMAKE_PREFIX_PATH="$P" -DMODEL="$WORK/model
     fail "cmake: classify failed"
   fi
   touch "$WORK/model.json"
-  "$CMAKE" --build "$B" >"$WORK/build2.log" 2>&1 || fail "cmake: rebuild failed: $(tail -20 "$WORK/build2.log")"
+  "$CMAKE" --build "$B" >"$WORK/build2.log" 2>&1 || fail "cmake: rebuild failed: $(tail -n 20 "$WORK/build2.log")"
   grep -q "xnorcc: compiling" "$WORK/build2.log" || fail "cmake: touching the model did not re-run xnorcc"
   "$CMAKE" --build "$B" >"$WORK/build3.log" 2>&1 || fail "cmake: third build failed"
   ! grep -q "xnorcc: compiling" "$WORK/build3.log" || fail "cmake: xnorcc ran again with nothing changed"
   echo "install.sh: cmake: find_package(xnorcc) + xnorcc_add_model built classify; re-run on a model change only"
 else
-  fail "cmake consumer: $(tail -30 "$WORK/configure.log" "$WORK/build1.log" 2>/dev/null)"
+  fail "cmake consumer: $(tail -n 30 "$WORK/configure.log" "$WORK/build1.log" 2>/dev/null)"
 fi
 
 # 3. pkg-config
