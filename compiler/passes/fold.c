@@ -16,6 +16,7 @@
  *
  * Every fold but a Constant's is counted per op in Graph.nfolded for --report.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "../interp/interp.h"
@@ -53,7 +54,19 @@ int fold_node(Graph *g, Node *n, Diag *d) {
   }
   for (int j = 0; j < n->nout; j++) {
     Tensor *t = node_out(g, n, j);
-    out[j] = t ? arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype)) : NULL;
+    int64_t bytes = 0;
+    if (!t) {
+      out[j] = NULL;
+      continue;
+    }
+    /* A small model can ask for a huge constant (ConstantOfShape, Expand,
+     * Tile...): say which node, rather than a bare "out of memory". */
+    if (!xn_mul_ok(tensor_numel(t) + 1, (int64_t)dtype_size(t->dtype), &bytes) ||
+        (uint64_t)bytes > SIZE_MAX || !(out[j] = arena_try_alloc(g->arena, (size_t)bytes))) {
+      node_error(d, g, n, "folding it needs its output '%s' as a constant of %lld bytes, "
+                 "and that much memory is not available", t->name, (long long)bytes);
+      return -1;
+    }
   }
   if (interp_node(g, n, d, in, out))
     return -1;

@@ -197,7 +197,8 @@ static int reshaped(Up *u, int ni, int t, int rank, const int64_t *dims) {
     return graph_new_const(g, x->name, ".opset7", x->loc, x->dtype, rank, dims, x->data);
   int64_t rk = rank;
   int64_t *sd = arena_array(g->arena, (size_t)rank + 1, sizeof *sd);
-  memcpy(sd, dims, (size_t)rank * sizeof *sd);
+  if (rank > 0)
+    memcpy(sd, dims, (size_t)rank * sizeof *sd);
   int s = graph_new_const(g, x->name, ".opset7_shape", loc, DT_I64, 1, &rk, sd);
   int y = graph_add_tensor(g, graph_fresh_name(g, arena_printf(g->arena, "%s.opset7", x->name)), loc);
   int in[2] = {t, s};
@@ -300,7 +301,8 @@ static int map_reshape(Up *u, int ni) {
   }
   int64_t c = cnt;
   int64_t *data = arena_array(g->arena, (size_t)cnt + 1, sizeof *data);
-  memcpy(data, v, (size_t)cnt * sizeof *data);
+  if (cnt > 0) /* an empty "shape" (a scalar) may come with no array at all */
+    memcpy(data, v, (size_t)cnt * sizeof *data);
   const char *base = n->nout > 0 && n->out[0] >= 0 ? g->t[n->out[0]].name : "reshape";
   int s = graph_new_const(g, base, ".shape", n->loc, DT_I64, 1, &c, data);
   n = &g->n[ni];

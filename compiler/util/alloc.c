@@ -6,6 +6,7 @@
 static long fail_at;  /* call number that fails, 0 = none */
 static long calls;    /* calls since the last reset */
 static long live;     /* blocks allocated and not yet freed (never reset) */
+static size_t limit;  /* largest request served, 0 = any (xn_alloc_limit) */
 
 static int should_fail(void) {
   calls++;
@@ -13,7 +14,7 @@ static int should_fail(void) {
 }
 
 void *xn_malloc(size_t n) {
-  if (should_fail())
+  if (should_fail() || (limit && n > limit))
     return NULL;
   void *p = malloc(n ? n : 1);
   if (p)
@@ -22,7 +23,7 @@ void *xn_malloc(size_t n) {
 }
 
 void *xn_realloc(void *p, size_t n) {
-  if (should_fail())
+  if (should_fail() || (limit && n > limit))
     return NULL;
   void *q = realloc(p, n ? n : 1);
   if (q && !p)
@@ -40,6 +41,8 @@ void xn_alloc_fail_at(long n) {
   fail_at = n;
   calls = 0;
 }
+
+void xn_alloc_limit(size_t n) { limit = n; }
 
 long xn_alloc_calls(void) { return calls; }
 

@@ -34,6 +34,11 @@ void *xn_realloc(void *p, size_t n);
 void xn_free(void *p);
 /* Test hook: make the n-th allocation call from now fail (n >= 1); 0 disables. */
 void xn_alloc_fail_at(long n);
+/* Requests of more than n bytes fail as if malloc returned NULL (0: no
+ * limit, the default). The fuzz targets set it below libFuzzer's memory
+ * limit, so a model that asks for a huge tensor takes the out-of-memory path
+ * a real machine takes, instead of ending the fuzzer. */
+void xn_alloc_limit(size_t n);
 /* Number of allocation calls since the last xn_alloc_fail_at(). */
 long xn_alloc_calls(void);
 /* Blocks obtained from xn_malloc/xn_realloc(NULL, n) and not yet given to
