@@ -28,7 +28,6 @@
 
 #define MAX_FILES 64
 
-static int parse_dim_binding(const char *s, DimBinding *b);
 
 static const char check_usage[] =
     "usage: xnorcc check MODEL [--input FILE]... [--expect FILE]... [options]\n"
@@ -77,21 +76,6 @@ static int usage_error(const char *fmt, const char *arg) {
   return 2;
 }
 
-/* Value of "--opt VALUE" or "--opt=VALUE" at argv[*i], advancing *i; NULL if absent. */
-static const char *value_of(int argc, char **argv, int *i, const char *opt) {
-  size_t n = strlen(opt);
-  if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (!strcmp(argv[*i], opt) && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static int is_option(const char *arg, const char *opt) {
-  size_t n = strlen(opt);
-  return !strncmp(arg, opt, n) && (arg[n] == 0 || arg[n] == '=');
-}
-
 /* Returns 0, 1 (help printed) or 2 (usage error, reported). */
 static int parse_check(CheckOptions *o, int argc, char **argv) {
   o->tol = 1e-5;
@@ -102,22 +86,22 @@ static int parse_check(CheckOptions *o, int argc, char **argv) {
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(check_usage, stdout);
       return 1;
-    } else if (is_option(a, "--input")) {
-      if (!(v = value_of(argc, argv, &i, "--input")) || o->ninputs == MAX_FILES)
+    } else if (arg_is(a, "--input")) {
+      if (!(v = arg_value(argc, argv, &i, "--input")) || o->ninputs == MAX_FILES)
         return usage_error("option '%s' needs a value", a);
       o->inputs[o->ninputs++] = v;
-    } else if (is_option(a, "--expect")) {
-      if (!(v = value_of(argc, argv, &i, "--expect")) || o->nexpects == MAX_FILES)
+    } else if (arg_is(a, "--expect")) {
+      if (!(v = arg_value(argc, argv, &i, "--expect")) || o->nexpects == MAX_FILES)
         return usage_error("option '%s' needs a value", a);
       o->expects[o->nexpects++] = v;
-    } else if (is_option(a, "--tol")) {
-      v = value_of(argc, argv, &i, "--tol");
+    } else if (arg_is(a, "--tol")) {
+      v = arg_value(argc, argv, &i, "--tol");
       errno = 0;
       o->tol = v ? strtod(v, &end) : -1;
       if (!v || !*v || *end || errno || !(o->tol >= 0) || isinf(o->tol))
         return usage_error("option --tol needs a number >= 0, got '%s'", v ? v : "");
-    } else if (is_option(a, "--seed")) {
-      v = value_of(argc, argv, &i, "--seed");
+    } else if (arg_is(a, "--seed")) {
+      v = arg_value(argc, argv, &i, "--seed");
       errno = 0;
       o->seed = v ? strtoul(v, &end, 10) : 0;
       if (!v || !*v || *end || errno || *v == '-')
@@ -126,12 +110,12 @@ static int parse_check(CheckOptions *o, int argc, char **argv) {
       o->no_opt = 1;
     } else if (!strcmp(a, "--allow-shape-mismatch")) {
       o->shape_warn = 1;
-    } else if (is_option(a, "--keep")) {
-      if (!(o->keep = value_of(argc, argv, &i, "--keep")) || !*o->keep)
+    } else if (arg_is(a, "--keep")) {
+      if (!(o->keep = arg_value(argc, argv, &i, "--keep")) || !*o->keep)
         return usage_error("option '%s' needs a folder", a);
-    } else if (is_option(a, "--dim")) {
-      v = value_of(argc, argv, &i, "--dim");
-      if (!v || o->ndims == 64 || parse_dim_binding(v, &o->dims[o->ndims]))
+    } else if (arg_is(a, "--dim")) {
+      v = arg_value(argc, argv, &i, "--dim");
+      if (!v || o->ndims == 64 || arg_dim(v, &o->dims[o->ndims]))
         return usage_error("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");
       o->ndims++;
     } else if (a[0] == '-' && a[1]) {
@@ -144,27 +128,6 @@ static int parse_check(CheckOptions *o, int argc, char **argv) {
   }
   if (!o->model)
     return usage_error("%sno model file given", "");
-  return 0;
-}
-
-/* "NAME=VALUE" into *b (the name malloc'ed); -1 when malformed. */
-static int parse_dim_binding(const char *s, DimBinding *b) {
-  const char *eq = strchr(s, '=');
-  if (!eq || eq == s)
-    return -1;
-  char *end;
-  errno = 0;
-  long long v = strtoll(eq + 1, &end, 10);
-  if (*end || end == eq + 1 || errno || v < 1 || v > (1LL << 31))
-    return -1;
-  size_t n = (size_t)(eq - s);
-  char *name = malloc(n + 1);
-  if (!name)
-    return -1;
-  memcpy(name, s, n);
-  name[n] = 0;
-  b->name = name;
-  b->value = v;
   return 0;
 }
 

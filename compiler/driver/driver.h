@@ -2,11 +2,14 @@
  *
  * main.c    the command line: compile, run, config; runtime_dirs
  * check.c   xnorcc check
+ * args.c    option parsing both share
  */
 #ifndef XN_DRIVER_H
 #define XN_DRIVER_H
 
 #include <stddef.h>
+
+#include "../../frontends/frontend.h"
 
 /* The runtime's include and library folders: the install tree when xnorcc
  * runs from PREFIX/bin (PREFIX/include holds xnorcc_rt.h; the folders as
@@ -19,5 +22,14 @@ void runtime_dirs(char *inc, size_t ninc, char *lib, size_t nlib);
  * interpreter (check.c). Returns the exit status: 0 all within the
  * tolerance, 1 not or a step failed, 2 a usage error. */
 int cmd_check(int argc, char **argv);
+
+/* The value of "--opt VALUE" or "--opt=VALUE" at argv[*i] (advancing *i
+ * past a separate VALUE); NULL when argv[*i] is not opt or VALUE is missing. */
+const char *arg_value(int argc, char **argv, int *i, const char *opt);
+/* Whether arg is opt, alone or as "opt=..." */
+int arg_is(const char *arg, const char *opt);
+/* --dim's "NAME=VALUE" (1 <= VALUE <= 2^31) into *b, the name malloc'ed;
+ * -1 when malformed or out of memory. */
+int arg_dim(const char *s, DimBinding *b);
 
 #endif

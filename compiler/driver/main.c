@@ -118,38 +118,10 @@ static int fail(const char *fmt, const char *arg) {
   return 2;
 }
 
-/* Value of an option given as "--opt VALUE" or "--opt=VALUE"; advances *i. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt) {
-  size_t n = strlen(opt);
-  if (!strncmp(argv[*i], opt, n) && argv[*i][n] == '=')
-    return argv[*i] + n + 1;
-  if (!strcmp(argv[*i], opt) && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
-}
-
-static int is_opt(const char *arg, const char *opt) {
-  size_t n = strlen(opt);
-  return !strncmp(arg, opt, n) && (arg[n] == 0 || arg[n] == '=');
-}
-
 static int parse_dim(Options *o, const char *s) {
-  const char *eq = strchr(s, '=');
-  if (!eq || eq == s || o->ndims == 64)
+  if (o->ndims == 64 || arg_dim(s, &o->dims[o->ndims]))
     return -1;
-  char *end;
-  errno = 0;
-  long long v = strtoll(eq + 1, &end, 10);
-  if (*end || end == eq + 1 || errno || v < 1 || v > (1LL << 31))
-    return -1;
-  size_t n = (size_t)(eq - s);
-  char *name = malloc(n + 1);
-  if (!name)
-    return -1;
-  memcpy(name, s, n);
-  name[n] = 0;
-  o->dims[o->ndims].name = name;
-  o->dims[o->ndims++].value = v;
+  o->ndims++;
   return 0;
 }
 
@@ -170,20 +142,20 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
         o->out = argv[++i];
       else
         return fail("option '%s' needs a value", a);
-    } else if (is_opt(a, "--name")) {
-      if (!(o->name = opt_value(argc, argv, &i, "--name")))
+    } else if (arg_is(a, "--name")) {
+      if (!(o->name = arg_value(argc, argv, &i, "--name")))
         return fail("option '%s' needs a value", a);
     } else if (!strcmp(a, "--allow-shape-mismatch")) {
       o->passes.shape_warn = 1;
-    } else if (is_opt(a, "--fold-max-mib")) {
-      v = opt_value(argc, argv, &i, "--fold-max-mib");
+    } else if (arg_is(a, "--fold-max-mib")) {
+      v = arg_value(argc, argv, &i, "--fold-max-mib");
       char *end = NULL;
       long long mib = v ? strtoll(v, &end, 10) : 0;
       if (!v || !*v || *end || mib < 1 || mib > ((long long)1 << 40))
         return fail("option --fold-max-mib needs a positive number of MiB, got '%s'", v ? v : "");
       o->passes.fold_max_bytes = (int64_t)mib << 20;
-    } else if (is_opt(a, "--zero-weights")) {
-      v = opt_value(argc, argv, &i, "--zero-weights");
+    } else if (arg_is(a, "--zero-weights")) {
+      v = arg_value(argc, argv, &i, "--zero-weights");
       if (!v || (strcmp(v, "float") && strcmp(v, "plus1")))
         return fail("option --zero-weights needs float or plus1, got '%s'", v ? v : "");
       o->passes.zero_plus1 = !strcmp(v, "plus1");
@@ -191,8 +163,8 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->passes.exact_weights = 1;
     } else if (!strcmp(a, "--report")) {
       o->report = 1;
-    } else if (!is_run && is_opt(a, "--weight-storage")) {
-      v = opt_value(argc, argv, &i, "--weight-storage");
+    } else if (!is_run && arg_is(a, "--weight-storage")) {
+      v = arg_value(argc, argv, &i, "--weight-storage");
       if (!v || (strcmp(v, "auto") && strcmp(v, "bytes") && strcmp(v, "lists")))
         return fail("option --weight-storage needs auto, bytes or lists, got '%s'", v ? v : "");
       o->storage = !strcmp(v, "auto") ? WS_AUTO : !strcmp(v, "bytes") ? WS_BYTES : WS_LISTS;
@@ -200,15 +172,15 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->with_main = 1;
     } else if (!is_run && !strcmp(a, "--profile")) {
       o->profile = 1;
-    } else if (!is_run && is_opt(a, "--emit")) {
-      v = opt_value(argc, argv, &i, "--emit");
+    } else if (!is_run && arg_is(a, "--emit")) {
+      v = arg_value(argc, argv, &i, "--emit");
       if (!v || (strcmp(v, "c") && strcmp(v, "ir") && strcmp(v, "dot")))
         return fail("option --emit needs c, ir or dot, got '%s'", v ? v : "");
       o->emit = !strcmp(v, "c") ? EMIT_C : !strcmp(v, "ir") ? EMIT_IR : EMIT_DOT;
     } else if (!is_run && !strcmp(a, "--elide-weights")) {
       o->elide = 1;
-    } else if (is_opt(a, "--print-after")) {
-      if (!(v = opt_value(argc, argv, &i, "--print-after")))
+    } else if (arg_is(a, "--print-after")) {
+      if (!(v = arg_value(argc, argv, &i, "--print-after")))
         return fail("option '%s' needs a value", a);
       if (pass_lookup(v) < 0) {
         char msg[512];
@@ -222,18 +194,18 @@ static int parse_args(Options *o, int argc, char **argv, int first, int is_run) 
       o->passes.time_passes = 1;
     } else if (is_run && !strcmp(a, "--no-opt")) {
       o->passes.no_opt = 1;
-    } else if (is_opt(a, "--dim")) {
-      if (!(v = opt_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
+    } else if (arg_is(a, "--dim")) {
+      if (!(v = arg_value(argc, argv, &i, "--dim")) || parse_dim(o, v))
         return fail("option --dim needs NAME=VALUE with VALUE a positive integer, got '%s'", v ? v : "");
-    } else if (is_run && is_opt(a, "--input")) {
-      if (!(v = opt_value(argc, argv, &i, "--input")) || o->ninputs == 64)
+    } else if (is_run && arg_is(a, "--input")) {
+      if (!(v = arg_value(argc, argv, &i, "--input")) || o->ninputs == 64)
         return fail("option '%s' needs a value", a);
       o->inputs[o->ninputs++] = v;
-    } else if (is_run && is_opt(a, "--dump")) {
-      if (!(o->dump = opt_value(argc, argv, &i, "--dump")))
+    } else if (is_run && arg_is(a, "--dump")) {
+      if (!(o->dump = arg_value(argc, argv, &i, "--dump")))
         return fail("option '%s' needs a value", a);
-    } else if (is_run && is_opt(a, "--output")) {
-      if (!(v = opt_value(argc, argv, &i, "--output")) || o->noutputs == 64)
+    } else if (is_run && arg_is(a, "--output")) {
+      if (!(v = arg_value(argc, argv, &i, "--output")) || o->noutputs == 64)
         return fail("option '%s' needs a value", a);
       o->outputs[o->noutputs++] = v;
     } else if (a[0] == '-' && a[1]) {
