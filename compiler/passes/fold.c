@@ -63,8 +63,8 @@ int fold_node(Graph *g, Node *n, Diag *d) {
      * Tile...): say which node, rather than a bare "out of memory". */
     if (!xn_mul_ok(tensor_numel(t) + 1, (int64_t)dtype_size(t->dtype), &bytes) ||
         (uint64_t)bytes > SIZE_MAX || !(out[j] = arena_try_alloc(g->arena, (size_t)bytes))) {
-      node_error(d, g, n, "folding it needs its output '%s' as a constant of %lld bytes, "
-                 "and that much memory is not available", t->name, (long long)bytes);
+      node_error(d, g, n, "out of memory: folding it needs its output '%s' as a constant of %lld bytes",
+                 t->name, (long long)bytes);
       return -1;
     }
   }
