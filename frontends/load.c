@@ -23,9 +23,7 @@ static char *read_file(Graph *g, const char *path, size_t *len, Diag *d) {
     n += fread(buf + n, 1, cap - n, f);
     if (n < cap)
       break;
-    char *bigger = arena_alloc(g->arena, cap * 2 + 1);
-    memcpy(bigger, buf, n);
-    buf = bigger;
+    buf = arena_resize(g->arena, buf, n, cap * 2 + 1); /* in place once over 64 KiB */
     cap *= 2;
   }
   int err = ferror(f);
@@ -86,5 +84,12 @@ int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions
 int frontend_load(Graph *g, const LoadOptions *o, Diag *d) {
   size_t len;
   char *text = read_file(g, g->file, &len, d);
-  return text ? frontend_load_text(g, text, len, o, d) : -1;
+  if (!text)
+    return -1;
+  int rc = frontend_load_text(g, text, len, o, d);
+  /* The loaders copy what they keep (names, tensor data): the file's bytes
+   * go back now rather than with the graph, so a model's weights are not
+   * held twice through the passes. */
+  arena_release(g->arena, text);
+  return rc;
 }

@@ -36,6 +36,45 @@ int64_t fold_too_large(Graph *g, const Node *n) {
   return 0;
 }
 
+/* Constant data of at least this many bytes is given back as soon as folding
+ * has left no reader of it (smaller data stays in the arena's shared blocks,
+ * where it could not be freed anyway). */
+enum { RELEASE_MIN_BYTES = 1 << 20 };
+
+/* Frees the data of tensor ti when nothing can read it any more: no live node
+ * reads it, it is not a graph input or output, and no other tensor shares
+ * the same data (some passes make a constant a view of another's data). So
+ * folding W -> Abs -> ReduceMean, Sign(W), Mul... holds at most a few
+ * weight-sized tensors at once instead of every intermediate (issue 10). */
+static void release_if_dead(Graph *g, int ti) {
+  if (ti < 0 || ti >= g->nt)
+    return;
+  Tensor *t = &g->t[ti];
+  int64_t bytes;
+  if (!t->data || !xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes) ||
+      bytes < RELEASE_MIN_BYTES)
+    return;
+  for (int i = 0; i < g->ninputs; i++)
+    if (g->inputs[i] == ti)
+      return;
+  for (int i = 0; i < g->noutputs; i++)
+    if (g->outputs[i] == ti)
+      return;
+  for (int i = 0; i < g->nn; i++) {
+    const Node *m = &g->n[i];
+    if (m->dead)
+      continue;
+    for (int j = 0; j < m->nin; j++)
+      if (m->in[j] == ti)
+        return;
+  }
+  for (int i = 0; i < g->nt; i++)
+    if (i != ti && g->t[i].data == t->data)
+      return;
+  arena_release(g->arena, t->data);
+  t->data = NULL;
+}
+
 /* Counts one folded node of op. */
 static void count_fold(Graph *g, Op op) {
   if (!g->nfolded)
@@ -76,6 +115,8 @@ int fold_node(Graph *g, Node *n, Diag *d) {
   n->dead = 1;
   if (n->op != OP_Constant) /* a value, not a computation */
     count_fold(g, n->op);
+  for (int j = 0; j < n->nin; j++)
+    release_if_dead(g, n->in[j]);
   graph_changed(g);
   return 0;
 }

@@ -7,6 +7,8 @@
 typedef struct Block {
   struct Block *next; /* previously filled block */
   size_t used, cap;   /* bytes used / available in data */
+  int solo;           /* holds one allocation over block_min, at data:
+                         arena_resize/arena_release may act on it */
   union { long double ld; void *p; long long ll; double d; } data[]; /* payload, aligned for any type */
 } Block;
 
@@ -72,6 +74,7 @@ void *arena_try_alloc(Arena *a, size_t n) {
       return NULL;
     b->cap = cap;
     b->used = 0;
+    b->solo = need > block_min;
     /* A big one-off block goes behind the head so the head keeps filling. */
     if (a->head && cap > block_min) {
       b->next = a->head->next;
@@ -114,6 +117,42 @@ char *arena_printf(Arena *a, const char *fmt, ...) {
   vsnprintf(p, (size_t)n + 1, fmt, ap);
   va_end(ap);
   return p;
+}
+
+/* The link that points to the solo block holding p, or NULL. */
+static Block **solo_link(Arena *a, const void *p) {
+  for (Block **l = &a->head; *l; l = &(*l)->next)
+    if ((*l)->solo && (const void *)(*l)->data == p)
+      return l;
+  return NULL;
+}
+
+void *arena_resize(Arena *a, void *p, size_t old_n, size_t new_n) {
+  size_t need = (new_n + ALIGN - 1) / ALIGN * ALIGN;
+  Block **l = p && need >= new_n && need > block_min ? solo_link(a, p) : NULL;
+  if (l && need <= SIZE_MAX - sizeof(Block)) {
+    Block *b = xn_realloc(*l, sizeof(Block) + need);
+    if (!b)
+      out_of_memory(a);
+    *l = b;
+    b->cap = b->used = need;
+    if (new_n > old_n)
+      memset((char *)b->data + old_n, 0, new_n - old_n);
+    return b->data;
+  }
+  void *q = arena_alloc(a, new_n);
+  if (old_n)
+    memcpy(q, p, old_n < new_n ? old_n : new_n);
+  return q;
+}
+
+void arena_release(Arena *a, void *p) {
+  Block **l = p ? solo_link(a, p) : NULL;
+  if (!l)
+    return;
+  Block *b = *l;
+  *l = b->next;
+  xn_free(b);
 }
 
 void *arena_grow(Arena *a, void *old, size_t old_n, size_t new_n, size_t size) {

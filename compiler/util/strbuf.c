@@ -20,9 +20,7 @@ static void reserve(StrBuf *b, size_t extra) {
     else
       cap *= 2;
   }
-  char *s = arena_alloc(b->arena, cap);
-  memcpy(s, b->s, b->len + 1);
-  b->s = s;
+  b->s = arena_resize(b->arena, b->s, b->len + 1, cap);
   b->cap = cap;
 }
 

@@ -72,6 +72,15 @@ void *arena_array(Arena *a, size_t count, size_t size);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...) XN_PRINTF(2, 3);
+/* p (an allocation of old_n bytes from a, or NULL) with room for new_n
+ * bytes, the first min(old_n, new_n) kept and the rest zeroed. An allocation
+ * over the block size (64 KiB) has a block of its own, which is realloc'ed
+ * in place; a smaller one is copied and the old bytes stay in the arena. */
+void *arena_resize(Arena *a, void *p, size_t old_n, size_t new_n);
+/* Gives the memory of p (an allocation from a) back at once when it has a
+ * block of its own (over 64 KiB); else does nothing. p must not be used
+ * afterwards. */
+void arena_release(Arena *a, void *p);
 /* Grow an arena array: returns a copy of old (old_n elements) with room for new_n. */
 void *arena_grow(Arena *a, void *old, size_t old_n, size_t new_n, size_t size);
 

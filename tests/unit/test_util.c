@@ -44,6 +44,38 @@ START_TEST(arena_oom_jumps) {
 }
 END_TEST
 
+/* arena_resize keeps the bytes and zeroes the rest, in place for a block of
+ * its own (no new block: xn_alloc_live unchanged); arena_release gives such
+ * a block back at once and ignores a small allocation. */
+START_TEST(arena_resize_and_release) {
+  Arena *a = arena_new();
+  long live0 = xn_alloc_live();
+  unsigned char *big = arena_alloc(a, 100000); /* over the 64 KiB block: its own */
+  ck_assert_int_eq(xn_alloc_live(), live0 + 1);
+  for (int i = 0; i < 100000; i++)
+    big[i] = (unsigned char)(i * 7);
+  big = arena_resize(a, big, 100000, 3000000);
+  ck_assert_int_eq(xn_alloc_live(), live0 + 1);
+  for (int i = 0; i < 100000; i++)
+    ck_assert_int_eq(big[i], (unsigned char)(i * 7));
+  for (int i = 100000; i < 3000000; i += 4999)
+    ck_assert_int_eq(big[i], 0);
+  char *small = arena_alloc(a, 16);
+  memcpy(small, "0123456789abcde", 16);
+  long live1 = xn_alloc_live();
+  char *grown = arena_resize(a, small, 16, 64); /* small: copied */
+  ck_assert_str_eq(grown, "0123456789abcde");
+  ck_assert_ptr_ne(grown, small);
+  arena_release(a, grown); /* not a block of its own: nothing happens */
+  ck_assert_str_eq(grown, "0123456789abcde");
+  ck_assert_int_eq(xn_alloc_live(), live1);
+  arena_release(a, big);
+  ck_assert_int_eq(xn_alloc_live(), live1 - 1);
+  ck_assert_ptr_nonnull(arena_alloc(a, 200000)); /* the arena still works */
+  arena_free(a);
+}
+END_TEST
+
 START_TEST(strbuf_grows) {
   Arena *a = arena_new();
   StrBuf b;
@@ -102,6 +134,7 @@ Suite *util_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, arena_zeroed_and_aligned);
   tcase_add_test(tc, arena_oom_jumps);
+  tcase_add_test(tc, arena_resize_and_release);
   tcase_add_test(tc, strbuf_grows);
   tcase_add_test(tc, strmap_basic);
   tcase_add_test(tc, diag_format);
