@@ -17,6 +17,9 @@ def esc(s):
 
 def svg(res):
     """The chart as SVG text (deterministic for the same results)."""
+    threads = res.get("threads", 1)  # a list since the thread axis (the first count's bars); an int before
+    if isinstance(threads, list):
+        threads = threads[0]
     rows = []
     for name, e in res["models"].items():
         peer = res["peers"].get(e.get("peer"), {})
@@ -40,7 +43,7 @@ def svg(res):
          'font-family="sans-serif" font-size="12">' % (W, H, W, H),
          '<rect width="100%" height="100%" fill="white"/>',
          '<text x="%d" y="20" font-size="14" font-weight="bold">Whole networks, 224x224, batch 1, %s thread(s): '
-         'median ms, log scale</text>' % (left, res.get("threads", 1)),
+         'median ms, log scale</text>' % (left, threads),
          '<text x="%d" y="36" fill="#555">%s, %s, load average %s (bench/net/run.sh)</text>'
          % (left, esc(res.get("cpu", "")), esc(res.get("date", "")), esc(" ".join(res.get("load_before", []))))]
     d = lo

@@ -17,6 +17,14 @@ packages, builds xnorcc and ONNX Runtime's node package, then calls this with
   5. tables on stdout, results.json and a bar chart (SVG) in the build folder.
 
 --compile-only stops after step 2's compilation (issue 10's figures).
+
+--threads 1,2 (issue 13's axis): net.c is built once with -DXNORCC_THREADS
+-pthread, and every round times each program at each thread count (xnorcc's
+through the harness's --threads, ONNX Runtime's intra-op threads, PyTorch's
+set_num_threads); the main table is the first count's, a second table gives
+each count's times, speed-up over the first count, scaling efficiency
+(speed-up / threads) and ratios, and whether xnorcc's output has the bytes of
+the first count's.
 """
 import argparse
 import datetime
@@ -44,6 +52,8 @@ CFLAGS = ["-O2", "-march=native", "-std=c99", "-Wall", "-Wextra", "-Werror", "-p
 # inline, may still be inlined into them), so perf can attribute samples to layers.
 SPLIT_FLAGS = ["-fno-inline-functions-called-once", "-fno-inline-small-functions",
                "-fno-inline-functions", "-fno-omit-frame-pointer"]
+# The worker pool of the runtime (xnorcc_rt/par.h), when --threads asks for more than one.
+THREAD_FLAGS = ["-DXNORCC_THREADS", "-pthread"]
 BINARY_OPS = {"BinActiv", "BinThreshold", "BinConv", "BinGemm", "XnorBlock", "XnorDense"}
 LAYER_OPS = {"Conv", "Gemm", "MatMul", "BinConv", "BinGemm", "XnorBlock", "XnorDense"}
 
@@ -146,6 +156,8 @@ def cpu_name():
 class Bench:
     def __init__(self, a):
         self.a = a
+        # one net.o for every thread count: with the pool when any count is > 1
+        self.cflags = CFLAGS + (THREAD_FLAGS if max(a.threads) > 1 else [])
         self.out = os.path.abspath(a.build)
         self.models = os.path.join(self.out, "models")
         self.direct_onnx = None   # does `xnorcc model.onnx` work? decided on first use
@@ -225,7 +237,7 @@ class Bench:
         if m:
             e["weights_emitted_mb"], e["weights_float_mb"] = int(m.group(1)) / 1e6, int(m.group(2)) / 1e6
         cf = run([a.xnorcc, "config", "--cflags"]).stdout.split()
-        e["gcc"] = self.gcc_object(name, work, netc, CFLAGS + cf, "net.o", a.gcc_timeout)
+        e["gcc"] = self.gcc_object(name, work, netc, self.cflags + cf, "net.o", a.gcc_timeout)
         return e
 
     def gcc_object(self, name, work, netc, flags, obj, timeout):
@@ -273,23 +285,42 @@ class Bench:
         cf = run([a.xnorcc, "config", "--cflags"]).stdout.split()
         libs = run([a.xnorcc, "config", "--libs"]).stdout.split()
         prog = os.path.join(work, "prog")
-        p = run(["gcc"] + CFLAGS + cf + ["-I", work, os.path.join(HERE, "harness.c"),
-                                         os.path.join(work, "net.o"), "-o", prog] + libs)
+        p = run(["gcc"] + self.cflags + cf + ["-I", work, os.path.join(HERE, "harness.c"),
+                                              os.path.join(work, "net.o"), "-o", prog] + libs)
         if p.returncode != 0:
             e["error"] = "harness build failed: " + p.stderr[-400:]
             return None
         return prog
 
-    def time_xnorcc(self, name, e, prog):
-        """One timing round of the xnorcc program (the first one also checks the output)."""
+    def time_xnorcc(self, name, e, prog, threads):
+        """One timing round of the xnorcc program on `threads` threads (the first
+        one also checks the output; each writes out.T.bin, compared at the end)."""
         work = os.path.join(self.out, "work", name)
         m = os.path.join(self.models, name)
-        log("netbench: %s: timing the xnorcc program" % name)
-        p = run([prog, m + ".in.bin", m + ".ref.bin", os.path.join(work, "out.bin")] + self.timing_args())
+        log("netbench: %s: timing the xnorcc program, %d thread(s)" % (name, threads))
+        p = run([prog, m + ".in.bin", m + ".ref.bin", os.path.join(work, "out.%d.bin" % threads),
+                 "--threads", str(threads)] + self.timing_args())
         if p.returncode != 0:
             e["error"] = "harness failed: " + p.stderr[-400:]
             return
-        add_round(e, parse_kv(p.stdout))
+        kv = parse_kv(p.stdout)
+        got = kv.get("time", {}).get("threads")
+        if got is not None and int(got) != threads:
+            e["error"] = "harness ran %d thread(s), not %d" % (int(got), threads)
+            return
+        add_round(e.setdefault("by_threads", {}).setdefault(str(threads), {}), kv)
+
+    def same_bytes(self, name, e):
+        """Does each thread count's output have the bytes of the first count's?"""
+        work = os.path.join(self.out, "work", name)
+        counts = self.a.threads
+        try:
+            first = open(os.path.join(work, "out.%d.bin" % counts[0]), "rb").read()
+            for t in counts:
+                e["by_threads"][str(t)]["same_bytes"] = \
+                    open(os.path.join(work, "out.%d.bin" % t), "rb").read() == first
+        except (OSError, KeyError):
+            pass
 
     def split_of(self, name, e):
         """The float/binary time split of one model: xnorcc's per-layer profile when
@@ -316,20 +347,20 @@ class Bench:
             return {"skipped": "net.c is %.0f MB > --split-max-mb %g (a second gcc build)" % (e["net_c_mb"], a.split_max_mb)}
         if not shutil.which("perf"):
             return {"skipped": "perf not installed"}
-        st = self.gcc_object(name, work, os.path.join(work, "net.c"), CFLAGS + SPLIT_FLAGS + cf, "net_split.o",
-                             a.gcc_timeout)
+        st = self.gcc_object(name, work, os.path.join(work, "net.c"), self.cflags + SPLIT_FLAGS + cf,
+                             "net_split.o", a.gcc_timeout)
         if "error" in st or "skipped" in st:
             return {"skipped": "split build: " + st.get("error", st.get("skipped"))}
         prog = os.path.join(work, "prog_split")
-        p = run(["gcc"] + CFLAGS + SPLIT_FLAGS + cf + ["-I", work, os.path.join(HERE, "harness.c"),
-                                                       os.path.join(work, "net_split.o"), "-o", prog] + libs)
+        p = run(["gcc"] + self.cflags + SPLIT_FLAGS + cf + ["-I", work, os.path.join(HERE, "harness.c"),
+                                                            os.path.join(work, "net_split.o"), "-o", prog] + libs)
         if p.returncode != 0:
             return {"skipped": "split harness build failed"}
         data = os.path.join(work, "perf.data")
         m = os.path.join(self.models, name)
         log("netbench: %s: perf record (split build)" % name)
         p = run(["perf", "record", "-q", "-F", "1999", "-g", "-o", data, "--", prog, m + ".in.bin", "-",
-                 "--warmup", "1", "--runs", "5", "--min-time", str(max(a.min_time, 2.0))])
+                 "--threads", str(a.threads[0]), "--warmup", "1", "--runs", "5", "--min-time", str(max(a.min_time, 2.0))])
         if p.returncode != 0:
             return {"skipped": "perf record failed: " + p.stderr.strip()[-200:]}
         median = parse_kv(p.stdout).get("time", {}).get("median_ms")
@@ -350,18 +381,19 @@ class Bench:
         return {"median_ms": median, "samples": total, "in_layers": inside / total,
                 "by_kind": {k: v / inside for k, v in by_kind.items()}, "layers": rows}
 
-    def time_peers(self, peer, r):
+    def time_peers(self, peer, r, threads):
         """One timing round of ONNX Runtime and of PyTorch on the float model PEER."""
         a = self.a
         m = os.path.join(self.models, peer)
-        log("netbench: %s: ONNX Runtime, %d thread(s)" % (peer, a.threads))
+        r = r.setdefault("by_threads", {}).setdefault(str(threads), {})
+        log("netbench: %s: ONNX Runtime, %d thread(s)" % (peer, threads))
         p = run(["node", os.path.join(HERE, "ort_time.js"), a.ort, m + ".onnx", m + ".in.bin", m + ".ref.bin",
-                 "--threads", str(a.threads)] + self.timing_args())
+                 "--threads", str(threads)] + self.timing_args())
         add_round(r.setdefault("ort", {}), parse_kv(p.stdout) if p.returncode == 0 else
                   {"error": p.stderr.strip()[-400:]})
-        log("netbench: %s: PyTorch, %d thread(s)" % (peer, a.threads))
+        log("netbench: %s: PyTorch, %d thread(s)" % (peer, threads))
         p = run(["/usr/bin/python3", os.path.join(HERE, "torch_time.py"), peer, self.models,
-                 "--threads", str(a.threads)] + self.timing_args())
+                 "--threads", str(threads)] + self.timing_args())
         add_round(r.setdefault("torch", {}), parse_kv(p.stdout) if p.returncode == 0 else
                   {"error": p.stderr.strip()[-400:]})
 
@@ -461,8 +493,9 @@ def fmt(v, f="%.1f"):
 def print_tables(res):
     out = []
     w = out.append
-    w("Whole networks at 224x224, batch 1, %s thread(s) for the peers (xnorcc's code is single-threaded)"
-      % res["threads"])
+    w("Whole networks at 224x224, batch 1, %d thread(s) each%s"
+      % (res["threads"][0], " (xnorcc's net.c built with %s)" % " ".join(THREAD_FLAGS)
+         if max(res["threads"]) > 1 else ""))
     w("machine: %s, %s cores; %s; load average before %s, after %s; %s"
       % (res["cpu"], res["cores"], res["gcc"], " ".join(res["load_before"]), " ".join(res.get("load_after", [])),
          res["date"]))
@@ -520,6 +553,9 @@ def print_tables(res):
                 w("  %s under %s disagrees with PyTorch: %s" % (peer, tool, c))
             if "error" in r.get(tool, {}):
                 w("  %s under %s failed: %s" % (peer, tool, r[tool]["error"]))
+    if len(res["threads"]) > 1:
+        w("")
+        w(threads_table(res))
     w("")
     w(compile_table(res))
     splits = [(n, e["split"]) for n, e in res["models"].items() if "split" in e]
@@ -538,6 +574,47 @@ def print_tables(res):
                            ", ".join("%s %s %.0f%%" % (r["op"], r["name"], 100 * r["share"]) for r in sp["layers"][:4])))
     for note in res["notes"]:
         w("note: " + note)
+    return "\n".join(out)
+
+
+def threads_table(res):
+    """Each thread count: times, speed-up over the first count (and scaling
+    efficiency, speed-up / threads) of xnorcc, ONNX Runtime and PyTorch, and
+    ONNX Runtime's and PyTorch's time over xnorcc's at the same count."""
+    t0 = res["threads"][0]
+    out = ["Threads: the same rounds at %s threads; speed-up over %d thread(s) (efficiency: speed-up x %d / threads)"
+           % (",".join(str(t) for t in res["threads"]), t0, t0)]
+    hdr = "%-16s %3s %15s %12s %13s %12s %7s %13s %12s %6s %5s" % (
+        "model", "thr", "xnorcc ms", "xn speed-up", "ORT ms", "ORT speed-up", "ORT/xn", "PyTorch ms",
+        "PT speed-up", "PT/xn", "bytes")
+    out += [hdr, "-" * len(hdr)]
+
+    def med(d):
+        return d.get("time", {}).get("median_ms")
+
+    def up(base, v, t):
+        if not base or not v:
+            return "-"
+        s = base / v
+        return "%.2fx (%.0f%%)" % (s, 100 * s * t0 / t) if t != t0 else "%.2fx" % s
+
+    for name, e in res["models"].items():
+        bt = e.get("by_threads", {})
+        peer = res["peers"].get(e.get("peer"), {}).get("by_threads", {})
+        base = bt.get(str(t0), {})
+        pbase = peer.get(str(t0), {})
+        for t in res["threads"]:
+            x, p = bt.get(str(t), {}), peer.get(str(t), {})
+            o, q = p.get("ort", {}), p.get("torch", {})
+            same = x.get("same_bytes")
+            out.append("%-16s %3d %15s %12s %13s %12s %7s %13s %12s %6s %5s" % (
+                name, t, cell(x.get("time")), up(med(base), med(x), t), cell(o.get("time")),
+                up(med(pbase.get("ort", {})), med(o), t), fmt(med(o) / med(x) if med(o) and med(x) else None, "%.2fx"),
+                cell(q.get("time")), up(med(pbase.get("torch", {})), med(q), t),
+                fmt(med(q) / med(x) if med(q) and med(x) else None, "%.2fx"),
+                "-" if same is None else ("=" if same else "DIFF")))
+    out.append("ms: wall median (CPU-time median of the process, all threads); ORT/xn, PT/xn: the peer's wall over")
+    out.append("xnorcc's at the same count; bytes: xnorcc's output has the bytes of its %d-thread output (=)" % t0)
     return "\n".join(out)
 
 
@@ -577,7 +654,9 @@ def main():
     ap.add_argument("--ort", help="folder holding node_modules/onnxruntime-node")
     ap.add_argument("--build", default=os.path.join(ROOT, "build-net"))
     ap.add_argument("--models", default=",".join(BINARY), help="comma-separated binary models")
-    ap.add_argument("--threads", type=int, default=1, help="threads of ONNX Runtime and PyTorch")
+    ap.add_argument("--threads", default="1",
+                    help="thread counts, comma-separated (e.g. 1,2): xnorcc (built with the pool when any is > 1), "
+                         "ONNX Runtime and PyTorch each run at every count")
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--runs", type=int, default=11, help="at least this many timed runs")
     ap.add_argument("--min-time", type=float, default=3.0, help="and at least this many seconds")
@@ -594,6 +673,12 @@ def main():
     ap.add_argument("--xnorcc-arg", action="append", help="one more xnorcc option when compiling (repeatable)")
     ap.add_argument("--chart", help="also write the bar chart here (e.g. docs/bench-net.svg)")
     a = ap.parse_args()
+    try:
+        a.threads = [int(t) for t in a.threads.split(",") if t]
+    except ValueError:
+        sys.exit("netbench: --threads wants counts like 1,2, not '%s'" % a.threads)
+    if not a.threads or min(a.threads) < 1 or len(set(a.threads)) != len(a.threads):
+        sys.exit("netbench: --threads wants distinct counts >= 1")
     a.gcc_timeout = a.gcc_timeout or None
     a.gcc_mem_gb = a.gcc_mem_gb or None
     names = [n for n in a.models.split(",") if n]
@@ -614,11 +699,23 @@ def main():
     # Rounds: every program once per round, so that load from elsewhere spreads over all.
     for r in range(0 if a.compile_only else a.rounds):
         log("netbench: round %d of %d" % (r + 1, a.rounds))
-        for n, prog in progs.items():
-            if prog and "error" not in b.res["models"][n]:
-                b.time_xnorcc(n, b.res["models"][n], prog)
-        for p in peers:
-            b.time_peers(p, b.res["peers"].setdefault(p, {}))
+        for t in a.threads:
+            for n, prog in progs.items():
+                if prog and "error" not in b.res["models"][n]:
+                    b.time_xnorcc(n, b.res["models"][n], prog, t)
+            for p in peers:
+                b.time_peers(p, b.res["peers"].setdefault(p, {}), t)
+    # The main table and the chart: the first thread count.
+    first = str(a.threads[0])
+    for n, e in b.res["models"].items():
+        if "by_threads" in e:
+            b.same_bytes(n, e)
+            for k, v in e["by_threads"].get(first, {}).items():
+                if k in ("time", "rounds", "check"):
+                    e[k] = v
+    for r in b.res["peers"].values():
+        for tool, v in r.get("by_threads", {}).get(first, {}).items():
+            r[tool] = v
     if a.split and not a.compile_only:
         for n, prog in progs.items():
             if prog and "error" not in b.res["models"][n]:

@@ -2,10 +2,10 @@
 # Whole-network benchmark (docs/bench.md, "Whole networks"): XNOR-ResNet-18
 # with and without K, BWN-ResNet-18 and XNOR-AlexNet compiled by xnorcc
 # against ONNX Runtime and PyTorch fp32 on the float architectures, one
-# thread, in one run. Installs what it needs (scripts/deps.sh net; ONNX
+# thread (--threads 1,2: at each count), in one run. Installs what it needs (scripts/deps.sh net; ONNX
 # Runtime through npm into the build folder), builds xnorcc (Release), then
 # runs bench/net/run.py. Usage: bench/net/run.sh [run.py options], e.g.
-#   bench/net/run.sh --models xnor_resnet18 --threads 2 --no-split
+#   bench/net/run.sh --models xnor_resnet18 --threads 1,2 --no-split   # also at 2 threads
 #   bench/net/run.sh --gcc-skip-over-mb 100      # leave out AlexNet's 1 GB net.c
 # Everything goes to $XNORCC_NET_BUILD (default build-net/ at the repository root).
 set -eu

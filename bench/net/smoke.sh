@@ -7,6 +7,9 @@
 #   1. against the model's expected output: exit 0, a check line with far=0,
 #      a time line with at least 3 runs;
 #   2. against another model's expected output of the same size: exit 1.
+#   3. built again with -DXNORCC_THREADS -pthread (run.py's build for
+#      --threads 1,2): --threads 2 takes (threads=2 on the time line) and the
+#      output has the bytes of the first build's.
 set -u
 XNORCC=$1 WORK=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,4 +32,12 @@ if "$WORK/prog" "$models/bin_xnornet/input_0.npy" "$models/bin_resnet_block/outp
   fail "harness accepted another model's output: $(cat "$WORK/wrong.txt")"
 fi
 grep -q 'far=[1-9]' "$WORK/wrong.txt" || fail "wrong reference not counted as far: $(cat "$WORK/wrong.txt")"
+# shellcheck disable=SC2046
+gcc -O2 -march=native -std=c99 -Wall -Wextra -Werror -pedantic -DXNORCC_THREADS -pthread -I "$WORK" \
+  $("$XNORCC" config --cflags) "$here/harness.c" "$WORK/net.c" -o "$WORK/prog_thr" $("$XNORCC" config --libs) ||
+  fail "gcc -DXNORCC_THREADS"
+out=$("$WORK/prog_thr" "$models/bin_xnornet/input_0.npy" "$models/bin_xnornet/output_0.npy" "$WORK/out2.bin" \
+  --warmup 1 --runs 3 --min-time 0 --threads 2 --check) || fail "threaded harness at 2 threads: $out"
+echo "$out" | grep -q ' threads=2$' || fail "--threads 2 did not take: $out"
+cmp -s "$WORK/out.bin" "$WORK/out2.bin" || fail "2 threads: not the bytes of the build without threads"
 echo "netbench smoke: OK"
