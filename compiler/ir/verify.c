@@ -17,7 +17,8 @@
  *   nodes      a known op; arity from the op table; required inputs and
  *              output 0 present, no omitted Concat input; tensor indices in
  *              range; each attribute the op reads has the kind the op table
- *              gives it; Pad mode 'constant'
+ *              gives it (or, below the opset that changed it, the old form's:
+ *              Tile-1's three inputs, Cast-1's type name); Pad mode 'constant'
  *   structure  every tensor produced once, by a node, a graph input or an
  *              initializer, and no cycle (topo_sort, which ir_verify runs on
  *              the graph as read); after a pass, producers and topological
@@ -159,11 +160,33 @@ static void verify_tensor(Graph *g, int ti, Diag *d, int read) {
 
 /* ---- nodes ---- */
 
+/* Old forms the op table's row does not describe, which passes/opset.c maps
+ * onto the row's form before shape inference (docs/opsets.md): below opset
+ * 'below', op may have 'nin' inputs, or its attribute 'attr' kind 'kind'. */
+static const struct Legacy {
+  Op op;
+  int below;        /* the model's opset is below this */
+  int nin;          /* inputs the old form has (0: the row's arity) */
+  const char *attr; /* attribute of another kind, or NULL */
+  AttrKind kind;
+} legacy[] = {
+    {OP_Tile, 6, 3, NULL, AT_INT},     /* Tile-1: input, tiles, axis */
+    {OP_Cast, 6, 0, "to", AT_STRING},  /* Cast-1: 'to' is a type name */
+};
+
+static const struct Legacy *legacy_form(const Graph *g, const Node *n) {
+  for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
+    if (legacy[i].op == n->op && g->opset >= 1 && g->opset < legacy[i].below)
+      return &legacy[i];
+  return NULL;
+}
+
 /* "has 1 input but Conv takes 2 to 3" and the like; returns 0 or -1. */
 static int check_arity(Graph *g, const Node *n, Diag *d) {
   const OpDef *oi = &op_info[n->op];
+  const struct Legacy *old = legacy_form(g, n);
   int bad = 0;
-  if (n->nin < oi->min_in || n->nin > oi->max_in) {
+  if ((n->nin < oi->min_in || n->nin > oi->max_in) && !(old && old->nin == n->nin)) {
     if (oi->min_in == oi->max_in)
       node_error(d, g, n, "has %d input%s but %s takes %d", n->nin, n->nin == 1 ? "" : "s", oi->name, oi->min_in);
     else
@@ -188,6 +211,9 @@ static void check_attrs(Graph *g, const Node *n, Diag *d) {
   for (int i = 0; i < n->nattr; i++) {
     const Attr *a = &n->attr[i];
     int want = op_attr_kind(n->op, a->name);
+    const struct Legacy *old = legacy_form(g, n);
+    if (old && old->attr && !strcmp(old->attr, a->name) && a->kind == old->kind)
+      continue;
     if (want >= 0 && (int)a->kind != want)
       node_error(d, g, n, "attribute '%s' has type %s but %s takes %s", a->name, kind_upper(a->kind),
                  op_info[n->op].name, kind_upper((AttrKind)want));

@@ -29,9 +29,14 @@
  *   Concat-1                       axis defaults to 1
  *   Selu-1                         its own defaults, alpha 1.6732, gamma 1.0507
  *   Less/Greater/Equal/And/Or/Xor-1  broadcast=1 with axis, as Add-1
- *   Cast-1                         'to' a type name: refused by the verifier (the
- *                                  op table reads 'to' as an int)
- *   Tile-1                         (tiles, axis inputs) refused
+ *   Cast-1                         'to' a type name ("FLOAT") -> its TensorProto
+ *                                  number (the verifier lets the string through
+ *                                  below opset 6)
+ *   Tile-1                         inputs (input, tiles, axis), tiles and axis
+ *                                  constant scalars -> repeats, 1 on every other
+ *                                  axis (a constant input 1)
+ *   Split-1                        the split sizes as a constant input 1 -> the
+ *                                  attribute 'split' (Split-2's form)
  * Every other op's opset 1 and 6 definitions compute what its opset-7 form
  * computes (they differ in attributes the compiler ignores or in types).
  *
@@ -315,6 +320,103 @@ static int map_reshape(Up *u, int ni) {
   return 0;
 }
 
+/* The value of scalar constant input k of node n (what names it), or -1
+ * after reporting. */
+static int const_scalar(Up *u, const Node *n, int k, const char *what, int64_t *v) {
+  const Tensor *t = node_in(u->g, n, k);
+  if (!t || !tensor_is_const(t) || dtype_is_float(t->dtype) || tensor_numel(t) != 1) {
+    node_error(u->d, u->g, n, "opset %lld: %s (input %d) must be a constant integer scalar", (long long)u->opset,
+               what, k);
+    return -1;
+  }
+  *v = ((const int64_t *)t->data)[0];
+  return 0;
+}
+
+/* Tile-1: input, tiles (how many copies), axis (along which) -> Tile-6's
+ * repeats, tiles at axis and 1 elsewhere. */
+static int map_tile(Up *u, int ni) {
+  Graph *g = u->g;
+  Node *n = &g->n[ni];
+  int64_t tiles, axis;
+  if (n->nin != 3) {
+    node_error(u->d, g, n, "opset %lld: Tile-1 takes 3 inputs (input, tiles, axis), not %d", (long long)u->opset,
+               n->nin);
+    return -1;
+  }
+  if (const_scalar(u, n, 1, "tiles", &tiles) || const_scalar(u, n, 2, "axis", &axis))
+    return -1;
+  int r = rank_of(u, n->in[0]);
+  if (r < 0) {
+    node_error(u->d, g, n, "opset %lld: Tile-1 needs the rank of its input, which is not known before shape "
+               "inference here", (long long)u->opset);
+    return -1;
+  }
+  if (axis < 0 || axis >= r) {
+    node_error(u->d, g, n, "opset %lld: Tile-1's axis %lld is out of range for input '%s' of rank %d",
+               (long long)u->opset, (long long)axis, g->t[n->in[0]].name, r);
+    return -1;
+  }
+  int64_t rk = r;
+  int64_t *reps = arena_array(g->arena, (size_t)r + 1, sizeof *reps);
+  for (int i = 0; i < r; i++)
+    reps[i] = i == axis ? tiles : 1;
+  const char *base = n->nout > 0 && n->out[0] >= 0 ? g->t[n->out[0]].name : "tile";
+  int s = graph_new_const(g, base, ".repeats", n->loc, DT_I64, 1, &rk, reps);
+  n = &g->n[ni];
+  n->in[1] = s;
+  n->nin = 2;
+  graph_changed(g);
+  return 0;
+}
+
+/* Cast-1: 'to' names the type ("FLOAT"); Cast-6 on give its number. */
+static int map_cast(Up *u, int ni) {
+  static const char *const names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64",
+                                      "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64",
+                                      "COMPLEX128", "BFLOAT16"};
+  Graph *g = u->g;
+  Node *n = &g->n[ni];
+  for (int i = 0; i < n->nattr; i++) {
+    Attr *a = &n->attr[i];
+    if (strcmp(a->name, "to") || a->kind != AT_STRING)
+      continue; /* a number, or missing: as in Cast-6 */
+    for (int k = 1; k < (int)(sizeof names / sizeof names[0]); k++)
+      if (!strcmp(a->s, names[k])) {
+        a->kind = AT_INT;
+        a->i = k;
+        return 0;
+      }
+    node_error(u->d, g, n, "opset %lld: Cast-1's 'to' is '%s', not a TensorProto type name", (long long)u->opset,
+               a->s);
+    return -1;
+  }
+  return 0;
+}
+
+/* Split-1: the sizes may come as input 1; Split-2 on have the attribute. */
+static int map_split(Up *u, int ni) {
+  Graph *g = u->g;
+  Node *n = &g->n[ni];
+  const Tensor *t = node_in(g, n, 1);
+  if (!t)
+    return 0;
+  if (!tensor_is_const(t) || dtype_is_float(t->dtype) || t->rank != 1) {
+    node_error(u->d, g, n, "opset %lld: Split-1's split (input 1) must be a constant 1-D integer tensor",
+               (long long)u->opset);
+    return -1;
+  }
+  if (node_attr(n, "split")) {
+    node_error(u->d, g, n, "opset %lld: Split-1 has both the attribute 'split' and input 1", (long long)u->opset);
+    return -1;
+  }
+  node_set_ints(g, ni, "split", (int)t->dims[0], (const int64_t *)t->data);
+  n = &g->n[ni];
+  n->nin = 1;
+  graph_changed(g);
+  return 0;
+}
+
 static int map_node(Up *u, int ni, int def) {
   Graph *g = u->g;
   Node *n = &g->n[ni];
@@ -332,12 +434,11 @@ static int map_node(Up *u, int ni, int def) {
   case OP_Xor:
     return map_broadcast(u, ni);
   case OP_Tile:
-    if (def < 6) {
-      node_error(u->d, g, n, "opset %lld: Tile-1 (tiles and axis inputs) is not mapped onto Tile-6",
-                 (long long)u->opset);
-      return -1;
-    }
-    return 0;
+    return def < 6 ? map_tile(u, ni) : 0;
+  case OP_Cast:
+    return def < 6 ? map_cast(u, ni) : 0;
+  case OP_Split:
+    return def < 2 ? map_split(u, ni) : 0;
   case OP_PRelu:
     return map_prelu(u, ni);
   case OP_BatchNormalization:

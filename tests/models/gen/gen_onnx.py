@@ -191,6 +191,15 @@ def _old_forms(t, a, ins, opset):
         a = dict(a, axis=1)
     if t == "Selu" and opset < 6:
         a = dict({"alpha": 1.6732, "gamma": 1.0507}, **a)
+    if t == "Tile" and opset < 6:  # Tile-1: input, tiles, axis (scalars)
+        reps = [1] * ins[0].ndim
+        reps[int(ins[2])] = int(ins[1])
+        ins = [ins[0], np.array(reps, np.int64)]
+    if t == "Cast" and opset < 6:  # Cast-1: 'to' is the type's name
+        a = dict(a, to=TensorProto.DataType.Value(_str(a["to"])))
+    if t == "Split" and opset < 2 and len(ins) > 1:  # Split-1: sizes as input 1 or the attribute
+        a = dict(a, split=[int(v) for v in ins[1]])
+        ins = ins[:1]
     return a, ins
 
 
@@ -198,6 +207,8 @@ def run_node(node, a, ins, opset):
     t = node.op_type
     if opset < 7:
         a, ins = _old_forms(t, a, ins, opset)
+    if t == "Slice" and opset < 10:  # Slice-1: starts, ends, axes attributes
+        ins = [ins[0], np.array(a["starts"]), np.array(a["ends"])] + ([np.array(a["axes"])] if "axes" in a else [])
     if t == "Conv": return [op_conv(node, a, *ins)]
     if t == "MaxPool": return [_pool(a, ins[0], "max")]
     if t == "AveragePool": return [_pool(a, ins[0], "avg")]
@@ -320,7 +331,10 @@ def run_node(node, a, ins, opset):
             sl[ax] = slice(int(st[k]), int(en[k]), steps[k])
         return [x[tuple(sl)]]
     if t == "Split":
-        ax = a.get("axis", 0); sp = _opt(ins, 1)
+        ax = a.get("axis", 0); sp = _opt(ins, 1) if opset >= 13 else a.get("split")
+        if sp is None and "num_outputs" in a:  # opset 18: the last part may be smaller
+            each = -(-ins[0].shape[ax] // a["num_outputs"])
+            return list(np.split(ins[0], list(range(each, ins[0].shape[ax], each)), axis=ax))
         if sp is None:
             return list(np.split(ins[0], len(node.output), axis=ax))
         return list(np.split(ins[0], np.cumsum([int(v) for v in sp])[:-1], axis=ax))
@@ -439,7 +453,7 @@ def vi(name, shape):
 
 
 def case(name, opset, nodes, inputs, outputs, inits=None, readme=None, fmt=None,
-         typed=False, init_as_input=False, ir_version=None, input_shapes=None, feeds=None):
+         typed=False, init_as_input=False, ir_version=None, input_shapes=None, feeds=None, check=True):
     """Build, check, evaluate and write one case.
     inputs: list of (name, float32 array) fed at run time.
     outputs: list of graph output names.
@@ -469,7 +483,8 @@ def case(name, opset, nodes, inputs, outputs, inits=None, readme=None, fmt=None,
                               producer_name="xnorcc-gen_onnx")
     if ir_version is not None:
         model.ir_version = ir_version
-    onnx.checker.check_model(model)
+    if check:  # (check=False: an opset newer than the installed onnx knows)
+        onnx.checker.check_model(model)
     for o in outs:
         assert np.all(np.isfinite(o)) and np.abs(o).max() < 100, name
     write_case(name, model, feeds if feeds is not None else [v for _, v in inputs], outs, readme, fmt)
@@ -947,6 +962,50 @@ def gen_old_opsets():
                 "defaults (1.6732, 1.0507), Softmax over the flattened trailing dims, Pow with broadcast axis, Relu's consumed_inputs")
 
 
+def gen_old_opset_data():
+    """Slice, Split, Tile and Cast in their old forms (passes/opset.c, params.c)."""
+    r = rng_for("op_opset1_data"); x = rnd(r, 2, 6, 4)
+    x.flat[:4] = [0.0, -0.0, 2.5, -1.0]  # Cast to BOOL: zeros are false
+    i64 = lambda *a: np.array(a, np.int64)
+    case("op_opset1_data", 1,
+         [N("Slice", ["x"], ["s_axes"], starts=[1, 0], ends=[5, -1], axes=[1, 2]),
+          N("Slice", ["x"], ["s_noaxes"], starts=[0, 2], ends=[1, 100]),
+          N("Split", ["x", "sp"], ["sa", "sb"], axis=1),
+          N("Split", ["x"], ["sc", "sd"], axis=2, split=[1, 3]),
+          N("Split", ["x"], ["se", "sf"]),
+          N("Tile", ["x", "tiles", "tax"], ["ti"]),
+          N("Cast", ["x"], ["xb"], to="BOOL"), N("Cast", ["xb"], ["xbf"], to="FLOAT"),
+          N("Cast", ["k"], ["kf"], to="FLOAT"), N("Mul", ["xbf", "kf"], ["y"], broadcast=1, axis=2)],
+         [("x", x)], ["s_axes", "s_noaxes", "sa", "sb", "sc", "sd", "se", "sf", "ti", "y"],
+         {"sp": i64(2, 4), "tiles": np.array(2, np.int64), "tax": np.array(1, np.int64), "k": i64(1, 2, 3, 4)},
+         readme="Opset 1 forms: Slice-1 with starts/ends/axes attributes (negative end, end past the extent) and "
+                "without axes; Split-1 with the sizes as a constant input 1, as the attribute, and in equal parts "
+                "on the default axis 0; Tile-1 (tiles 2 along axis 1, both constant scalar inputs); Cast-1 with "
+                "type names: float -> BOOL -> FLOAT at run time (0 and -0 are false), a constant INT64 -> FLOAT "
+                "(folded) as a Mul-1 broadcast along axis 2")
+    r = rng_for("op_opset9_data"); x = rnd(r, 2, 6, 4)
+    case("op_opset9_data", 9,
+         [N("Slice", ["x"], ["s_neg"], starts=[-4, -3], ends=[-1, 1000], axes=[1, -1]),
+          N("Split", ["x"], ["sa", "sb", "sc"], axis=1, split=[1, 2, 3]),
+          N("Tile", ["x", "reps"], ["ti"]),
+          N("Cast", ["x"], ["xb"], to=TensorProto.BOOL), N("Cast", ["xb"], ["y"], to=TensorProto.FLOAT)],
+         [("x", x)], ["s_neg", "sa", "sb", "sc", "ti", "y"], {"reps": i64(1, 2, 3)},
+         readme="Opset 9 forms: Slice-1 (attributes; negative starts and ends, axis -1); Split-2 with the "
+                "attribute split; Tile-6; Cast-9 float -> BOOL -> FLOAT")
+    r = rng_for("op_opset18_split"); x = rnd(r, 2, 7, 3)
+    case("op_opset18_split", 18,
+         [N("Split", ["x"], ["sa", "sb", "sc"], axis=1, num_outputs=3),
+          N("Split", ["x"], ["sd", "se"], axis=-1, num_outputs=2)],
+         [("x", x)], ["sa", "sb", "sc", "sd", "se"], check=False,
+         readme="Split-18 with num_outputs: 7 into 3, 3, 1 on axis 1; 3 into 2, 1 on axis -1 (the last part "
+                "smaller). Not checked by onnx.checker: Debian's onnx 1.12 knows opsets up to 17.")
+    r = rng_for("op_opset11_split"); x = rnd(r, 2, 6, 4)
+    case("op_opset11_split", 11,
+         [N("Split", ["x"], ["sa", "sb"], axis=-2, split=[4, 2]), N("Split", ["x"], ["sc", "sd"], axis=-1)],
+         [("x", x)], ["sa", "sb", "sc", "sd"],
+         readme="Split-11: the attribute split on a negative axis; equal parts on axis -1")
+
+
 def gen_misc():
     r = rng_for("op_misc"); x = rnd(r, 1, 3, 4, 4)
     case("op_dropout_opset7", 7, [N("Dropout", ["x"], ["y0"], ratio=0.3), N("Dropout", ["x"], ["y1"])],
@@ -1082,7 +1141,7 @@ def main():
             globals()[name]()
         return
     gen_conv(); gen_conv_kernels(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
-    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_misc(); gen_formats(); gen_hand()
+    gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_old_opset_data(); gen_misc(); gen_formats(); gen_hand()
     gen_logic(); gen_data_ops()
     print("gen_onnx: done")
 
