@@ -2,8 +2,9 @@
  * one thread at 2 and 3 threads: xnrt_bconv2d (direct and im2col paths,
  * groups, pad values), xnrt_bgemm, xnrt_conv2d (GEMM and DIRECT feeds, with
  * groups and the epilogues: none, BN+ReLU, residual+ReLU, bits over several
- * 64-filter words; the IM2COL feed and BWN, which stay whole), xnrt_sgemm and
- * xnrt_sgemv.  Built by pool.sh with -DXNORCC_THREADS -DXNRT_PAR_MIN_WORK=1
+ * 64-filter words), its IM2COL feed (filters split per K block; several
+ * column and K blocks), xnrt_conv2d_bwn on all three feeds, xnrt_sgemm,
+ * xnrt_sgemv, xnrt_sgemm_bwn (GEMM and one row).  Built by pool.sh with -DXNORCC_THREADS -DXNRT_PAR_MIN_WORK=1
  * -fsanitize=thread (every kernel that can split does).  Each case runs at 1
  * thread (the unsplit code), then at 2 and 3; the outputs (and the bit planes)
  * must be equal byte for byte, the pool must have run jobs for the kernels
@@ -91,7 +92,10 @@ static void run_sgemm(Case *c, unsigned char *out) {
   xnrt_epi e = c->e;
   memset(out, 0, c->bytes);
   e.bits = (uint64_t *)(void *)(out + (size_t)c->M * c->N * sizeof(float));
-  if (c->N == 1)
+  if (c->pad) /* BWN: 1-bit panels */
+    xnrt_sgemm_bwn(c->M, c->N, c->K, c->w, c->x, (size_t)c->N, (float *)(void *)out, (size_t)c->N, c->scratch,
+                   c->flags, &e);
+  else if (c->N == 1)
     xnrt_sgemv(c->M, c->K, c->w, c->x, 1, (float *)(void *)out, 1, c->flags, &e);
   else
     xnrt_sgemm(c->M, c->N, c->K, c->w, c->x, (size_t)c->N, (float *)(void *)out, (size_t)c->N, c->flags, &e);
@@ -172,13 +176,19 @@ static void conv_case(const char *name, int splits, int C, int H, int W, int M, 
   free(wf), free(c.x), free(c.w), free(c.scratch), free(scale), free(bias), free(res), free(tlo), free(thi);
 }
 
-static void sgemm_case(const char *name, int M, int N, int K, int flags) {
+static void sgemm_case(const char *name, int M, int N, int K, int flags, int bwn) {
   Case c = {0};
-  c.name = name, c.splits = 1, c.run = run_sgemm, c.M = M, c.N = N, c.K = K, c.flags = flags;
+  c.name = name, c.splits = 1, c.run = run_sgemm, c.M = M, c.N = N, c.K = K, c.flags = flags, c.pad = bwn;
   c.bytes = (size_t)M * N * sizeof(float) + (size_t)XNRT_WORDS(M) * N * 8;
   float *a = frand((size_t)M * K);
-  c.w = zalloc(XNRT_SGEMM_PACKED_FLOATS(M, K) * sizeof(float));
-  xnrt_sgemm_pack(a, M, K, K, 1, c.w);
+  if (bwn) {
+    c.w = zalloc(XNRT_BWN_PACKED_BYTES(M, K));
+    xnrt_bwn_pack(a, M, K, K, 1, c.w);
+    c.scratch = zalloc(XNRT_SGEMM_BWN_SCRATCH_FLOATS * sizeof(float));
+  } else {
+    c.w = zalloc(XNRT_SGEMM_PACKED_FLOATS(M, K) * sizeof(float));
+    xnrt_sgemm_pack(a, M, K, K, 1, c.w);
+  }
   c.x = frand((size_t)K * N);
   float *scale = frand((size_t)M), *bias = frand((size_t)M), *res = frand((size_t)M * N);
   float *tlo = frand((size_t)M), *thi = frand((size_t)M);
@@ -186,7 +196,7 @@ static void sgemm_case(const char *name, int M, int N, int K, int flags) {
     thi[m] = tlo[m] + 1.0f;
   c.e.scale = scale, c.e.bias = bias, c.e.res = res, c.e.tlo = tlo, c.e.thi = thi;
   check(&c);
-  free(a), free(c.w), free(c.x), free(scale), free(bias), free(res), free(tlo), free(thi);
+  free(a), free(c.w), free(c.x), free(c.scratch), free(scale), free(bias), free(res), free(tlo), free(thi);
 }
 
 int main(void) {
@@ -215,12 +225,20 @@ int main(void) {
   conv_case("conv 7x7 s2 DIRECT feed (stem), BN+ReLU", 1, 3, 40, 70, 40, 7, 2, 3, 1, BN, 0);
   conv_case("conv 3x3 DIRECT, residual+ReLU", 1, 5, 6, 34, 50, 3, 1, 1, 1, ADD, 0);
   conv_case("conv 3x3 DIRECT, bits, M 150", 1, 4, 5, 33, 150, 3, 1, 1, 1, BITS, 0);
-  conv_case("conv 3x3 IM2COL feed (whole)", 0, 8, 9, 9, 40, 3, 1, 1, 1, BN, 0);
-  conv_case("conv 3x3 DIRECT BWN (whole)", 0, 4, 6, 34, 40, 3, 1, 1, 1, BN, 1);
-  sgemm_case("sgemm 70 x 50 x 300", 70, 50, 300, 0);
-  sgemm_case("sgemm 130 x 40 x 20, bits", 130, 40, 20, BITS);
-  sgemm_case("sgemm 45 x 64 x 33, residual+ReLU", 45, 64, 33, ADD);
-  sgemm_case("sgemv 100 x 77, BN+ReLU", 100, 1, 77, BN);
+  conv_case("conv 3x3 IM2COL feed, BN+ReLU", 1, 8, 9, 9, 40, 3, 1, 1, 1, BN, 0);
+  /* 30 channels x 9 taps = 270 > one K block; 22 x 22 = 484 positions > one column block */
+  conv_case("conv 3x3 IM2COL, 2 K and 2 column blocks, residual+ReLU", 1, 30, 22, 22, 50, 3, 1, 1, 1, ADD, 0);
+  conv_case("conv 3x3 IM2COL, bits, M 140, 2 groups", 1, 8, 12, 12, 140, 3, 1, 1, 2, BITS, 0);
+  conv_case("conv 1x1 s2 IM2COL (shortcut), BN", 1, 40, 14, 14, 48, 1, 2, 0, 1, XNRT_EPI_SCALE | XNRT_EPI_BIAS, 0);
+  conv_case("conv 3x3 DIRECT BWN, BN+ReLU", 1, 4, 6, 34, 40, 3, 1, 1, 1, BN, 1);
+  conv_case("conv 3x3 IM2COL BWN, 2 K blocks, BN+ReLU", 1, 32, 10, 10, 44, 3, 1, 1, 1, BN, 1);
+  conv_case("conv 1x1 GEMM feed BWN, bits, M 130", 1, 16, 7, 7, 130, 1, 1, 0, 1, BITS, 1);
+  sgemm_case("sgemm 70 x 50 x 300", 70, 50, 300, 0, 0);
+  sgemm_case("sgemm 130 x 40 x 20, bits", 130, 40, 20, BITS, 0);
+  sgemm_case("sgemm 45 x 64 x 33, residual+ReLU", 45, 64, 33, ADD, 0);
+  sgemm_case("sgemv 100 x 77, BN+ReLU", 100, 1, 77, BN, 0);
+  sgemm_case("sgemm_bwn 70 x 50 x 300, BN+ReLU", 70, 50, 300, BN, 1);
+  sgemm_case("sgemm_bwn 100 x 1 x 600 (a row), BN+ReLU", 100, 1, 600, BN, 1);
   if (!bad)
     printf("pool_kernels: all cases: same bytes at every thread count\n");
   return bad;

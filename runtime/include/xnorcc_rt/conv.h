@@ -158,10 +158,13 @@ static inline void xnrt__conv_part(int algo, const float *xg, const float *wg, c
         }
 }
 
-/* A group's filters split across the pool (par.h), float weights only (the
- * BWN path shares one expansion buffer). */
+/* A group's filters split across the pool (par.h) by XNRT_CONV_GEMM or
+ * XNRT_CONV_DIRECT, in chunks of unit filters.  BWN: each chunk expands its
+ * panels into its own buffer on its thread's stack (the scratch's one is the
+ * single-thread code's). */
 typedef struct xnrt__conv_job_s {
     const float *xg, *wg, *scratch;
+    const uint8_t *bg;
     float *yg;
     const xnrt_epi *ep;
     int algo, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, flags, unit, Mg;
@@ -170,9 +173,35 @@ typedef struct xnrt__conv_job_s {
 static inline void xnrt__conv_chunk(void *ctx, int lo, int hi)
 {
     const xnrt__conv_job *j = (const xnrt__conv_job *)ctx;
-    xnrt__conv_part(j->algo, j->xg, j->wg, NULL, NULL, j->yg, j->scratch, j->Cg, j->H, j->W, j->KH, j->KW,
-                    j->OH, j->OW, j->sh, j->sw, j->dh, j->dw, j->flags, j->ep, lo * j->unit,
+    float wexp[XNRT_SGEMM_BWN_SCRATCH_FLOATS];
+    xnrt__conv_part(j->algo, j->xg, j->wg, j->bg, j->bg ? wexp : NULL, j->yg, j->scratch, j->Cg, j->H, j->W,
+                    j->KH, j->KW, j->OH, j->OW, j->sh, j->sw, j->dh, j->dw, j->flags, j->ep, lo * j->unit,
                     hi * j->unit < j->Mg ? hi * j->unit : j->Mg);
+}
+
+/* One K block of XNRT_CONV_IM2COL (its block already in scratch) with the
+ * filters split across the pool likewise: xnrt__kblock on rows
+ * [lo*unit, hi*unit) with their panels, output rows and epilogue operands. */
+typedef struct xnrt__kblock_job_s {
+    const float *ap, *b;
+    const uint8_t *wb;
+    const ptrdiff_t *off;
+    float *c;
+    const xnrt_epi *e;
+    size_t pstride, ldc, p0;
+    int M, n, kc, acc, flags, unit;
+} xnrt__kblock_job;
+
+static inline void xnrt__kblock_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__kblock_job *j = (const xnrt__kblock_job *)ctx;
+    const int r0 = lo * j->unit, r1 = hi * j->unit < j->M ? hi * j->unit : j->M;
+    float wexp[XNRT_SGEMM_BWN_SCRATCH_FLOATS];
+    xnrt_epi es;
+    xnrt__kblock(r1 - r0, j->n, j->kc, j->ap ? j->ap + (size_t)(r0 / 8) * j->pstride : NULL,
+                 j->wb ? j->wb + (size_t)(r0 / 8) * j->pstride : NULL, wexp, j->pstride, j->b, j->off,
+                 j->c + (size_t)r0 * j->ldc, j->ldc, j->acc, j->flags,
+                 xnrt__epi_shift(j->e, j->flags, r0, j->ldc, &es), j->p0);
 }
 
 /* The conv with float (wp) or 1-bit (wbits) weights; see xnrt_conv2d. */
@@ -190,8 +219,9 @@ static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *
                        : NULL;
     const size_t pst = wbits ? (size_t)K : (size_t)K * 8;
     ptrdiff_t off[XNRT_SGEMM_KC];
-    /* threads (par.h): float weights, GEMM or DIRECT, work in units of 16 multiply-adds */
-    const int split = !wbits && algo != XNRT_CONV_IM2COL && XNRT_PAR_SPLIT((int64_t)M * P * K / 16);
+    /* threads (par.h): each group's filters in chunks of unit (whole for
+     * GEMM and DIRECT, per K block for IM2COL); work in units of 16 multiply-adds */
+    const int split = XNRT_PAR_SPLIT((int64_t)M * P * K / 16);
     const int unit = flags & XNRT_EPI_BITS ? 64 : 16;
     int g, k0, kk, n0, c, i, ph;
     for (g = 0; g < G; g++) {
@@ -231,7 +261,7 @@ static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *
                         }
             if (split) {
                 xnrt__conv_job j;
-                j.xg = xg, j.wg = wg, j.scratch = scratch, j.yg = yg, j.ep = ep, j.algo = algo, j.Cg = Cg;
+                j.xg = xg, j.wg = wg, j.bg = bg, j.scratch = scratch, j.yg = yg, j.ep = ep, j.algo = algo, j.Cg = Cg;
                 j.H = H, j.W = W, j.KH = KH, j.KW = KW, j.OH = OH, j.OW = OW, j.sh = sh, j.sw = sw;
                 j.dh = dh, j.dw = dw, j.flags = flags, j.unit = unit, j.Mg = Mg;
                 xnrt_parallel_for(XNRT_CDIV(Mg, unit), xnrt__conv_chunk, &j);
@@ -262,8 +292,16 @@ static inline void xnrt__conv2d(const float *x, const float *wp, const uint8_t *
                             ry++;
                         }
                     }
-                    xnrt__kblock(Mg, n, kc, XNRT__W(k0), scratch, off, yg + n0, P, k0 > 0,
-                                 k0 + kc == K ? flags : 0, ep, (size_t)n0);
+                    if (split) {
+                        xnrt__kblock_job j;
+                        j.ap = wg ? wg + (size_t)k0 * 8 : NULL, j.wb = bg ? bg + k0 : NULL, j.pstride = pst;
+                        j.b = scratch, j.off = off, j.c = yg + n0, j.ldc = (size_t)P, j.e = ep, j.p0 = (size_t)n0;
+                        j.M = Mg, j.n = n, j.kc = kc, j.acc = k0 > 0, j.flags = k0 + kc == K ? flags : 0;
+                        j.unit = unit;
+                        xnrt_parallel_for(XNRT_CDIV(Mg, unit), xnrt__kblock_chunk, &j);
+                    } else
+                        xnrt__kblock(Mg, n, kc, XNRT__W(k0), scratch, off, yg + n0, P, k0 > 0,
+                                     k0 + kc == K ? flags : 0, ep, (size_t)n0);
                 }
             }
         }

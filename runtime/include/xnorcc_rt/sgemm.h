@@ -173,12 +173,16 @@ static inline void xnrt__sgemm1(int M, int N, int K, const float *ap, const uint
     }
 }
 
-/* Rows split across the pool (par.h): float panels only (BWN shares one
- * expansion buffer), in chunks of 16 rows (64 with BITS), each an
- * xnrt__sgemm1 on its panels, output rows and shifted epilogue operands, so
+/* Floats of scratch xnrt_sgemm_bwn needs: one expanded K block of two panels. */
+#define XNRT_SGEMM_BWN_SCRATCH_FLOATS ((size_t)XNRT_SGEMM_KC * 16)
+
+/* Rows split across the pool (par.h), in chunks of 16 rows (64 with BITS),
+ * each an xnrt__sgemm1 on its panels (float, or 1-bit expanded into a buffer
+ * on the chunk's own stack), output rows and shifted epilogue operands, so
  * each output element is computed as on one thread. */
 typedef struct xnrt__sgemm_job_s {
     const float *ap, *b;
+    const uint8_t *wb;
     float *c;
     size_t ldb, ldc;
     const xnrt_epi *e;
@@ -189,19 +193,23 @@ static inline void xnrt__sgemm_chunk(void *ctx, int lo, int hi)
 {
     const xnrt__sgemm_job *j = (const xnrt__sgemm_job *)ctx;
     const int r0 = lo * j->unit, r1 = hi * j->unit < j->M ? hi * j->unit : j->M;
+    float wexp[XNRT_SGEMM_BWN_SCRATCH_FLOATS];
     xnrt_epi es;
-    xnrt__sgemm1(r1 - r0, j->N, j->K, j->ap + (size_t)(r0 / 8) * j->K * 8, NULL, NULL, j->b, j->ldb,
-                 j->c + (size_t)r0 * j->ldc, j->ldc, j->flags, xnrt__epi_shift(j->e, j->flags, r0, j->ldc, &es));
+    xnrt__sgemm1(r1 - r0, j->N, j->K, j->ap ? j->ap + (size_t)(r0 / 8) * j->K * 8 : NULL,
+                 j->wb ? j->wb + (size_t)(r0 / 8) * j->K : NULL, wexp, j->b, j->ldb, j->c + (size_t)r0 * j->ldc,
+                 j->ldc, j->flags, xnrt__epi_shift(j->e, j->flags, r0, j->ldc, &es));
 }
 
 /* The GEMM with float (ap) or 1-bit (wb, wexp) panels; see xnrt_sgemm.
- * Split when the work (M*N*K / 16 multiply-adds) reaches XNRT_PAR_MIN_WORK. */
+ * Split when the work reaches XNRT_PAR_MIN_WORK: M*N*K / 16 multiply-adds,
+ * or M*K for N = 1 (a matrix-vector product streams every weight from
+ * memory once: a multiply-add costs about what 16 do in the GEMM). */
 static inline void xnrt__sgemm(int M, int N, int K, const float *ap, const uint8_t *wb, float *wexp, const float *b,
                                size_t ldb, float *c, size_t ldc, int flags, const xnrt_epi *e)
 {
-    if (!wb && XNRT_PAR_SPLIT((int64_t)M * N * K / 16)) {
+    if (XNRT_PAR_SPLIT(N == 1 ? (int64_t)M * K : (int64_t)M * N * K / 16)) {
         xnrt__sgemm_job j;
-        j.ap = ap, j.b = b, j.c = c, j.ldb = ldb, j.ldc = ldc, j.e = e, j.M = M, j.N = N, j.K = K;
+        j.ap = ap, j.wb = wb, j.b = b, j.c = c, j.ldb = ldb, j.ldc = ldc, j.e = e, j.M = M, j.N = N, j.K = K;
         j.flags = flags, j.unit = flags & XNRT_EPI_BITS ? 64 : 16;
         xnrt_parallel_for(XNRT_CDIV(M, j.unit), xnrt__sgemm_chunk, &j);
         return;
@@ -226,9 +234,6 @@ static inline void xnrt_sgemm(int M, int N, int K, const float *ap, const float 
 {
     xnrt__sgemm(M, N, K, ap, NULL, NULL, b, ldb, c, ldc, flags, e);
 }
-
-/* Floats of scratch xnrt_sgemm_bwn needs: one expanded K block of two panels. */
-#define XNRT_SGEMM_BWN_SCRATCH_FLOATS ((size_t)XNRT_SGEMM_KC * 16)
 
 /* BWN layer: xnrt_sgemm with A = +-1 kept at one bit per weight (wb:
  * XNRT_BWN_PACKED_BYTES(M, K) bytes from xnrt_bwn_pack), expanded into
