@@ -155,7 +155,7 @@ void emit_profile_after(Emit *e, int k);
 /* The header's declarations of NAME_profile_print/_reset. */
 void emit_profile_header(const Emit *e, StrBuf *h);
 
-/* ---- emit_float.c: float Conv, Gemm, MatMul on LP_FKERN ---- */
+/* ---- emit_float.c: float Conv, Gemm, MatMul, pools on LP_FKERN ---- */
 
 /* Data hook of Conv, Gemm, MatMul: on LP_FKERN, the weights packed (BN
  * folded) and the folded bias; nothing on the plain path. */
@@ -164,6 +164,9 @@ DataFn data_float;
  * row, with the plan's epilogue. Return 0. */
 int body_conv_fkern(Emit *e, const Node *n);
 int body_linear_fkern(Emit *e, const Node *n);
+/* Body of MaxPool/AveragePool on LP_FKERN: one xnrt_maxpool2d/xnrt_avgpool2d
+ * call over the N*C planes. Returns 0. */
+int body_pool_fkern(Emit *e, const Node *n);
 
 /* ---- emit_binary.c ---- */
 

@@ -1,5 +1,5 @@
-/* emit_float.c - float Conv, Gemm and MatMul on the runtime's float kernels
- * (LP_FKERN, plan_float.c; docs/generated-code.md, "Float layers").
+/* emit_float.c - float Conv, Gemm, MatMul and the pools on the runtime's
+ * float kernels (LP_FKERN, plan_float.c; docs/generated-code.md, "Float layers").
  *
  *   weights  packed by xnorcc with the runtime's own packing
  *            (xnrt_conv_pack_weights, xnrt_sgemm_pack: sgemm_pack.h defines
@@ -13,6 +13,8 @@
  *            is its work buffer;
  *   epilogue bias (the conv's B, the folded BN's, a Gemm's C per column),
  *            then the merged Relu or Clip, as literal XNRT_EPI_* flags.
+ * MaxPool and AveragePool are one xnrt_maxpool2d / xnrt_avgpool2d call over
+ * the N*C planes, every size a literal; they give the interpreter's floats.
  * Float accuracy: the kernels use FMA and their own summation order, within
  * docs/runtime.md's bound of the interpreter's plain loops.
  */
@@ -232,5 +234,24 @@ int body_linear_fkern(Emit *e, const Node *n) {
   sb_puts(b, ";");
   cw_end(w);
   cw_close(w);
+  return 0;
+}
+
+int body_pool_fkern(Emit *e, const Node *n) {
+  const Window *v = &fl_of(e, (int)(n - e->g->n))->v;
+  int is_max = n->op == OP_MaxPool;
+  CWriter *w = e->w;
+  cw_line(w, "/* float %s on the runtime (%s), the interpreter's floats */", is_max ? "max-pool" : "average pool",
+          is_max ? "xnrt_maxpool2d" : "xnrt_avgpool2d");
+  StrBuf *b = cw_begin(w);
+  sb_printf(b, "%s(x0, y, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld",
+            is_max ? "xnrt_maxpool2d" : "xnrt_avgpool2d", (long long)(v->N * v->C), (long long)v->in[0],
+            (long long)v->in[1], (long long)v->k[0], (long long)v->k[1], (long long)v->out[0], (long long)v->out[1],
+            (long long)v->s[0], (long long)v->s[1], (long long)v->d[0], (long long)v->d[1], (long long)v->pb[0],
+            (long long)v->pb[1]);
+  if (!is_max)
+    sb_printf(b, ", %lld, %lld, %d", (long long)v->pe[0], (long long)v->pe[1], v->count_include_pad ? 1 : 0);
+  sb_puts(b, ");");
+  cw_end(w);
   return 0;
 }

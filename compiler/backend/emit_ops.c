@@ -574,6 +574,8 @@ static int body_conv(Emit *e, const Node *n) {
 const OpEmit emit_conv = {plan_conv, data_float, body_conv};
 
 static int body_pool(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_pool_fkern(e, n);
   Window v;
   if (geom_window(e->g, e->d, n, &v))
     return -1;
@@ -623,7 +625,7 @@ static int body_pool(Emit *e, const Node *n) {
   return 0;
 }
 
-const OpEmit emit_pool = {NULL, NULL, body_pool};
+const OpEmit emit_pool = {plan_pool, NULL, body_pool};
 
 static int body_global_avg(Emit *e, const Node *n) {
   CWriter *w = e->w;

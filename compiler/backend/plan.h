@@ -10,8 +10,8 @@
  *   plan_storage.c  phases views, io, liveness, arena (first fit), work
  *   plan_binary.c   plan hooks of the xnor domain (BinActiv, BinConv, BinGemm,
  *                   XnorBlock, XnorDense); their geometry
- *   plan_float.c    plan hooks of Conv, Gemm, MatMul on the runtime's float
- *                   kernels; BN and activations merged into them
+ *   plan_float.c    plan hooks of Conv, Gemm, MatMul, the pools on the runtime's
+ *                   float kernels; BN and activations merged into them
  *   geom.c          layer geometry shared by the plan hooks and the emitters
  */
 #ifndef XN_PLAN_H
@@ -37,7 +37,7 @@ typedef enum LayerPath {
   LP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
   LP_BWN,   /* real input, 1-bit weights in the float GEMM's panels (xnrt_conv2d_bwn, xnrt_sgemm_bwn) */
   LP_FKERN  /* float on the runtime's kernels, weights packed at compile time (xnrt_conv2d,
-               xnrt_dwconv2d, xnrt_sgemv; plan_float.c) */
+               xnrt_dwconv2d, xnrt_sgemv; xnrt_maxpool2d, xnrt_avgpool2d; plan_float.c) */
 } LayerPath;
 
 /* What a layer's code needs in the file (LayerPlan.needs, Plan.needs). */
@@ -86,9 +86,11 @@ typedef struct Dense {
 
 /* A float Conv, Gemm or MatMul on the runtime's kernels (LP_FKERN,
  * plan_float.c), with what plan_merge folded into it: a BatchNormalization
- * after a conv into its weights and bias, a Relu or Clip into the epilogue. */
+ * after a conv into its weights and bias, a Relu or Clip into the epilogue.
+ * A MaxPool or AveragePool on LP_FKERN (pool) uses only v; nothing merges into it. */
 typedef struct FloatLayer {
   int conv;           /* Conv (else Gemm or MatMul) */
+  int pool;           /* MaxPool or AveragePool (only v is set) */
   int dw;             /* depthwise (group = channels > 1): xnrt_dwconv2d, weights unpacked */
   Window v;           /* Conv window */
   int64_t M, G, CG;   /* filters, groups, input channels per group */
@@ -107,7 +109,7 @@ typedef struct FloatLayer {
 /* The geometry a plan hook records; which member is set follows from the op. */
 typedef union LayerGeom {
   BinLayer bin;   /* BinConv, BinGemm on a packed path */
-  FloatLayer fl;  /* Conv, Gemm, MatMul on LP_FKERN */
+  FloatLayer fl;  /* Conv, Gemm, MatMul, MaxPool, AveragePool on LP_FKERN */
   Block block;    /* XnorBlock */
   Dense dense;    /* XnorDense */
 } LayerGeom;
@@ -213,7 +215,7 @@ void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int si
 
 /* ---- plan_float.c: plan hooks of Conv, Gemm, MatMul; their epilogue merge ---- */
 
-PlanFn plan_conv, plan_gemm, plan_matmul;
+PlanFn plan_conv, plan_gemm, plan_matmul, plan_pool;
 /* Part of plan_merge: a BatchNormalization, then a Relu or Clip, after a
  * float conv on LP_FKERN (each the only reader of its input, not a graph
  * output) become part of the conv: their nodes lose their code and the conv

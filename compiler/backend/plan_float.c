@@ -12,6 +12,10 @@
  *           stride); C in the epilogue when it is a bias per column and
  *           alpha = beta = 1, else a loop after the kernel
  *   MatMul  with a constant 2-D B: as Gemm, over every row of A
+ *   MaxPool, AveragePool
+ *           LP_FKERN: one xnrt_maxpool2d / xnrt_avgpool2d call over all N*C
+ *           planes (any kernel, stride, dilation, pads, ceil_mode,
+ *           count_include_pad), the same floats as the interpreter
  * Otherwise (weights computed at run time, shapes the kernels do not take)
  * the layer stays plain float loops (LP_FLOAT), which report what is wrong.
  *
@@ -77,6 +81,31 @@ int plan_conv(Plan *p, Diag *d, int ni) {
    * exactly as large as plan_work's 8-byte-rounded count */
   if (F->scratch)
     add_work(p, lp, "scratch", "float", 4, (F->scratch + 15) / 16 * 16, NULL);
+  return 0;
+}
+
+int plan_pool(Plan *p, Diag *d, int ni) {
+  Graph *g = p->g;
+  const Node *n = &g->n[ni];
+  LayerPlan *lp = &p->node[ni];
+  Tensor *x = node_in(g, n, 0), *y = node_out(g, n, 0);
+  (void)d;
+  if (!x || !y || (n->op == OP_MaxPool && attr_int(n, "storage_order", 0) != 0))
+    return 0; /* the plain loops report it */
+  LayerGeom *geom = new_geom(p);
+  FloatLayer *F = &geom->fl;
+  Diag quiet;
+  diag_init(&quiet, g->file);
+  int bad = geom_window(g, &quiet, n, &F->v);
+  diag_free(&quiet);
+  const Window *v = &F->v;
+  if (bad || !fits(v->N * v->C) || !fits(tensor_numel(x)) || !fits(tensor_numel(y)) ||
+      tensor_numel(y) != v->N * v->C * v->out[0] * v->out[1])
+    return 0;
+  F->pool = 1, F->bn = F->act = -1;
+  lp->path = LP_FKERN;
+  lp->geom = geom;
+  lp->needs |= NEED_RUNTIME | NEED_NOINLINE;
   return 0;
 }
 
@@ -210,6 +239,8 @@ void plan_merge_float(Plan *p) {
     if (!lp->code || lp->path != LP_FKERN)
       continue;
     FloatLayer *F = &((LayerGeom *)lp->geom)->fl;
+    if (F->pool)
+      continue;
     int r = only_reader(p, lp->out0);
     /* BN after a conv whose bias (if any) is a constant */
     if (F->conv && r >= 0 && (!F->bias || const_f32(node_in(g, &g->n[i], 2))) && bn_foldable(p, r, F->M)) {

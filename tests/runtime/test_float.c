@@ -451,6 +451,18 @@ static const int pool_cases[][14] = {
 
 static int same_float(float a, float b) { return a == b || (a != a && b != b); }
 
+/* A quiet NaN whose payload is k. */
+static float nan_payload(unsigned k)
+{
+    const uint32_t u = 0x7fc00000u | (k & 0x3fffffu);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* Each pool case twice: on random values, and on +0/-0 ties (a few -0.5);
+ * both with NaNs of distinct payloads.  Bit for bit against the reference
+ * (the interpreter's rule: the first of equal taps, the first NaN). */
 START_TEST(test_pool)
 {
     const int *q = pool_cases[_i];
@@ -460,7 +472,7 @@ START_TEST(test_pool)
     int OW = (W + pl + pr - dw * (KW - 1) - 1 + (ceil_mode ? sw - 1 : 0)) / sw + 1;
     size_t nx = (size_t)NC * H * W, ny, i;
     float *x = rnd_array(nx), *y, *yr;
-    int avg, incl;
+    int avg, incl, ties;
     if (ceil_mode && (OH - 1) * sh >= H + pt)
         OH--;
     if (ceil_mode && (OW - 1) * sw >= W + pl)
@@ -468,24 +480,29 @@ START_TEST(test_pool)
     ny = (size_t)NC * OH * OW;
     y = malloc((ny + NG) * sizeof *y);
     yr = malloc(ny * sizeof *yr);
-    for (i = 0; i < nx; i += 97) /* NaN taps (max: NaN wins) */
-        x[i] = NAN;
-    for (avg = 0; avg <= 1; avg++)
-        for (incl = 0; incl <= avg; incl++) {
-            for (i = 0; i < ny + NG; i++)
-                y[i] = GUARD_F;
-            if (avg)
-                xnrt_avgpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, incl);
-            else
-                xnrt_maxpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl);
-            xnrt_pool2d_ref(x, yr, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl);
-            for (i = 0; i < ny; i++)
-                if (!same_float(y[i], yr[i]))
-                    ck_abort_msg("pool case %d avg %d incl %d: y[%zu] = %.9g, reference %.9g", _i, avg, incl, i, y[i],
-                                 yr[i]);
-            for (i = 0; i < NG; i++)
-                ck_assert_float_eq(y[ny + i], GUARD_F);
-        }
+    for (ties = 0; ties <= 1; ties++) {
+        if (ties)
+            for (i = 0; i < nx; i++)
+                x[i] = rng() % 5 == 0 ? -0.5f : rng() % 2 ? -0.0f : 0.0f;
+        for (i = 0; i < nx; i += 97) /* NaN taps (max: the first NaN wins) */
+            x[i] = nan_payload((unsigned)i);
+        for (avg = 0; avg <= 1; avg++)
+            for (incl = 0; incl <= avg; incl++) {
+                for (i = 0; i < ny + NG; i++)
+                    y[i] = GUARD_F;
+                if (avg)
+                    xnrt_avgpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, incl);
+                else
+                    xnrt_maxpool2d(x, y, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl);
+                xnrt_pool2d_ref(x, yr, NC, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl);
+                for (i = 0; i < ny; i++)
+                    if (memcmp(&y[i], &yr[i], sizeof y[i]))
+                        ck_abort_msg("pool case %d ties %d avg %d incl %d: y[%zu] = %.9g, reference %.9g (bits differ)",
+                                     _i, ties, avg, incl, i, y[i], yr[i]);
+                for (i = 0; i < NG; i++)
+                    ck_assert_float_eq(y[ny + i], GUARD_F);
+            }
+    }
     free(x), free(y), free(yr);
 }
 END_TEST

@@ -9,7 +9,10 @@
  *   xv_loads2(p): lanes p[0], p[2], ..., p[2*(VL-1)]; reads p[0..2*VL-1]
  *   xv_loads2n(p, n): lanes p[0], ..., p[2*(n-1)] (0 < n <= VL), reading nothing past p[2*(n-1)]
  *   xv_add xv_sub xv_mul xv_div xv_max xv_min, xv_fma(a, b, c) = a*b + c
- *   xv_maxnan(a, b): max, NaN when either lane is NaN (max/min alone: unspecified)
+ *   xv_maxnan(a, b): a > b ? a : b (so b when they are equal, +0 and -0 too), and
+ *       NaN when either lane is NaN: b when b is NaN, else a (the bits as they are;
+ *       pool.h's max-pool is then the interpreter's, bit for bit)
+ *   (xv_max/xv_min alone: NaN and signed zeros unspecified)
  *   xv_sel_neg(v, neg): lanes where v < 0 take neg, the others v
  *   xv_inside(v, lo, hi): bit i set iff lane i is not NaN and lo < v < hi
  *       in the form !(v <= lo || v >= hi) (a NaN bound never matches; threshold.h)

@@ -46,7 +46,9 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
 }
 XNRT_INLINE xv xv_maxnan(xv a, xv b)
 {
-    return _mm256_blendv_ps(_mm256_max_ps(a, b), _mm256_add_ps(a, b), _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+    /* maxps gives b when they are equal or either is NaN; a where only a is NaN */
+    return _mm256_blendv_ps(_mm256_max_ps(a, b), a,
+                            _mm256_and_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q), _mm256_cmp_ps(b, b, _CMP_ORD_Q)));
 }
 XNRT_INLINE float xv_hsum(xv v)
 {

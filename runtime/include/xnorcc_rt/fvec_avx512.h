@@ -43,7 +43,9 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
 }
 XNRT_INLINE xv xv_maxnan(xv a, xv b)
 {
-    return _mm512_mask_add_ps(_mm512_max_ps(a, b), _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q), a, b);
+    /* maxps gives b when they are equal or either is NaN; a where only a is NaN */
+    return _mm512_mask_mov_ps(_mm512_max_ps(a, b),
+                              _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) & _mm512_cmp_ps_mask(b, b, _CMP_ORD_Q), a);
 }
 XNRT_INLINE float xv_hsum(xv v) { return _mm512_reduce_add_ps(v); }
 

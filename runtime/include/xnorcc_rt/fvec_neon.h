@@ -49,7 +49,12 @@ XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
     const uint32x4_t w = {1u, 2u, 4u, 8u};
     return (unsigned)vaddvq_u32(vbicq_u32(w, out));
 }
-XNRT_INLINE xv xv_maxnan(xv a, xv b) { return vmaxq_f32(a, b); }
+XNRT_INLINE xv xv_maxnan(xv a, xv b)
+{
+    /* a > b ? a : b (b when equal or either is NaN), then a where only a is NaN */
+    const uint32x4_t a_nan = vmvnq_u32(vceqq_f32(a, a));
+    return vbslq_f32(vandq_u32(a_nan, vceqq_f32(b, b)), a, vbslq_f32(vcgtq_f32(a, b), a, b));
+}
 XNRT_INLINE float xv_hsum(xv v)
 {
     return vgetq_lane_f32(v, 0) + vgetq_lane_f32(v, 1) + vgetq_lane_f32(v, 2) + vgetq_lane_f32(v, 3);

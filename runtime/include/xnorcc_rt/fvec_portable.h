@@ -41,7 +41,7 @@ XNRT_INLINE xv xv_max(xv a, xv b) { XV__MAP(a.l[i] > b.l[i] ? a.l[i] : b.l[i]) }
 XNRT_INLINE xv xv_min(xv a, xv b) { XV__MAP(a.l[i] < b.l[i] ? a.l[i] : b.l[i]) }
 XNRT_INLINE xv xv_fma(xv a, xv b, xv c) { XV__MAP(a.l[i] * b.l[i] + c.l[i]) }
 XNRT_INLINE xv xv_sel_neg(xv v, xv neg) { XV__MAP(v.l[i] < 0.0f ? neg.l[i] : v.l[i]) }
-XNRT_INLINE xv xv_maxnan(xv a, xv b) { XV__MAP(a.l[i] != a.l[i] || b.l[i] != b.l[i] ? a.l[i] + b.l[i] : a.l[i] > b.l[i] ? a.l[i] : b.l[i]) }
+XNRT_INLINE xv xv_maxnan(xv a, xv b) { XV__MAP(b.l[i] != b.l[i] ? b.l[i] : a.l[i] != a.l[i] || a.l[i] > b.l[i] ? a.l[i] : b.l[i]) }
 #undef XV__MAP
 XNRT_INLINE unsigned xv_inside(xv v, xv lo, xv hi)
 {

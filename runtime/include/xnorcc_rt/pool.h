@@ -1,7 +1,9 @@
 /* xnorcc runtime: float pooling on NCHW planes, vectorized along the output
  * row (fvec.h), with the interpreter's semantics:
  *   MaxPool: the largest tap inside the image (pads are -inf; any NaN tap
- *     gives NaN; a window with no tap inside gives -inf).
+ *     gives NaN; a window with no tap inside gives -inf), bit for bit: of
+ *     equal taps (+0 and -0) the first in kh-then-kw order, of NaN taps the
+ *     first.
  *   AveragePool: the sum of the taps inside the image, in kh-then-kw order
  *     (so the same float sum as a plain loop), divided by the number of taps
  *     inside the image (count_include_pad = 0) or inside the image and its
@@ -11,7 +13,8 @@
  * ceil_mode is in OH/OW (the caller computes them); the pads after (pb, pr)
  * only matter for count_include_pad.  NC planes: batch times channels.
  * Interior outputs (every kw tap inside the row) go by vectors for strides 1
- * and 2; borders, tails and other strides by the scalar code. */
+ * and 2, the last few of a row by one vector of fewer lanes; borders and
+ * other strides by the scalar code. */
 #ifndef XNORCC_RT_POOL_H
 #define XNORCC_RT_POOL_H
 
@@ -102,10 +105,27 @@ static inline void xnrt__pool2d(const float *x, float *y, int NC, int H, int W, 
                         const float *r = xp + (size_t)(oy * sh - pt + kh * dh) * W + (size_t)(ox * sw - pl);
                         for (kw = 0; kw < KW; kw++) {
                             const xv v = sw == 1 ? xv_load(r + kw * dw) : xv_loads2(r + kw * dw);
-                            acc = avg ? xv_add(acc, v) : xv_maxnan(acc, v);
+                            /* maxnan(v, acc): an earlier tap wins a tie and an earlier NaN stays */
+                            acc = avg ? xv_add(acc, v) : xv_maxnan(v, acc);
                         }
                     }
                     xv_store(yr + ox, avg ? xv_div(acc, div) : acc);
+                }
+                while (ox < hi) { /* the interior's last outputs: lanes 0..n-1 (sw = 1: n < VL) */
+                    const int n = hi - ox < XNRT_VL ? hi - ox : XNRT_VL;
+                    xv acc = avg ? xv_zero() : xv_set1(-INFINITY);
+                    for (kh = kh0; kh < kh1; kh++) {
+                        const float *r = xp + (size_t)(oy * sh - pt + kh * dh) * W + (size_t)(ox * sw - pl);
+                        for (kw = 0; kw < KW; kw++) {
+                            const xv v = sw == 1 ? xv_loadn(r + kw * dw, n) : xv_loads2n(r + kw * dw, n);
+                            acc = avg ? xv_add(acc, v) : xv_maxnan(v, acc);
+                        }
+                    }
+                    if (n == XNRT_VL)
+                        xv_store(yr + ox, avg ? xv_div(acc, div) : acc);
+                    else
+                        xv_storen(yr + ox, avg ? xv_div(acc, div) : acc, n);
+                    ox += n;
                 }
             }
             for (; ox < OW; ox++)

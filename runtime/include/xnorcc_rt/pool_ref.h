@@ -7,7 +7,8 @@
 
 #include "epilogue.h"
 
-/* xnrt_maxpool2d (avg = 0) or xnrt_avgpool2d (avg = 1) on NC planes. */
+/* xnrt_maxpool2d (avg = 0) or xnrt_avgpool2d (avg = 1) on NC planes; max:
+ * the first of equal taps (+0, -0) and the first NaN tap, as the interpreter. */
 static inline void xnrt_pool2d_ref(const float *x, float *y, int NC, int H, int W, int KH, int KW, int OH, int OW,
                                    int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int avg,
                                    int incl)
@@ -16,7 +17,7 @@ static inline void xnrt_pool2d_ref(const float *x, float *y, int NC, int H, int 
     for (p = 0; p < NC; p++)
         for (oy = 0; oy < OH; oy++)
             for (ox = 0; ox < OW; ox++) {
-                float m = -INFINITY, sum = 0.0f;
+                float m = -INFINITY, sum = 0.0f, nanv = 0.0f;
                 int cnt = 0, nan = 0;
                 for (kh = 0; kh < KH; kh++)
                     for (kw = 0; kw < KW; kw++) {
@@ -25,13 +26,14 @@ static inline void xnrt_pool2d_ref(const float *x, float *y, int NC, int H, int 
                         const int inpad = iy >= -pt && iy < H + pb && ix >= -pl && ix < W + pr;
                         if (in) {
                             const float v = x[((size_t)p * H + iy) * W + ix];
-                            nan |= v != v;
+                            if (v != v && !nan)
+                                nanv = v, nan = 1;
                             m = v > m ? v : m;
                             sum += v;
                         }
                         cnt += incl ? inpad : in;
                     }
-                y[((size_t)p * OH + oy) * OW + ox] = avg ? sum / (float)cnt : nan ? NAN : m;
+                y[((size_t)p * OH + oy) * OW + ox] = avg ? sum / (float)cnt : nan ? nanv : m;
             }
 }
 
