@@ -332,18 +332,16 @@ static void emit_layer_data(Emit *e) {
   Graph *g = e->g;
   CWriter *w = e->w;
   const char *nm = e->o->name;
-  int noinline = 0;
+  if (p->needs & NEED_NOINLINE)
+    /* The kernels are always_inline with literal sizes; inlining every
+     * layer into NAME_run as well makes one huge function that clang -O2
+     * takes minutes to optimize. A call per layer costs nothing. */
+    cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
+              "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
   for (int i = 0; i < g->nn; i++) {
     const OpEmit *h = op_info[g->n[i].op].emit;
-    if (!p->node[i].code || !h->data)
-      continue;
-    if ((p->node[i].needs & NEED_NOINLINE) && !noinline++)
-      /* The kernels are always_inline with literal sizes; inlining every
-       * layer into NAME_run as well makes one huge function that clang -O2
-       * takes minutes to optimize. A call per layer costs nothing. */
-      cw_raw(w, "#if defined(__GNUC__) || defined(__clang__)\n#define %s_NOINLINE __attribute__((noinline))\n"
-                "#else\n#define %s_NOINLINE\n#endif\n\n", nm, nm);
-    h->data(e, i);
+    if (p->node[i].code && h->data)
+      h->data(e, i);
   }
   if (!p->work_bytes)
     return;
