@@ -568,6 +568,36 @@ START_TEST(test_channel_apply)
 }
 END_TEST
 
+/* BatchNormalization (+ Relu) bit for bit against the interpreter's loop:
+ * odd plane sizes (vector tails), N = 2, in place and not; NaN inputs
+ * without Relu (max with NaN is unspecified). */
+START_TEST(test_batchnorm)
+{
+    static const int shapes[][2] = {{1, 1}, {3, 17}, {5, 49}, {4, 65}, {2, 200}, {16, 3}};
+    const int N = 2, C = shapes[_i % 6][0], P = shapes[_i % 6][1], relu = _i / 6 % 2, inplace = _i / 12;
+    const size_t n = (size_t)N * C * P;
+    float *x = rnd_array(n), *y = malloc((n + NG) * sizeof *y), *yr = malloc(n * sizeof *yr);
+    float *scale = rnd_array((size_t)C), *bias = rnd_array((size_t)C), *mean = rnd_array((size_t)C);
+    float *var = rnd_array((size_t)C);
+    size_t i;
+    for (i = 0; i < (size_t)C; i++)
+        var[i] = fabsf(var[i]) * 3.0f;
+    for (i = 0; i < n; i += 7)
+        x[i] = i % 2 ? -0.0f : relu ? mean[i / P % C] : nan_payload((unsigned)i);
+    for (i = 0; i < n + NG; i++)
+        y[i] = i < n && inplace ? x[i] : GUARD_F;
+    xnrt_batchnorm(inplace ? y : x, y, N, C, P, scale, bias, mean, var, 1e-5f, relu);
+    xnrt_batchnorm_ref(x, yr, N, C, P, scale, bias, mean, var, 1e-5f, relu);
+    for (i = 0; i < n; i++)
+        if (memcmp(&y[i], &yr[i], sizeof y[i]))
+            ck_abort_msg("batchnorm C %d P %d relu %d inplace %d: y[%zu] = %.9g, reference %.9g (bits differ)", C, P,
+                         relu, inplace, i, y[i], yr[i]);
+    for (i = 0; i < NG; i++)
+        ck_assert_float_eq(y[n + i], GUARD_F);
+    free(x), free(y), free(yr), free(scale), free(bias), free(mean), free(var);
+}
+END_TEST
+
 /* Binary ops with every broadcast: exactly the plain loop's results. */
 START_TEST(test_binary)
 {
@@ -712,6 +742,7 @@ int main(void)
     tcase_add_loop_test(tc, test_pool, 0, NPOOL);
     tcase_add_test(tc, test_global_avgpool);
     tcase_add_loop_test(tc, test_channel_apply, 0, 2 * NFLAGS);
+    tcase_add_loop_test(tc, test_batchnorm, 0, 24);
     tcase_add_test(tc, test_binary);
     tcase_add_test(tc, test_softmax);
     suite_add_tcase(s, tc);

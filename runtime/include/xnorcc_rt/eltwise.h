@@ -1,5 +1,7 @@
 /* xnorcc runtime: elementwise float kernels, vectorized (fvec.h).
  *
+ * xnrt_batchnorm is BatchNormalization (and a following Relu) with the
+ * interpreter's arithmetic, bit for bit.
  * Per-channel ops are the GEMM's epilogue (epilogue.h) applied to a tensor:
  * BatchNormalization is SCALE|BIAS with the folded scale and shift, ReLU,
  * Clip, LeakyRelu and PRelu (per-channel slope) are RELU, CLIP, LEAKY,
@@ -36,6 +38,34 @@ static inline void xnrt_channel_apply(const float *x, float *y, int C, int P, in
             xnrt__epi_tile(yt, (size_t)P, c0, mr, (size_t)p0, n, flags, e);
         }
     }
+}
+
+/* BatchNormalization (inference) of N images of C channels of P values,
+ * x[N][C][P] -> y, with the interpreter's arithmetic per element,
+ *   v = (x - mean[c]) / sqrtf(var[c] + eps) * scale[c] + bias[c],
+ * one rounding per operation (no FMA: the same floats as a plain loop, on
+ * every path), then with relu y = max(v, 0) (Relu's v > 0 ? v : 0; NaN:
+ * unspecified, as epilogue.h).  x == y is allowed.  Sizes >= 1. */
+static inline void xnrt_batchnorm(const float *x, float *y, int N, int C, int P, const float *scale,
+                                  const float *bias, const float *mean, const float *var, float eps, int relu)
+{
+    int b, c, i;
+    for (b = 0; b < N; b++)
+        for (c = 0; c < C; c++) {
+            const size_t o = ((size_t)b * C + c) * P;
+            const float *xr = x + o;
+            float *yr = y + o;
+            const xv m = xv_set1(mean[c]), d = xv_set1(sqrtf(var[c] + eps));
+            const xv s = xv_set1(scale[c]), t = xv_set1(bias[c]);
+            for (i = 0; i + XNRT_VL <= P; i += XNRT_VL) {
+                xv v = xv_add(xv_mul(xv_div(xv_sub(xv_load(xr + i), m), d), s), t);
+                xv_store(yr + i, relu ? xv_max(v, xv_zero()) : v);
+            }
+            if (i < P) {
+                xv v = xv_add(xv_mul(xv_div(xv_sub(xv_loadn(xr + i, P - i), m), d), s), t);
+                xv_storen(yr + i, relu ? xv_max(v, xv_zero()) : v, P - i);
+            }
+        }
 }
 
 /* Binary operations. */

@@ -1,4 +1,4 @@
-/* xnorcc runtime: plain references of pool.h and eltwise.h (the obvious
+/* xnorcc runtime: plain references of pool.h and eltwise.h's xnrt_batchnorm (the obvious
  * loops, the interpreter's arithmetic).  For tests; slow. */
 #ifndef XNORCC_RT_POOL_REF_H
 #define XNORCC_RT_POOL_REF_H
@@ -35,6 +35,23 @@ static inline void xnrt_pool2d_ref(const float *x, float *y, int NC, int H, int 
                     }
                 y[((size_t)p * OH + oy) * OW + ox] = avg ? sum / (float)cnt : nan ? nanv : m;
             }
+}
+
+/* xnrt_batchnorm, the interpreter's loop (relu: v > 0 ? v : 0). */
+static inline void xnrt_batchnorm_ref(const float *x, float *y, int N, int C, int P, const float *scale,
+                                      const float *bias, const float *mean, const float *var, float eps, int relu)
+{
+    int b, c, i;
+    for (b = 0; b < N; b++)
+        for (c = 0; c < C; c++) {
+            const float den = sqrtf(var[c] + eps);
+            for (i = 0; i < P; i++) {
+                const size_t o = ((size_t)b * C + c) * P + (size_t)i;
+                const float q = (x[o] - mean[c]) / den * scale[c]; /* two statements: no contraction into fma */
+                const float v = q + bias[c];
+                y[o] = relu ? (v > 0.0f ? v : 0.0f) : v;
+            }
+        }
 }
 
 /* xnrt_global_avgpool, the sum in index order. */
