@@ -211,6 +211,73 @@ START_TEST(test_pack_chw_hwc)
 }
 END_TEST
 
+/* xnrt_threshold_pack_i32 / _f32 on this ISA path against the formula
+ * (+1 iff a <= lo or a >= hi; floats also NaN), bit for bit: positions in
+ * vector tails (P = 1, 13, 16, 37), channel tails and groups, bounds at the
+ * int64 sentinels and outside int32 (the AVX-512 path clamps them to int32),
+ * ties, empty intervals, NaN and infinite bounds and values. */
+START_TEST(test_threshold_pack)
+{
+    enum { MMAX = 130, PMAX = 37 };
+    static int32_t acc[MMAX * PMAX];
+    static float xf[MMAX * PMAX], flo[MMAX], fhi[MMAX];
+    static int64_t lo[MMAX], hi[MMAX];
+    static uint64_t out[4 * PMAX];
+    static const int Ps[4] = {1, 13, 16, 37}, Ms[3] = {3, 65, 130};
+    static const int64_t edge[8] = {INT64_MIN, INT64_MAX, (int64_t)INT32_MIN - 5, (int64_t)INT32_MAX + 5,
+                                    INT32_MIN, INT32_MAX, (int64_t)INT32_MIN + 1, (int64_t)INT32_MAX - 1};
+    static const float fedge[5] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f};
+    int k, q, G, m, p, f;
+    for (k = 0; k < 3; k++)
+        for (q = 0; q < 4; q++)
+            for (G = 1; G <= 2; G++) {
+                const int M = Ms[k], P = Ps[q], Mg = M / G, CWg = XNRT_WORDS(M / G);
+                if (M % G)
+                    continue;
+                for (m = 0; m < M; m++) {
+                    const int r = (int)(rng() % 6);
+                    lo[m] = r == 0 ? edge[rng() % 8] : (int64_t)(rng() % 9) - 4;
+                    hi[m] = r == 1 ? edge[rng() % 8] : r == 2 ? lo[m] + (int64_t)(rng() % 3) : (int64_t)(rng() % 9) - 1;
+                    if (r == 2 && lo[m] == INT64_MAX)
+                        hi[m] = INT64_MAX;
+                    flo[m] = r == 0 ? fedge[rng() % 5] : rnd_float();
+                    fhi[m] = r == 1 ? fedge[rng() % 5] : rnd_float();
+                    for (p = 0; p < P; p++) {
+                        const int t = (int)(rng() % 8);
+                        acc[m * P + p] = t == 0 ? INT32_MIN : t == 1 ? INT32_MAX : t == 2 ? (int32_t)lo[m]
+                                                           : (int32_t)(rng() % 13) - 6;
+                        xf[m * P + p] = t == 0 ? NAN : t == 1 ? flo[m] : t == 2 ? fhi[m] : t == 3 ? fedge[rng() % 5]
+                                                                                          : rnd_float();
+                    }
+                }
+                for (f = 0; f < 2; f++) {
+                    int g, w, b;
+                    memset(out, 0xa5, sizeof out);
+                    if (f)
+                        xnrt_threshold_pack_f32(xf, M, P, flo, fhi, G, out);
+                    else
+                        xnrt_threshold_pack_i32(acc, M, P, lo, hi, G, out);
+                    for (g = 0; g < G; g++)
+                        for (w = 0; w < CWg; w++)
+                            for (p = 0; p < P; p++)
+                                for (b = 0; b < 64; b++) {
+                                    const int c = g * Mg + w * 64 + b;
+                                    const int bit = (int)(out[(g * CWg + w) * P + p] >> b & 1);
+                                    int plus;
+                                    if (w * 64 + b >= Mg) {
+                                        ck_assert_int_eq(bit, 0); /* tail bits stay 0 */
+                                        continue;
+                                    }
+                                    plus = f ? isnan(xf[c * P + p]) || xf[c * P + p] <= flo[c] || xf[c * P + p] >= fhi[c]
+                                             : acc[c * P + p] <= lo[c] || acc[c * P + p] >= hi[c];
+                                    ck_assert_msg(bit == !plus, "%s M %d P %d G %d channel %d position %d",
+                                                  f ? "f32" : "i32", M, P, G, c, p);
+                                }
+                }
+            }
+}
+END_TEST
+
 static const int gemm_F[] = {1, 63, 64, 65, 130, 2304, 513};
 
 START_TEST(test_bgemm)
@@ -354,6 +421,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_sign_pack);
     tcase_add_test(tc, test_pack_chw_hwc);
+    tcase_add_test(tc, test_threshold_pack);
     tcase_add_loop_test(tc, test_bconv, 0, ncase);
     tcase_add_loop_test(tc, test_bgemm, 0, nF);
     tcase_add_loop_test(tc, test_bwn_gemm, 0, nF);
