@@ -39,6 +39,11 @@ int json_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag
  * locs, with fields named as in onnx.proto ("graph.node[3].op_type").
  * External tensor data is read from files in the folder of g->file. */
 int onnx_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
+/* onnx_load, calling done_bytes (if not NULL) with each tensor's raw bytes
+ * in text once they are copied out: the caller may drop them, as long as
+ * reading them again still works (frontend_load's mapped files). */
+int onnx_load_with(Graph *g, const char *text, size_t len, const LoadOptions *o,
+                   void (*done_bytes)(const void *p, size_t n), Diag *d);
 /* Reads a TensorProto file (ONNX test data's .pb files) from text[0..len)
  * into a new constant tensor of g, not entered in any name map; external
  * data is looked for beside g->file. Returns its index, or -1 after

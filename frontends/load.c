@@ -1,5 +1,13 @@
 /* load.c - read a model file and hand it to the loader its name (or else its
  * contents) asks for. */
+#if defined(__unix__) || defined(__APPLE__)
+#define _DEFAULT_SOURCE   /* glibc: madvise, MADV_DONTNEED */
+#define _DARWIN_C_SOURCE  /* macOS: the same */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 #include <errno.h>
 #include <string.h>
 
@@ -81,7 +89,51 @@ int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions
   return load(g, text, len, o, d);
 }
 
+#if defined(MADV_DONTNEED)
+/* A .onnx file of this size or more is mapped rather than read (issue 10). */
+enum { MAP_MIN_BYTES = 1 << 20 };
+
+/* onnx_load_with's done_bytes for a mapped file: the whole pages inside p[0..n)
+ * leave the process. They are clean pages of a private read-only mapping,
+ * so reading them again would fault them back in from the file. */
+static void drop_pages(const void *p, size_t n) {
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p, b = a + n;
+  a = (a + page - 1) / page * page;
+  b = b / page * page;
+  if (page > 0 && b > a)
+    madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* Loads a big .onnx file from a read-only mapping: the loader copies each
+ * tensor's bytes out and drops the pages it read them from, so the weights
+ * are held about once, not twice (file bytes and the copy). Returns 1 when
+ * the file was not mapped (too small, not regular, mmap failed: the caller
+ * reads it), else the loader's 0 or -1. */
+static int load_mapped(Graph *g, const LoadOptions *o, Diag *d) {
+  if (!ends_with(g->file, ".onnx"))
+    return 1;
+  int fd = open(g->file, O_RDONLY);
+  if (fd < 0)
+    return 1;
+  struct stat st;
+  void *p = MAP_FAILED;
+  if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= MAP_MIN_BYTES && (uintmax_t)st.st_size <= SIZE_MAX)
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED)
+    return 1;
+  int rc = onnx_load_with(g, p, (size_t)st.st_size, o, drop_pages, d);
+  munmap(p, (size_t)st.st_size);
+  return rc;
+}
+#endif
+
 int frontend_load(Graph *g, const LoadOptions *o, Diag *d) {
+#if defined(MADV_DONTNEED)
+  int mapped = load_mapped(g, o, d);
+  if (mapped != 1)
+    return mapped;
+#endif
   size_t len;
   char *text = read_file(g, g->file, &len, d);
   if (!text)

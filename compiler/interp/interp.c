@@ -23,6 +23,13 @@ int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out) {
   return k(g, n, d, in, out);
 }
 
+/* The unary elementwise kernels compute y[i] from x[i] alone; interp_arith
+ * copies x0 into y before it combines the other inputs in. */
+int interp_in_place_ok(Op op) {
+  InterpFn *k = op < OP__COUNT ? op_info[op].interp : NULL;
+  return k && (k == interp_unary || k == interp_hardsigmoid || k == interp_arith);
+}
+
 /* Buffer for tensor t: numel elements of its dtype (at least one byte). */
 static void *tensor_buffer(Graph *g, const Tensor *t) {
   int64_t cnt = tensor_numel(t);

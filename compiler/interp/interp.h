@@ -14,6 +14,10 @@
  * (NULL for omitted outputs). All shapes must be known. Returns 0, or -1 after
  * reporting to d (e.g. an index out of range in Gather). */
 int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
+/* 1 if op's interpreter function may be given out[0] == in[0] (when they
+ * have the same type and shape and no other input is that data): it reads
+ * x0[i] only before it writes y[i]. Folding computes over dead inputs so. */
+int interp_in_place_ok(Op op);
 
 /* Runs the whole graph (shapes inferred, topologically sorted): inputs[i] is
  * the data of graph input i, outputs[i] receives graph output i (both sized by

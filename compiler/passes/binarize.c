@@ -751,13 +751,20 @@ int pass_binarize(Graph *g, Diag *d) {
     int binary_in = src >= 0 && (g->n[src].op == OP_Sign || g->n[src].op == OP_BinActiv);
     if (L.fs < 2 && !binary_in)
       continue;
+    int w0 = L.w, w1;
     if (L.alpha)
       snap_weights(g, &L);
+    w1 = L.w;
     if (L.zeros)
       zeros_to_plus(g, &L);
     int before = g->nn;
     if (rewrite_layer(g, &L, &sw, d))
       return -1;
+    /* The weights the copies replaced: a big one goes back now (issue 10). */
+    if (w0 != L.w)
+      release_unread(g, w0);
+    if (w1 != w0 && w1 != L.w)
+      release_unread(g, w1);
     if (L.zeros) /* the new BinConv/BinGemm, for --report */
       node_add_attr(g, before, "zeros_plus1", AT_INT, g->n[before].loc)->i = L.zeros;
     if (L.alpha) {

@@ -36,43 +36,72 @@ int64_t fold_too_large(Graph *g, const Node *n) {
   return 0;
 }
 
-/* Constant data of at least this many bytes is given back as soon as folding
- * has left no reader of it (smaller data stays in the arena's shared blocks,
- * where it could not be freed anyway). */
+/* Constant data of at least this many bytes is given back, or taken over
+ * by a fold's output, as soon as folding has left no reader of it (smaller
+ * data stays in the arena's shared blocks, where it could not be freed
+ * anyway). */
 enum { RELEASE_MIN_BYTES = 1 << 20 };
 
-/* Frees the data of tensor ti when nothing can read it any more: no live node
- * reads it, it is not a graph input or output, and no other tensor shares
- * the same data (some passes make a constant a view of another's data). So
- * folding W -> Abs -> ReduceMean, Sign(W), Mul... holds at most a few
- * weight-sized tensors at once instead of every intermediate (issue 10). */
-static void release_if_dead(Graph *g, int ti) {
+/* The bytes of tensor ti's data if it is at least RELEASE_MIN_BYTES and
+ * nothing but node n can read it: no other live node reads it, it is not a
+ * graph input or output, and no other tensor shares the same data (some
+ * passes make a constant a view of another's data). Else 0. */
+static int64_t reclaimable(Graph *g, int ti, const Node *n) {
   if (ti < 0 || ti >= g->nt)
-    return;
-  Tensor *t = &g->t[ti];
+    return 0;
+  const Tensor *t = &g->t[ti];
   int64_t bytes;
   if (!t->data || !xn_mul_ok(tensor_numel(t), (int64_t)dtype_size(t->dtype), &bytes) ||
       bytes < RELEASE_MIN_BYTES)
-    return;
+    return 0;
   for (int i = 0; i < g->ninputs; i++)
     if (g->inputs[i] == ti)
-      return;
+      return 0;
   for (int i = 0; i < g->noutputs; i++)
     if (g->outputs[i] == ti)
-      return;
+      return 0;
   for (int i = 0; i < g->nn; i++) {
     const Node *m = &g->n[i];
-    if (m->dead)
+    if (m->dead || m == n)
       continue;
     for (int j = 0; j < m->nin; j++)
       if (m->in[j] == ti)
-        return;
+        return 0;
   }
   for (int i = 0; i < g->nt; i++)
     if (i != ti && g->t[i].data == t->data)
-      return;
-  arena_release(g->arena, t->data);
-  t->data = NULL;
+      return 0;
+  return bytes;
+}
+
+/* Frees tensor ti's data once folding n has left no reader of it. So
+ * folding W -> Abs -> ReduceMean, Sign(W), Mul... holds a few weight-sized
+ * tensors at once instead of every intermediate (issue 10). */
+static void release_if_dead(Graph *g, int ti, const Node *n) {
+  if (!reclaimable(g, ti, n))
+    return;
+  arena_release(g->arena, g->t[ti].data);
+  g->t[ti].data = NULL;
+}
+
+void release_unread(Graph *g, int ti) { release_if_dead(g, ti, NULL); }
+
+/* Input 0's data if node n's output 0 can be computed over it: the op's
+ * interpreter function reads x0[i] only before it writes y[i]
+ * (interp_in_place_ok), output 0 has input 0's type and shape, no other
+ * input of n is the same data, and nothing but n reads it (reclaimable). So
+ * Sign(W) and Sign(W) * alpha take no second copy of a big W. */
+static void *reusable_input0(Graph *g, const Node *n) {
+  if (n->nin < 1 || n->nout < 1 || !interp_in_place_ok(n->op))
+    return NULL;
+  const Tensor *x = node_in(g, n, 0), *y = node_out(g, n, 0);
+  if (!x || !y || x->dtype != y->dtype || x->rank != y->rank ||
+      memcmp(x->dims, y->dims, (size_t)x->rank * sizeof x->dims[0]) || !reclaimable(g, n->in[0], n))
+    return NULL;
+  for (int j = 1; j < n->nin; j++)
+    if (n->in[j] == n->in[0] || (node_in(g, n, j) && node_in(g, n, j)->data == x->data))
+      return NULL;
+  return x->data;
 }
 
 /* Counts one folded node of op. */
@@ -98,6 +127,8 @@ int fold_node(Graph *g, Node *n, Diag *d) {
       out[j] = NULL;
       continue;
     }
+    if (j == 0 && (out[0] = reusable_input0(g, n)))
+      continue;
     /* A small model can ask for a huge constant (ConstantOfShape, Expand,
      * Tile...): say which node, rather than a bare "out of memory". */
     if (!xn_mul_ok(tensor_numel(t) + 1, (int64_t)dtype_size(t->dtype), &bytes) ||
@@ -115,8 +146,10 @@ int fold_node(Graph *g, Node *n, Diag *d) {
   n->dead = 1;
   if (n->op != OP_Constant) /* a value, not a computation */
     count_fold(g, n->op);
+  if (n->nin > 0 && out[0] == in[0]) /* output 0 took over input 0's data */
+    node_in(g, n, 0)->data = NULL;
   for (int j = 0; j < n->nin; j++)
-    release_if_dead(g, n->in[j]);
+    release_if_dead(g, n->in[j], n);
   graph_changed(g);
   return 0;
 }

@@ -38,6 +38,11 @@ int shape_node(Graph *g, Node *n, Diag *d);
  * function, or outputs over g->fold_max_bytes (except a Constant's), leave n to
  * run time (returns 0, n stays). Returns 0, or -1 after reporting to d. */
 int fold_node(Graph *g, Node *n, Diag *d);
+/* Gives back tensor ti's data (NULL from then on) if it is 1 MiB or more and
+ * nothing can read it any more: no live node reads it, it is not a graph
+ * input or output and no other tensor shares it. Folding does so with the
+ * inputs of each node it folds, binarize with the weights it replaced. */
+void release_unread(Graph *g, int ti);
 /* The bytes of node n's largest output when that is over the folding limit
  * g->fold_max_bytes (--fold-max-mib; 0, the default: no limit) and n is not
  * a Constant, so that fold_node leaves n to run time; else 0. */

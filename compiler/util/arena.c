@@ -136,9 +136,7 @@ void *arena_resize(Arena *a, void *p, size_t old_n, size_t new_n) {
       out_of_memory(a);
     *l = b;
     b->cap = b->used = need;
-    if (new_n > old_n)
-      memset((char *)b->data + old_n, 0, new_n - old_n);
-    return b->data;
+    return b->data; /* the tail is left untouched: pages nobody writes stay unmapped */
   }
   void *q = arena_alloc(a, new_n);
   if (old_n)

@@ -73,7 +73,9 @@ char *arena_strdup(Arena *a, const char *s);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_printf(Arena *a, const char *fmt, ...) XN_PRINTF(2, 3);
 /* p (an allocation of old_n bytes from a, or NULL) with room for new_n
- * bytes, the first min(old_n, new_n) kept and the rest zeroed. An allocation
+ * bytes, the first min(old_n, new_n) kept and the rest unspecified (not
+ * zeroed, unlike arena_alloc: a text buffer grown by doubling does not
+ * touch pages it never writes). An allocation
  * over the block size (64 KiB) has a block of its own, which is realloc'ed
  * in place; a smaller one is copied and the old bytes stay in the arena. */
 void *arena_resize(Arena *a, void *p, size_t old_n, size_t new_n);

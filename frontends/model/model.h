@@ -47,6 +47,7 @@ typedef struct OmCtx {
   OmUnsupported *unsup; /* nodes that could not be built, by kind */
   int nunsup, capunsup;
   StrMap unsup_index;   /* kind key -> index in unsup */
+  void (*done_bytes)(const void *p, size_t n); /* see onnx_load_with (NULL: none) */
 } OmCtx;
 
 /* ---- ctx.c ---- */

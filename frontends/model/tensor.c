@@ -227,6 +227,8 @@ int om_tensor(OmCtx *c, const OmTensor *t) {
     const unsigned char *raw = t->raw ? t->raw : t->fetch_raw(t->it);
     if (!raw || convert_raw(c, di, raw, numel, where, data))
       return -1;
+    if (t->raw && c->done_bytes)
+      c->done_bytes(raw, (size_t)t->count[OM_RAW]);
   }
   if (src > OM_RAW && convert_typed(c, t, di, om_path(c, t->path, t->key[src]), numel, where, data))
     return -1;

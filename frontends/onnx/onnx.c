@@ -416,10 +416,16 @@ static int start(PCtx *c, Graph *g, const char *text, size_t len, const LoadOpti
 }
 
 int onnx_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
+  return onnx_load_with(g, text, len, o, NULL, d);
+}
+
+int onnx_load_with(Graph *g, const char *text, size_t len, const LoadOptions *o,
+                   void (*done_bytes)(const void *p, size_t n), Diag *d) {
   int errors0 = d->nerrors;
   PCtx c;
   if (start(&c, g, text, len, o, d, "ModelProto"))
     return -1;
+  c.m.done_bytes = done_bytes;
   PbMsg m = {c.file, c.file + len}, graph = m;
   PbList opsets = {NULL, 0, 0};
   PbField f;

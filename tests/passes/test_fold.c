@@ -69,6 +69,61 @@ START_TEST(pass_fold_fixed_point) {
 }
 END_TEST
 
+/* Folding big constants (1 MiB and more) gives back or reuses what no one
+ * reads any more (fold.c: release_if_dead, reusable_input0): y = x + (Sign(w)
+ * * 0.5 + Abs(w)) on a 2 MiB w. The folded values are checked against
+ * values computed here; w and the intermediates lose their data; with
+ * keep_w, w is also a graph output and must keep its values. */
+static void fold_big(int keep_w) {
+  enum { N = 1 << 19 };
+  const int64_t dn[1] = {N};
+  Graph *g = graph_new("test.json");
+  float *wv = arena_array(g->arena, N, sizeof *wv);
+  for (int i = 0; i < N; i++)
+    wv[i] = (float)(i % 7 - 3) * 0.25f;
+  float half = 0.5f;
+  int x = pt_input(g, "x", 1, dn), w = pt_tensor(g, "w", 1, dn, wv), c = pt_tensor(g, "c", 0, NULL, &half),
+      s = pt_tensor(g, "s", 0, NULL, NULL), a = pt_tensor(g, "a", 0, NULL, NULL), p = pt_tensor(g, "p", 0, NULL, NULL),
+      q = pt_tensor(g, "q", 0, NULL, NULL), y = pt_tensor(g, "y", 0, NULL, NULL);
+  g->t[c].rank = 0;
+  pt_node(g, OP_Sign, "sign", 1, &w, 1, &s);
+  pt_node(g, OP_Abs, "abs", 1, &w, 1, &a);
+  pt_node(g, OP_Mul, "mul", 2, (int[]){s, c}, 1, &p);
+  pt_node(g, OP_Add, "addq", 2, (int[]){p, a}, 1, &q);
+  pt_node(g, OP_Add, "add", 2, (int[]){x, q}, 1, &y);
+  graph_add_output(g, y);
+  if (keep_w)
+    graph_add_output(g, w);
+  pt_shape(g);
+  ck_assert_int_eq(pt_count(g, OP_Sign) + pt_count(g, OP_Abs) + pt_count(g, OP_Mul), 0);
+  const float *qv = g->t[q].data;
+  ck_assert_ptr_nonnull(qv);
+  for (int i = 0; i < N; i++) {
+    float v = (float)(i % 7 - 3) * 0.25f;
+    float want = (v > 0 ? 0.5f : v < 0 ? -0.5f : 0.0f) + (v < 0 ? -v : v);
+    if (qv[i] != want)
+      ck_abort_msg("q[%d] = %g, want %g", i, (double)qv[i], (double)want);
+  }
+  ck_assert_ptr_null(g->t[s].data);
+  ck_assert_ptr_null(g->t[a].data);
+  ck_assert_ptr_null(g->t[p].data);
+  if (keep_w) {
+    ck_assert_ptr_eq(g->t[w].data, wv);
+    for (int i = 0; i < N; i++)
+      if (wv[i] != (float)(i % 7 - 3) * 0.25f)
+        ck_abort_msg("w[%d] changed to %g", i, (double)wv[i]);
+  } else {
+    ck_assert_ptr_null(g->t[w].data);
+  }
+  graph_free(g);
+}
+
+START_TEST(fold_big_gives_back) { fold_big(0); }
+END_TEST
+
+START_TEST(fold_big_keeps_outputs) { fold_big(1); }
+END_TEST
+
 /* No folding, no report lines. */
 START_TEST(fold_report_empty) {
   Graph *g = graph_new("test.json");
@@ -152,6 +207,8 @@ Suite *fold_suite(void) {
   tcase_add_test(tc, fold_in_shapes_counted);
   tcase_add_test(tc, pass_fold_fixed_point);
   tcase_add_test(tc, fold_report_empty);
+  tcase_add_test(tc, fold_big_gives_back);
+  tcase_add_test(tc, fold_big_keeps_outputs);
   tcase_add_test(tc, signs_drop_positive_divisor);
   tcase_add_test(tc, signs_keep_unproven);
   suite_add_tcase(s, tc);
