@@ -4,7 +4,8 @@
  * groups and the epilogues: none, BN+ReLU, residual+ReLU, bits over several
  * 64-filter words), its IM2COL feed (filters split per K block; several
  * column and K blocks), xnrt_conv2d_bwn on all three feeds, xnrt_sgemm,
- * xnrt_sgemv, xnrt_sgemm_bwn (GEMM and one row).  Built by pool.sh with -DXNORCC_THREADS -DXNRT_PAR_MIN_WORK=1
+ * xnrt_sgemv, xnrt_sgemm_bwn (GEMM and one row), xnrt_maxpool2d and
+ * xnrt_avgpool2d (planes split).  Built by pool.sh with -DXNORCC_THREADS -DXNRT_PAR_MIN_WORK=1
  * -fsanitize=thread (every kernel that can split does).  Each case runs at 1
  * thread (the unsplit code), then at 2 and 3; the outputs (and the bit planes)
  * must be equal byte for byte, the pool must have run jobs for the kernels
@@ -99,6 +100,16 @@ static void run_sgemm(Case *c, unsigned char *out) {
     xnrt_sgemv(c->M, c->K, c->w, c->x, 1, (float *)(void *)out, 1, c->flags, &e);
   else
     xnrt_sgemm(c->M, c->N, c->K, c->w, c->x, (size_t)c->N, (float *)(void *)out, (size_t)c->N, c->flags, &e);
+}
+
+static void run_pool(Case *c, unsigned char *out) {
+  const int OH = outsz(c->H, c->KH, c->sh, c->pt), OW = outsz(c->W, c->KW, c->sw, c->pl);
+  if (c->pad) /* average, count_include_pad = flags */
+    xnrt_avgpool2d(c->x, (float *)(void *)out, c->C, c->H, c->W, c->KH, c->KW, OH, OW, c->sh, c->sw, 1, 1, c->pt,
+                   c->pl, c->pt, c->pl, c->flags);
+  else
+    xnrt_maxpool2d(c->x, (float *)(void *)out, c->C, c->H, c->W, c->KH, c->KW, OH, OW, c->sh, c->sw, 1, 1, c->pt,
+                   c->pl);
 }
 
 static void check(Case *c) {
@@ -199,6 +210,16 @@ static void sgemm_case(const char *name, int M, int N, int K, int flags, int bwn
   free(a), free(c.w), free(c.x), free(c.scratch), free(scale), free(bias), free(res), free(tlo), free(thi);
 }
 
+static void pool_case(const char *name, int NC, int H, int W, int K, int s, int p, int avg, int incl) {
+  Case c = {0};
+  c.name = name, c.splits = 1, c.run = run_pool, c.C = NC, c.H = H, c.W = W, c.KH = c.KW = K, c.sh = c.sw = s;
+  c.pt = c.pl = p, c.pad = avg, c.flags = incl;
+  c.bytes = (size_t)NC * outsz(H, K, s, p) * outsz(W, K, s, p) * sizeof(float);
+  c.x = frand((size_t)NC * H * W);
+  check(&c);
+  free(c.x);
+}
+
 int main(void) {
   const int BN = XNRT_EPI_SCALE | XNRT_EPI_BIAS | XNRT_EPI_RELU;
   const int ADD = XNRT_EPI_BIAS | XNRT_EPI_ADD | XNRT_EPI_RELU;
@@ -239,6 +260,8 @@ int main(void) {
   sgemm_case("sgemv 100 x 77, BN+ReLU", 100, 1, 77, BN, 0);
   sgemm_case("sgemm_bwn 70 x 50 x 300, BN+ReLU", 70, 50, 300, BN, 1);
   sgemm_case("sgemm_bwn 100 x 1 x 600 (a row), BN+ReLU", 100, 1, 600, BN, 1);
+  pool_case("maxpool 3x3 s2 pad 1 (the stem's), 7 planes", 7, 20, 37, 3, 2, 1, 0, 0);
+  pool_case("avgpool 3x3 s1 pad 1, count_include_pad, 5 planes", 5, 9, 19, 3, 1, 1, 1, 1);
   if (!bad)
     printf("pool_kernels: all cases: same bytes at every thread count\n");
   return bad;

@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "fvec.h"
+#include "par.h"
 
 /* Range [*lo, *hi) of outputs o < O whose taps o*s - p + k*d (k < K) all lie in [0, n). */
 XNRT_INLINE void xnrt__pool_interior(int O, int s, int d, int p, int K, int n, int *lo, int *hi)
@@ -74,13 +75,14 @@ static inline float xnrt__pool_one(const float *xp, int H, int W, int KH, int KW
     return avg ? sum / (float)cnt : m;
 }
 
-/* Max (avg = 0) or average pool of NC planes x[NC][H][W] -> y[NC][OH][OW]. */
-static inline void xnrt__pool2d(const float *x, float *y, int NC, int H, int W, int KH, int KW, int OH, int OW,
-                                int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int avg, int incl)
+/* Max (avg = 0) or average pool of the planes [p0, p1) of x[NC][H][W] -> y[NC][OH][OW]. */
+static inline void xnrt__pool2d_part(const float *x, float *y, int H, int W, int KH, int KW, int OH, int OW,
+                                     int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int avg,
+                                     int incl, int p0, int p1)
 {
     int p, oy, ox, kh, kw, lo, hi;
     xnrt__pool_interior(OW, sw, dw, pl, KW, W, &lo, &hi);
-    for (p = 0; p < NC; p++) {
+    for (p = p0; p < p1; p++) {
         const float *xp = x + (size_t)p * H * W;
         for (oy = 0; oy < OH; oy++) {
             float *yr = y + ((size_t)p * OH + oy) * OW;
@@ -132,6 +134,37 @@ static inline void xnrt__pool2d(const float *x, float *y, int NC, int H, int W, 
                 yr[ox] = xnrt__pool_one(xp, H, W, KH, KW, oy, ox, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl);
         }
     }
+}
+
+/* The planes split across the pool (par.h): each plane by one thread, by the
+ * same code as on one thread. */
+typedef struct xnrt__pool_job_s {
+    const float *x;
+    float *y;
+    int H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl;
+} xnrt__pool_job;
+
+static inline void xnrt__pool_chunk(void *ctx, int lo, int hi)
+{
+    const xnrt__pool_job *j = (const xnrt__pool_job *)ctx;
+    xnrt__pool2d_part(j->x, j->y, j->H, j->W, j->KH, j->KW, j->OH, j->OW, j->sh, j->sw, j->dh, j->dw, j->pt,
+                      j->pl, j->pb, j->pr, j->avg, j->incl, lo, hi);
+}
+
+/* Max (avg = 0) or average pool of NC planes x[NC][H][W] -> y[NC][OH][OW];
+ * split over planes when the taps / 2 reach XNRT_PAR_MIN_WORK (a vector of
+ * taps costs about what 8 vectors of multiply-adds do in the GEMM). */
+static inline void xnrt__pool2d(const float *x, float *y, int NC, int H, int W, int KH, int KW, int OH, int OW,
+                                int sh, int sw, int dh, int dw, int pt, int pl, int pb, int pr, int avg, int incl)
+{
+    if (XNRT_PAR_SPLIT((int64_t)NC * OH * OW * KH * KW / 2)) {
+        xnrt__pool_job j;
+        j.x = x, j.y = y, j.H = H, j.W = W, j.KH = KH, j.KW = KW, j.OH = OH, j.OW = OW, j.sh = sh, j.sw = sw;
+        j.dh = dh, j.dw = dw, j.pt = pt, j.pl = pl, j.pb = pb, j.pr = pr, j.avg = avg, j.incl = incl;
+        xnrt_parallel_for(NC, xnrt__pool_chunk, &j);
+        return;
+    }
+    xnrt__pool2d_part(x, y, H, W, KH, KW, OH, OW, sh, sw, dh, dw, pt, pl, pb, pr, avg, incl, 0, NC);
 }
 
 /* MaxPool of NC planes x[NC][H][W] -> y[NC][OH][OW]: kernel KHxKW, strides,
