@@ -33,6 +33,9 @@ typedef struct LoadOptions {
  * On success the graph has tensors (inputs with shapes, initializers with
  * data), nodes in file order, inputs and outputs; topo_sort() has not run. */
 int json_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d);
+/* json_load; with release_text, text is an allocation of g's arena that is
+ * given back (arena_release) as soon as cJSON has parsed it. */
+int json_load_with(Graph *g, const char *text, size_t len, const LoadOptions *o, int release_text, Diag *d);
 
 /* Loads an ONNX model in protobuf's wire format (.onnx) from text[0..len)
  * into the empty graph g, like json_load: the same checks, messages and

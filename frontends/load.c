@@ -74,7 +74,9 @@ static Loader sniff(const char *text, size_t len) {
   return NULL;
 }
 
-int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
+/* The loader for g->file's name, else for its contents; NULL after
+ * reporting. */
+static Loader pick_loader(Graph *g, const char *text, size_t len, Diag *d) {
   Loader load = NULL;
   if (ends_with(g->file, ".json"))
     load = json_load;
@@ -82,11 +84,14 @@ int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions
     load = onnx_load;
   else if (ends_with(g->file, ".xir"))
     load = xir_load;
-  else if (!(load = sniff(text, len))) {
+  else if (!(load = sniff(text, len)))
     diag_error(d, "unknown model format (expected a .json, .onnx or .xir file)");
-    return -1;
-  }
-  return load(g, text, len, o, d);
+  return load;
+}
+
+int frontend_load_text(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
+  Loader load = pick_loader(g, text, len, d);
+  return load ? load(g, text, len, o, d) : -1;
 }
 
 #if defined(MADV_DONTNEED)
@@ -138,10 +143,16 @@ int frontend_load(Graph *g, const LoadOptions *o, Diag *d) {
   char *text = read_file(g, g->file, &len, d);
   if (!text)
     return -1;
-  int rc = frontend_load_text(g, text, len, o, d);
+  Loader load = pick_loader(g, text, len, d);
+  if (!load)
+    return -1;
   /* The loaders copy what they keep (names, tensor data): the file's bytes
-   * go back now rather than with the graph, so a model's weights are not
-   * held twice through the passes. */
+   * go back as soon as they are read, not with the graph, so a model's
+   * weights are not held twice through the passes. JSON's go back once
+   * cJSON has parsed them. */
+  if (load == json_load)
+    return json_load_with(g, text, len, o, 1, d);
+  int rc = load(g, text, len, o, d);
   arena_release(g->arena, text);
   return rc;
 }

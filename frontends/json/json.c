@@ -359,8 +359,14 @@ static void load_model(OmCtx *c, const cJSON *model) {
 }
 
 int json_load(Graph *g, const char *text, size_t len, const LoadOptions *o, Diag *d) {
+  return json_load_with(g, text, len, o, 0, d);
+}
+
+int json_load_with(Graph *g, const char *text, size_t len, const LoadOptions *o, int release_text, Diag *d) {
   int errors0 = d->nerrors;
   cJSON *root = json_parse_text(text, len, d);
+  if (release_text) /* the tree holds copies of everything */
+    arena_release(g->arena, (void *)text);
   if (!root)
     return -1;
   /* While we hold the tree, running out of arena memory lands here first. */

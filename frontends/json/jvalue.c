@@ -225,39 +225,43 @@ int jget_object(OmCtx *c, const cJSON *v, const char *path) {
   return 0;
 }
 
-/* Value of a base64 digit in either alphabet, or -1. */
-static int b64_digit(unsigned char ch) {
-  if (ch >= 'A' && ch <= 'Z')
-    return ch - 'A';
-  if (ch >= 'a' && ch <= 'z')
-    return ch - 'a' + 26;
-  if (ch >= '0' && ch <= '9')
-    return ch - '0' + 52;
-  if (ch == '+' || ch == '-')
-    return 62;
-  if (ch == '/' || ch == '_')
-    return 63;
-  return -1;
-}
+/* Value of each byte as a base64 digit in either alphabet (standard:
+ * + /, URL-safe: - _), or -1. */
+#define B64_ROW(c0) B64(c0), B64(c0 + 1), B64(c0 + 2), B64(c0 + 3), B64(c0 + 4), B64(c0 + 5), B64(c0 + 6), B64(c0 + 7)
+#define B64(ch)                                                                                                  \
+  (signed char)((ch) >= 'A' && (ch) <= 'Z'   ? (ch) - 'A'                                                    \
+                : (ch) >= 'a' && (ch) <= 'z' ? (ch) - 'a' + 26                                               \
+                : (ch) >= '0' && (ch) <= '9' ? (ch) - '0' + 52                                               \
+                : (ch) == '+' || (ch) == '-' ? 62                                                            \
+                : (ch) == '/' || (ch) == '_' ? 63                                                            \
+                                             : -1)
+static const signed char b64_value[256] = {
+    B64_ROW(0),   B64_ROW(8),   B64_ROW(16),  B64_ROW(24),  B64_ROW(32),  B64_ROW(40),  B64_ROW(48),  B64_ROW(56),
+    B64_ROW(64),  B64_ROW(72),  B64_ROW(80),  B64_ROW(88),  B64_ROW(96),  B64_ROW(104), B64_ROW(112), B64_ROW(120),
+    B64_ROW(128), B64_ROW(136), B64_ROW(144), B64_ROW(152), B64_ROW(160), B64_ROW(168), B64_ROW(176), B64_ROW(184),
+    B64_ROW(192), B64_ROW(200), B64_ROW(208), B64_ROW(216), B64_ROW(224), B64_ROW(232), B64_ROW(240), B64_ROW(248)};
+#undef B64
+#undef B64_ROW
 
 long long jbase64_len(OmCtx *c, const char *s, const char *path) {
-  size_t n = strlen(s), digits = 0, pad = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
+  const unsigned char *u = (const unsigned char *)s;
+  size_t n = 0, digits, pad = 0;
+  while (b64_value[u[n]] >= 0) /* the digits; NUL and '=' end them */
+    n++;
+  digits = n;
+  for (; u[n]; n++) {
+    unsigned char ch = u[n];
     if (ch == '=' && digits > 0) {
       pad++;
       continue;
     }
-    if (pad || b64_digit(ch) < 0) {
-      if (pad)
-        om_err(c, path, "invalid base64: '%c' after padding at offset %zu", ch >= 0x20 && ch < 0x7f ? ch : '?', i);
-      else if (ch >= 0x20 && ch < 0x7f)
-        om_err(c, path, "invalid base64 character '%c' at offset %zu", ch, i);
-      else
-        om_err(c, path, "invalid base64 byte 0x%02x at offset %zu", ch == (unsigned char)JSON_NUL_MARK ? 0 : ch, i);
-      return -1;
-    }
-    digits++;
+    if (pad)
+      om_err(c, path, "invalid base64: '%c' after padding at offset %zu", ch >= 0x20 && ch < 0x7f ? ch : '?', n);
+    else if (ch >= 0x20 && ch < 0x7f)
+      om_err(c, path, "invalid base64 character '%c' at offset %zu", ch, n);
+    else
+      om_err(c, path, "invalid base64 byte 0x%02x at offset %zu", ch == (unsigned char)JSON_NUL_MARK ? 0 : ch, n);
+    return -1;
   }
   /* Padding, when present, must complete the last group of four. */
   if (digits % 4 == 1 || (pad && (pad > 2 || (digits + pad) % 4))) {
@@ -268,10 +272,20 @@ long long jbase64_len(OmCtx *c, const char *s, const char *path) {
 }
 
 void jbase64_decode(const char *s, unsigned char *out) {
+  const unsigned char *u = (const unsigned char *)s;
+  /* whole groups of four digits: three bytes each */
+  for (; b64_value[u[0]] >= 0 && b64_value[u[1]] >= 0 && b64_value[u[2]] >= 0 && b64_value[u[3]] >= 0; u += 4) {
+    uint32_t v = (uint32_t)b64_value[u[0]] << 18 | (uint32_t)b64_value[u[1]] << 12 |
+                 (uint32_t)b64_value[u[2]] << 6 | (uint32_t)b64_value[u[3]];
+    *out++ = (unsigned char)(v >> 16);
+    *out++ = (unsigned char)(v >> 8);
+    *out++ = (unsigned char)v;
+  }
+  /* the last 2 or 3 digits, if any */
   uint32_t acc = 0;
   int bits = 0;
-  for (; *s && *s != '='; s++) {
-    acc = (acc << 6) | (uint32_t)b64_digit((unsigned char)*s);
+  for (; b64_value[*u] >= 0; u++) {
+    acc = (acc << 6) | (uint32_t)b64_value[*u];
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

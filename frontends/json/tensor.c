@@ -84,6 +84,7 @@ int json_tensor(OmCtx *c, const cJSON *obj, const char *path) {
   /* where the values are */
   const cJSON *typed[OM_NFIELDS] = {NULL};
   const cJSON *raw = jfield(c, obj, path, "rawData", &key);
+  unsigned char *b = NULL;
   if (raw) {
     const char *raw_path = om_path(c, path, key);
     t.key[OM_RAW] = key;
@@ -91,11 +92,22 @@ int json_tensor(OmCtx *c, const cJSON *obj, const char *path) {
       om_err(c, raw_path, "expected a base64 string, found %s", jtype_name(raw));
       return -1;
     }
+    if (!raw->valuestring) { /* given back below; no reader visits a tensor twice */
+      om_err(c, raw_path, "was read before");
+      return -1;
+    }
     long long bytes = jbase64_len(c, raw->valuestring, raw_path);
     if (bytes < 0)
       return -1;
-    unsigned char *b = arena_alloc(c->a, (size_t)bytes + 1);
+    b = arena_alloc(c->a, (size_t)bytes + 1);
     jbase64_decode(raw->valuestring, b);
+    /* The base64 text is not read again: a big one goes back now (the
+     * tree is this loader's own; cJSON_Delete skips a NULL string). */
+    if (bytes >= (1 << 16)) {
+      cJSON *mine = (cJSON *)raw;
+      cJSON_free(mine->valuestring);
+      mine->valuestring = NULL;
+    }
     t.raw = b;
     t.count[OM_RAW] = bytes;
   }
@@ -122,5 +134,7 @@ int json_tensor(OmCtx *c, const cJSON *obj, const char *path) {
     }
   t.next = next_value;
   t.it = &it;
-  return om_tensor(c, &t);
+  int ti = om_tensor(c, &t);
+  arena_release(c->a, b); /* om_tensor copied the values: a big buffer goes back now */
+  return ti;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frontends/frontend.h"
+#include "frontends/json/jsonfe.h"
 
 /* The JSON text of s with every ' turned into ". */
 static char *q(const char *s) {
@@ -369,6 +370,52 @@ START_TEST(err_base64_and_names) {
 }
 END_TEST
 
+/* jbase64_len and jbase64_decode against an encoder written here (RFC 4648),
+ * on every length from 0 to 70 (all three tails), with and without padding,
+ * in both alphabets, and with a bad digit in each group position. */
+static void b64_encode(const unsigned char *in, size_t n, int url, int pad, char *out) {
+  const char *abc = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                        : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+    size_t k = n - i >= 3 ? 4 : n - i + 1;
+    for (size_t j = 0; j < 4; j++)
+      if (j < k)
+        out[o++] = abc[(v >> (18 - 6 * j)) & 63];
+      else if (pad)
+        out[o++] = '=';
+  }
+  out[o] = 0;
+}
+
+START_TEST(base64_roundtrip) {
+  OmCtx c;
+  om_init(&c, g, NULL, &d, 0);
+  unsigned char in[70], out[72];
+  char text[100];
+  uint32_t x = 12345;
+  for (int i = 0; i < 70; i++)
+    in[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 24);
+  for (size_t n = 0; n <= 70; n++)
+    for (int form = 0; form < 4; form++) {
+      b64_encode(in, n, form & 1, form >> 1, text);
+      ck_assert_int_eq(jbase64_len(&c, text, "t"), (long long)n);
+      memset(out, 0xAA, sizeof out);
+      jbase64_decode(text, out);
+      ck_assert_msg(!memcmp(out, in, n), "length %zu form %d: %s", n, form, text);
+      ck_assert_int_eq(out[n], 0xAA); /* nothing written past the bytes */
+      for (size_t k = 0; n && k < 4 && k < strlen(text); k++) {
+        char bad[100];
+        strcpy(bad, text);
+        bad[strlen(text) > 8 ? 4 + k : k] = '*';
+        ck_assert_int_lt(jbase64_len(&c, bad, "t"), 0);
+      }
+    }
+  ck_assert_int_gt(d.nerrors, 0);
+}
+END_TEST
+
 START_TEST(err_json_syntax) {
   expect_error("{'graph':\n {'node': [1,}",
                "m.json: error: invalid JSON at line 2, column 14 (byte 23): unexpected character '}'\n");
@@ -486,6 +533,7 @@ int main(void) {
   tcase_add_test(t, err_opsets);
   tcase_add_test(t, err_no_opset);
   tcase_add_test(t, err_base64_and_names);
+  tcase_add_test(t, base64_roundtrip);
   tcase_add_test(t, err_json_syntax);
   tcase_add_test(t, err_json_truncated);
   tcase_add_test(t, err_json_depth);
