@@ -584,13 +584,16 @@ def threads_table(res):
     t0 = res["threads"][0]
     out = ["Threads: the same rounds at %s threads; speed-up over %d thread(s) (efficiency: speed-up x %d / threads)"
            % (",".join(str(t) for t in res["threads"]), t0, t0)]
-    hdr = "%-16s %3s %15s %12s %13s %12s %7s %13s %12s %6s %5s" % (
-        "model", "thr", "xnorcc ms", "xn speed-up", "ORT ms", "ORT speed-up", "ORT/xn", "PyTorch ms",
+    hdr = "%-16s %3s %15s %12s %7s %13s %12s %7s %13s %12s %6s %5s" % (
+        "model", "thr", "xnorcc ms", "xn speed-up", "(min)", "ORT ms", "ORT speed-up", "ORT/xn", "PyTorch ms",
         "PT speed-up", "PT/xn", "bytes")
     out += [hdr, "-" * len(hdr)]
 
     def med(d):
         return d.get("time", {}).get("median_ms")
+
+    def mn(d):
+        return d.get("time", {}).get("min_ms")
 
     def up(base, v, t):
         if not base or not v:
@@ -607,13 +610,15 @@ def threads_table(res):
             x, p = bt.get(str(t), {}), peer.get(str(t), {})
             o, q = p.get("ort", {}), p.get("torch", {})
             same = x.get("same_bytes")
-            out.append("%-16s %3d %15s %12s %13s %12s %7s %13s %12s %6s %5s" % (
-                name, t, cell(x.get("time")), up(med(base), med(x), t), cell(o.get("time")),
+            out.append("%-16s %3d %15s %12s %7s %13s %12s %7s %13s %12s %6s %5s" % (
+                name, t, cell(x.get("time")), up(med(base), med(x), t),
+                fmt(mn(base) / mn(x) if mn(base) and mn(x) else None, "%.2fx"), cell(o.get("time")),
                 up(med(pbase.get("ort", {})), med(o), t), fmt(med(o) / med(x) if med(o) and med(x) else None, "%.2fx"),
                 cell(q.get("time")), up(med(pbase.get("torch", {})), med(q), t),
                 fmt(med(q) / med(x) if med(q) and med(x) else None, "%.2fx"),
                 "-" if same is None else ("=" if same else "DIFF")))
-    out.append("ms: wall median (CPU-time median of the process, all threads); ORT/xn, PT/xn: the peer's wall over")
+    out.append("ms: wall median (CPU-time median of the process, all threads); (min): the same speed-up on the fastest")
+    out.append("run of the kept round (the run least disturbed by other load); ORT/xn, PT/xn: the peer's wall median over")
     out.append("xnorcc's at the same count; bytes: xnorcc's output has the bytes of its %d-thread output (=)" % t0)
     return "\n".join(out)
 
