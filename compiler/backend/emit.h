@@ -167,6 +167,10 @@ int body_linear_fkern(Emit *e, const Node *n);
 /* Body of MaxPool/AveragePool on LP_FKERN: one xnrt_maxpool2d/xnrt_avgpool2d
  * call over the N*C planes. Returns 0. */
 int body_pool_fkern(Emit *e, const Node *n);
+/* BatchNormalization (+ its merged Relu) on xnrt_batchnorm; Add/Sub/Mul/Div
+ * on xnrt_binary. Return 0. */
+int body_batchnorm_fkern(Emit *e, const Node *n);
+int body_binary_fkern(Emit *e, const Node *n);
 
 /* ---- emit_binary.c ---- */
 

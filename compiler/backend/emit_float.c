@@ -14,7 +14,9 @@
  *   epilogue bias (the conv's B, the folded BN's, a Gemm's C per column),
  *            then the merged Relu or Clip, as literal XNRT_EPI_* flags.
  * MaxPool and AveragePool are one xnrt_maxpool2d / xnrt_avgpool2d call over
- * the N*C planes, every size a literal; they give the interpreter's floats.
+ * the N*C planes, a BatchNormalization (with a merged Relu) one
+ * xnrt_batchnorm, Add/Sub/Mul/Div one xnrt_binary, every size a literal;
+ * they give the interpreter's floats.
  * Float accuracy: the kernels use FMA and their own summation order, within
  * docs/runtime.md's bound of the interpreter's plain loops.
  */
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "runtime/include/xnorcc_rt/eltwise.h"
 #include "runtime/include/xnorcc_rt/sgemm_pack.h"
 
 static const FloatLayer *fl_of(const Emit *e, int ni) { return &e->p->node[ni].geom->fl; }
@@ -253,5 +256,35 @@ int body_pool_fkern(Emit *e, const Node *n) {
     sb_printf(b, ", %lld, %lld, %d", (long long)v->pe[0], (long long)v->pe[1], v->count_include_pad ? 1 : 0);
   sb_puts(b, ");");
   cw_end(w);
+  return 0;
+}
+
+int body_batchnorm_fkern(Emit *e, const Node *n) {
+  int ni = (int)(n - e->g->n);
+  const FloatLayer *F = fl_of(e, ni);
+  CWriter *w = e->w;
+  StrBuf *b = cw_begin(w);
+  sb_puts(b, "/* float BatchNormalization on the runtime (xnrt_batchnorm), the interpreter's floats");
+  put_merged(b, e, F);
+  sb_puts(b, " */");
+  cw_end(w);
+  b = cw_begin(w);
+  sb_printf(b, "xnrt_batchnorm(x0, y, %lld, %lld, %lld, x1, x2, x3, x4, ", (long long)F->R, (long long)F->M,
+            (long long)F->K);
+  put_hexfloat(b, attr_float(n, "epsilon", 1e-5f));
+  sb_printf(b, ", %d);", F->relu);
+  cw_end(w);
+  return 0;
+}
+
+int body_binary_fkern(Emit *e, const Node *n) {
+  const FloatLayer *F = fl_of(e, (int)(n - e->g->n));
+  static const char *const bc[] = {"XNRT_BC_SAME", "XNRT_BC_ROW", "XNRT_BC_COL", "XNRT_BC_SCALAR"};
+  const char *op = n->op == OP_Add ? "XNRT_OP_ADD" : n->op == OP_Sub ? "XNRT_OP_SUB" : n->op == OP_Mul ? "XNRT_OP_MUL"
+                                                                                                       : "XNRT_OP_DIV";
+  CWriter *w = e->w;
+  cw_line(w, "/* float %s on the runtime (xnrt_binary), the interpreter's floats */", op_info[n->op].name);
+  cw_line(w, "xnrt_binary(%s, %s, x0, x1, %lld, y, %lld, %lld);", op, bc[F->bc], (long long)(F->bc == XNRT_BC_ROW ? F->N : 1),
+          (long long)F->R, (long long)F->K);
   return 0;
 }

@@ -423,9 +423,13 @@ static int emit_broadcast(Emit *e, const Node *n) {
   return 0;
 }
 
-static int body_arith(Emit *e, const Node *n) { return emit_broadcast(e, n); }
+static int body_arith(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_binary_fkern(e, n);
+  return emit_broadcast(e, n);
+}
 
-const OpEmit emit_arith = {NULL, NULL, body_arith};
+const OpEmit emit_arith = {plan_arith, NULL, body_arith};
 
 static int body_prelu(Emit *e, const Node *n) { return emit_broadcast(e, n); }
 
@@ -652,6 +656,8 @@ const OpEmit emit_global_avg = {NULL, NULL, body_global_avg};
 
 /* y = (x - mean) / sqrt(var + eps) * scale + bias, per channel (dim 1). */
 static int body_batchnorm(Emit *e, const Node *n) {
+  if (e->p->node[n - e->g->n].path == LP_FKERN)
+    return body_batchnorm_fkern(e, n);
   CWriter *w = e->w;
   Tensor *x = node_in(e->g, n, 0);
   if (x->rank < 2) {
@@ -683,7 +689,7 @@ static int body_batchnorm(Emit *e, const Node *n) {
   return 0;
 }
 
-const OpEmit emit_batchnorm = {NULL, NULL, body_batchnorm};
+const OpEmit emit_batchnorm = {plan_batchnorm, NULL, body_batchnorm};
 
 /* ---- linear algebra ---- */
 

@@ -37,7 +37,8 @@ typedef enum LayerPath {
   LP_XNOR,  /* +-1 input: packed input, XNOR-popcount (xnrt_bconv2d, xnrt_bgemm) */
   LP_BWN,   /* real input, 1-bit weights in the float GEMM's panels (xnrt_conv2d_bwn, xnrt_sgemm_bwn) */
   LP_FKERN  /* float on the runtime's kernels, weights packed at compile time (xnrt_conv2d,
-               xnrt_dwconv2d, xnrt_sgemv; xnrt_maxpool2d, xnrt_avgpool2d; plan_float.c) */
+               xnrt_dwconv2d, xnrt_sgemv; xnrt_maxpool2d, xnrt_avgpool2d, xnrt_batchnorm,
+               xnrt_binary; plan_float.c) */
 } LayerPath;
 
 /* What a layer's code needs in the file (LayerPlan.needs, Plan.needs). */
@@ -87,10 +88,17 @@ typedef struct Dense {
 /* A float Conv, Gemm or MatMul on the runtime's kernels (LP_FKERN,
  * plan_float.c), with what plan_merge folded into it: a BatchNormalization
  * after a conv into its weights and bias, a Relu or Clip into the epilogue.
- * A MaxPool or AveragePool on LP_FKERN (pool) uses only v; nothing merges into it. */
+ * A MaxPool or AveragePool on LP_FKERN (pool) uses only v; nothing merges into it;
+ * a BatchNormalization on a tensor (bnt) may absorb a Relu; Add/Sub/Mul/Div
+ * (binop) nothing. */
 typedef struct FloatLayer {
   int conv;           /* Conv (else Gemm or MatMul) */
   int pool;           /* MaxPool or AveragePool (only v is set) */
+  int bnt;            /* BatchNormalization on a tensor (xnrt_batchnorm): R images of M channels of
+                         K values; relu (its merged Relu in act) */
+  int binop;          /* Add, Sub, Mul, Div on xnrt_binary: bc (XNRT_BC_*) of input 1 over R rows of
+                         K values, N values of input 1 for XNRT_BC_ROW */
+  int bc;             /* see binop */
   int dw;             /* depthwise (group = channels > 1): xnrt_dwconv2d, weights unpacked */
   Window v;           /* Conv window */
   int64_t M, G, CG;   /* filters, groups, input channels per group */
@@ -109,7 +117,7 @@ typedef struct FloatLayer {
 /* The geometry a plan hook records; which member is set follows from the op. */
 typedef union LayerGeom {
   BinLayer bin;   /* BinConv, BinGemm on a packed path */
-  FloatLayer fl;  /* Conv, Gemm, MatMul, MaxPool, AveragePool on LP_FKERN */
+  FloatLayer fl;  /* Conv, Gemm, MatMul, pools, BatchNormalization, Add/Sub/Mul/Div on LP_FKERN */
   Block block;    /* XnorBlock */
   Dense dense;    /* XnorDense */
 } LayerGeom;
@@ -215,7 +223,7 @@ void add_work(Plan *p, LayerPlan *lp, const char *name, const char *type, int si
 
 /* ---- plan_float.c: plan hooks of Conv, Gemm, MatMul; their epilogue merge ---- */
 
-PlanFn plan_conv, plan_gemm, plan_matmul, plan_pool;
+PlanFn plan_conv, plan_gemm, plan_matmul, plan_pool, plan_batchnorm, plan_arith;
 /* Part of plan_merge: a BatchNormalization, then a Relu or Clip, after a
  * float conv on LP_FKERN (each the only reader of its input, not a graph
  * output) become part of the conv: their nodes lose their code and the conv

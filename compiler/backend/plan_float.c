@@ -16,6 +16,13 @@
  *           LP_FKERN: one xnrt_maxpool2d / xnrt_avgpool2d call over all N*C
  *           planes (any kernel, stride, dilation, pads, ceil_mode,
  *           count_include_pad), the same floats as the interpreter
+ *   BatchNormalization (inference, parameters of C values)
+ *           LP_FKERN: xnrt_batchnorm, the interpreter's arithmetic; a Relu
+ *           reading only its output merges into it
+ *   Add, Sub, Mul, Div of two floats, input 0 of the output's size, input 1
+ *           the same, a scalar, or broadcast as one contiguous range of the
+ *           output's axes: LP_FKERN, one xnrt_binary call (one float
+ *           operation per element, the interpreter's floats)
  * Otherwise (weights computed at run time, shapes the kernels do not take)
  * the layer stays plain float loops (LP_FLOAT), which report what is wrong.
  *
@@ -29,6 +36,7 @@
 
 #include "plan.h"
 #include "runtime/include/xnorcc_rt/conv.h"
+#include "runtime/include/xnorcc_rt/eltwise.h"
 
 static LayerGeom *new_geom(Plan *p) { return arena_array(p->g->arena, 1, sizeof(LayerGeom)); }
 
@@ -103,6 +111,82 @@ int plan_pool(Plan *p, Diag *d, int ni) {
       tensor_numel(y) != v->N * v->C * v->out[0] * v->out[1])
     return 0;
   F->pool = 1, F->bn = F->act = -1;
+  lp->path = LP_FKERN;
+  lp->geom = geom;
+  lp->needs |= NEED_RUNTIME | NEED_NOINLINE;
+  return 0;
+}
+
+int plan_batchnorm(Plan *p, Diag *d, int ni) {
+  Graph *g = p->g;
+  const Node *n = &g->n[ni];
+  LayerPlan *lp = &p->node[ni];
+  Tensor *x = node_in(g, n, 0), *y = node_out(g, n, 0);
+  (void)d;
+  if (!x || !y || x->rank < 2 || n->nin != 5 || attr_int(n, "training_mode", 0) != 0 || !fits(tensor_numel(x)) ||
+      tensor_numel(y) != tensor_numel(x))
+    return 0; /* the plain loops report what is wrong */
+  int64_t C = x->dims[1];
+  for (int i = 1; i <= 4; i++)
+    if (!node_in(g, n, i) || tensor_numel(node_in(g, n, i)) != C)
+      return 0;
+  LayerGeom *geom = new_geom(p);
+  FloatLayer *F = &geom->fl;
+  F->bnt = 1, F->bn = F->act = -1;
+  F->R = x->dims[0], F->M = C, F->K = C ? tensor_numel(x) / x->dims[0] / C : 0;
+  if (!fits(F->R) || !fits(F->M) || !fits(F->K))
+    return 0;
+  lp->path = LP_FKERN;
+  lp->geom = geom;
+  lp->needs |= NEED_RUNTIME | NEED_NOINLINE;
+  return 0;
+}
+
+int plan_arith(Plan *p, Diag *d, int ni) {
+  Graph *g = p->g;
+  const Node *n = &g->n[ni];
+  LayerPlan *lp = &p->node[ni];
+  (void)d;
+  if (n->op != OP_Add && n->op != OP_Sub && n->op != OP_Mul && n->op != OP_Div)
+    return 0;
+  Tensor *a = node_in(g, n, 0), *b = node_in(g, n, 1), *y = node_out(g, n, 0);
+  if (n->nin != 2 || !a || !b || !y || a->dtype != DT_F32 || b->dtype != DT_F32 || y->dtype != DT_F32 ||
+      !fits(tensor_numel(y)) || tensor_numel(a) != tensor_numel(y) || b->rank > y->rank || tensor_numel(b) < 1)
+    return 0;
+  /* b's axes (right-aligned on y's) whose extent is y's, and > 1: one
+   * contiguous range [lo, hi) among the axes of y with extent > 1 */
+  int r = y->rank, lo = -1, hi = -1, gap = 0;
+  for (int i = 0; i < r; i++) {
+    int j = i - (r - b->rank);
+    int64_t be = j < 0 ? 1 : b->dims[j], ye = y->dims[i];
+    if (be != 1 && be != ye)
+      return 0;
+    if (ye == 1)
+      continue;
+    if (be == ye) {
+      if (gap)
+        return 0; /* a broadcast axis inside the range */
+      if (lo < 0)
+        lo = i;
+      hi = i + 1;
+    } else if (lo >= 0) {
+      gap = 1;
+    }
+  }
+  int64_t outer = 1, mid = 1, inner = 1;
+  for (int i = 0; i < r; i++)
+    *(lo < 0 || i < lo ? &outer : i < hi ? &mid : &inner) *= y->dims[i];
+  LayerGeom *geom = new_geom(p);
+  FloatLayer *F = &geom->fl;
+  F->binop = 1, F->bn = F->act = -1;
+  if (lo < 0)
+    F->bc = XNRT_BC_SCALAR, F->R = 1, F->K = outer;
+  else if (outer == 1 && inner == 1)
+    F->bc = XNRT_BC_SAME, F->R = 1, F->K = mid;
+  else if (inner == 1)
+    F->bc = XNRT_BC_COL, F->R = outer, F->K = mid;
+  else
+    F->bc = XNRT_BC_ROW, F->R = outer * mid, F->K = inner, F->N = mid;
   lp->path = LP_FKERN;
   lp->geom = geom;
   lp->needs |= NEED_RUNTIME | NEED_NOINLINE;
@@ -239,9 +323,17 @@ void plan_merge_float(Plan *p) {
     if (!lp->code || lp->path != LP_FKERN)
       continue;
     FloatLayer *F = &((LayerGeom *)lp->geom)->fl;
-    if (F->pool)
+    if (F->pool || F->binop)
       continue;
     int r = only_reader(p, lp->out0);
+    if (F->bnt) { /* a Relu after a BatchNormalization on a tensor */
+      if (r >= 0 && g->n[r].op == OP_Relu) {
+        F->act = r, F->relu = 1;
+        p->node[r].code = 0;
+        lp->out0 = g->n[r].out[0];
+      }
+      continue;
+    }
     /* BN after a conv whose bias (if any) is a constant */
     if (F->conv && r >= 0 && (!F->bias || const_f32(node_in(g, &g->n[i], 2))) && bn_foldable(p, r, F->M)) {
       F->bn = r;
