@@ -287,7 +287,7 @@ int pb_iter_next(PbIter *it, uint64_t *v) {
     }
     if (it->msg.p >= it->msg.end)
       return 0;
-    uint64_t tag, n = 0;
+    uint64_t tag = 0, n = 0; /* always set: pb_next checked the field; = 0 for gcc -O3 -Wmaybe-uninitialized */
     get_varint(&it->msg.p, it->msg.end, &tag);
     int wire = (int)(tag & 7);
     const unsigned char *val = it->msg.p;
