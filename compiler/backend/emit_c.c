@@ -27,15 +27,40 @@ static void put_tensor_note(StrBuf *b, Graph *g, const Tensor *t) {
   sb_printf(b, "' float32 %s", shape_str(g, t));
 }
 
-/* "const float *in0, float *out0" or "void"; with state (NAME_run_r),
+/* How the header names an I/O element type (tensor_io_elem). */
+static const char *elem_note(int elem) {
+  static const char *const names[] = {"?", "float32", "uint8", "int8", "uint16", "int16", "int32", "int64", "?", "bool"};
+  return elem >= 1 && elem <= 9 ? names[elem] : "?";
+}
+
+static void put_io_note(StrBuf *b, Graph *g, const Tensor *t) {
+  sb_putc(b, '\'');
+  put_comment_text(b, t->name);
+  sb_printf(b, "' %s %s", elem_note(tensor_io_elem(t)), shape_str(g, t));
+}
+
+/* Whether a graph input or output has a type other than float32. */
+static int has_typed_io(const Graph *g) {
+  for (int k = 0; k < g->ninputs; k++)
+    if (tensor_io_elem(&g->t[g->inputs[k]]) != 1)
+      return 1;
+  for (int k = 0; k < g->noutputs; k++)
+    if (tensor_io_elem(&g->t[g->outputs[k]]) != 1)
+      return 1;
+  return 0;
+}
+
+/* "const float *in0, float *out0" (each of its I/O element's C type:
+ * const int64_t *in1, bool *out1 ...) or "void"; with state (NAME_run_r),
  * "void *state" first. */
 static void put_params(StrBuf *b, const Graph *g, int state) {
   if (state)
     sb_puts(b, "void *state");
   for (int k = 0; k < g->ninputs; k++)
-    sb_printf(b, "%sconst float *in%d", k || state ? ", " : "", k);
+    sb_printf(b, "%sconst %s *in%d", k || state ? ", " : "", elem_c_type(tensor_io_elem(&g->t[g->inputs[k]])), k);
   for (int k = 0; k < g->noutputs; k++)
-    sb_printf(b, "%sfloat *out%d", k || g->ninputs || state ? ", " : "", k);
+    sb_printf(b, "%s%s *out%d", k || g->ninputs || state ? ", " : "", elem_c_type(tensor_io_elem(&g->t[g->outputs[k]])),
+              k);
   if (!state && !g->ninputs && !g->noutputs)
     sb_puts(b, "void");
 }
@@ -66,17 +91,24 @@ static void emit_header(Emit *e, StrBuf *h) {
   put_params(h, g, 1);
   sb_puts(h, ");\n *\n");
   for (int k = 0; k < g->ninputs; k++) {
+    int el = tensor_io_elem(&g->t[g->inputs[k]]);
     sb_printf(h, " *   in%d   ", k);
-    put_tensor_note(h, g, &g->t[g->inputs[k]]);
-    sb_printf(h, " (%s_IN%d_SIZE floats)\n", nm, k);
+    put_io_note(h, g, &g->t[g->inputs[k]]);
+    sb_printf(h, " (%s_IN%d_SIZE %s%s)\n", nm, k, el == 1 ? "floats" : elem_c_type(el), el == 1 ? "" : " values");
   }
   for (int k = 0; k < g->noutputs; k++) {
+    int el = tensor_io_elem(&g->t[g->outputs[k]]);
     sb_printf(h, " *   out%d  ", k);
-    put_tensor_note(h, g, &g->t[g->outputs[k]]);
-    sb_printf(h, " (%s_OUT%d_SIZE floats)\n", nm, k);
+    put_io_note(h, g, &g->t[g->outputs[k]]);
+    sb_printf(h, " (%s_OUT%d_SIZE %s%s)\n", nm, k, el == 1 ? "floats" : elem_c_type(el), el == 1 ? "" : " values");
   }
+  if (has_typed_io(g))
+    sb_puts(h, " *\n"
+               " * Integer and bool tensors are computed as floats inside: their values are\n"
+               " * exact below 2^24 in magnitude (an input's larger values are rounded to\n"
+               " * float; a float converted to an integer output is truncated toward zero).\n");
   sb_puts(h, " *\n"
-             " * Runs the network on dense row-major (C order) float buffers and returns 0.\n"
+             " * Runs the network on dense row-major (C order) buffers and returns 0.\n"
              " * Output buffers must not overlap input buffers. Every activation and\n"
              " * scratch buffer of a run lives in its state: for ");
   sb_printf(h, "%s_run_r, the caller's\n"
@@ -85,6 +117,8 @@ static void emit_header(Emit *e, StrBuf *h) {
                " * %s_run uses one static state, so its calls must not overlap. The\n"
                " * weights are shared read-only data.\n */\n", nm, nm, nm, nm);
   sb_printf(h, "#ifndef XNORCC_GENERATED_%s_H\n#define XNORCC_GENERATED_%s_H\n\n", nm, nm);
+  if (has_typed_io(g))
+    sb_puts(h, "#include <stdbool.h>\n#include <stdint.h>\n\n");
   sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   sb_printf(h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", nm, g->ninputs, nm, g->noutputs);
   for (int k = 0; k < g->ninputs; k++)
@@ -136,6 +170,20 @@ static void emit_weights(Emit *e) {
     emit_const_array(e, IK_F32, arena_printf(g->arena, "w%d", t), NULL, data, tensor_numel(x));
     cw_raw(w, "\n");
   }
+  /* An integer or bool graph output that is a constant: its values as int64_t. */
+  for (int k = 0; k < g->noutputs; k++) {
+    int t = e->p->out_copy_src[k];
+    if (t < 0 || tensor_io_elem(&g->t[g->outputs[k]]) == 1 || e->p->store[e->p->root[t]] != ST_CONST)
+      continue;
+    const Tensor *x = &g->t[e->p->root[t]];
+    StrBuf *b = cw_begin(w);
+    sb_printf(b, "/* output %d: ", k);
+    put_io_note(b, g, &g->t[g->outputs[k]]);
+    sb_puts(b, " */");
+    cw_end(w);
+    emit_const_array(e, IK_I64, arena_printf(g->arena, "o%d", k), NULL, x->data, tensor_numel(x));
+    cw_raw(w, "\n");
+  }
 }
 
 /* The call of layer i: its function with its buffers. */
@@ -183,6 +231,17 @@ static void emit_run(Emit *e) {
   for (int k = 0; k < g->ninputs; k++)
     if (!e->p->in_used[k])
       cw_line(w, "(void)in%d;", k);
+  for (int k = 0; k < g->ninputs; k++) { /* integer and bool inputs: as floats */
+    int t = g->inputs[k];
+    if (!e->p->conv_in[k] || !e->p->in_used[k])
+      continue;
+    cw_for(w, "i", tensor_numel(&g->t[t]));
+    b = cw_begin(w);
+    sb_putc(b, '(');
+    put_buffer(e, b, t);
+    sb_printf(b, tensor_io_elem(&g->t[t]) == 9 ? ")[i] = in%d[i] ? 1.0f : 0.0f;" : ")[i] = (float)in%d[i];", k);
+    cw_end(w);
+  }
   emit_profile_run_begin(e);
   for (int i = 0, k = 0; i < g->nn; i++)
     if (e->p->node[i].code) {
@@ -193,11 +252,28 @@ static void emit_run(Emit *e) {
     int t = e->p->out_copy_src[k];
     if (t < 0)
       continue;
+    int el = tensor_io_elem(&g->t[g->outputs[k]]), r = e->p->root[t];
     cw_for(w, "i", tensor_numel(&g->t[t]));
     b = cw_begin(w);
     sb_printf(b, "out%d[i] = ", k);
-    put_buffer(e, b, t);
-    sb_puts(b, "[i];");
+    if (el != 1 && e->p->store[r] == ST_CONST) { /* an integer or bool constant: its exact values */
+      if (el == 9)
+        sb_printf(b, "o%d[i] != 0;", k);
+      else
+        sb_printf(b, "(%s)o%d[i];", elem_c_type(el), k);
+    } else if (el == 9) {
+      sb_putc(b, '(');
+      put_buffer(e, b, t);
+      sb_puts(b, ")[i] != 0.0f;");
+    } else if (el != 1) { /* (int64_t first: a narrower type wraps) */
+      sb_printf(b, el == 7 ? "(int64_t)(" : "(%s)(int64_t)(", elem_c_type(el));
+      put_buffer(e, b, t);
+      sb_puts(b, ")[i];");
+    } else {
+      sb_putc(b, '(');
+      put_buffer(e, b, t);
+      sb_puts(b, ")[i];");
+    }
     cw_end(w);
   }
   cw_line(w, "return 0;");
@@ -234,14 +310,92 @@ static void emit_main(Emit *e) {
   Graph *g = e->g;
   CWriter *w = e->w;
   const char *nm = e->o->name;
-  cw_raw(w, "\n/* ---- main: ./prog in0.bin ... out0.bin ... (raw little-endian float32) ---- */\n\n");
+  int nf_in = 0, nt_in = 0, nt_out = 0; /* float32 inputs; other inputs, outputs */
   for (int k = 0; k < g->ninputs; k++)
-    cw_line(w, "static float main_in%d[%s_IN%d_SIZE + 1];", k, nm, k);
+    tensor_io_elem(&g->t[g->inputs[k]]) == 1 ? nf_in++ : nt_in++;
   for (int k = 0; k < g->noutputs; k++)
-    cw_line(w, "static float main_out%d[%s_OUT%d_SIZE + 1];", k, nm, k);
+    nt_out += tensor_io_elem(&g->t[g->outputs[k]]) != 1;
+  cw_raw(w, "\n/* ---- main: ./prog in0.bin ... out0.bin ... (raw little-endian float32%s) ---- */\n\n",
+         nt_in + nt_out ? ", or each tensor's integer or bool type" : "");
+  for (int k = 0; k < g->ninputs; k++)
+    cw_line(w, "static %s main_in%d[%s_IN%d_SIZE + 1];", elem_c_type(tensor_io_elem(&g->t[g->inputs[k]])), k, nm, k);
+  for (int k = 0; k < g->noutputs; k++)
+    cw_line(w, "static %s main_out%d[%s_OUT%d_SIZE + 1];", elem_c_type(tensor_io_elem(&g->t[g->outputs[k]])), k, nm,
+            k);
   cw_raw(w, "\n");
+  if (nt_in)
+    /* integers: little-endian two's complement of size bytes, sign-extended
+     * when is_signed; bool: one byte, nonzero is true */
+    cw_raw(w, "%s",
+          "static int read_int(const char *prog, const char *path, int64_t *x, long n, int size, int is_signed) {\n"
+          "  FILE *f = fopen(path, \"rb\");\n"
+          "  long size_f;\n"
+          "  if (!f) {\n"
+          "    fprintf(stderr, \"%s: error: cannot open '%s' for reading\\n\", prog, path);\n"
+          "    return -1;\n"
+          "  }\n"
+          "  size_f = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;\n"
+          "  if (size_f != n * size || fseek(f, 0, SEEK_SET) != 0) {\n"
+          "    fprintf(stderr, \"%s: error: '%s' has %ld bytes but must have %ld (%ld values of %d bytes)\\n\",\n"
+          "            prog, path, size_f, n * size, n, size);\n"
+          "    fclose(f);\n"
+          "    return -1;\n"
+          "  }\n"
+          "  for (long i = 0; i < n; i++) {\n"
+          "    unsigned char q[8];\n"
+          "    uint64_t u = 0;\n"
+          "    int b;\n"
+          "    if (fread(q, 1, (size_t)size, f) != (size_t)size) {\n"
+          "      fprintf(stderr, \"%s: error: cannot read '%s'\\n\", prog, path);\n"
+          "      fclose(f);\n"
+          "      return -1;\n"
+          "    }\n"
+          "    for (b = size - 1; b >= 0; b--)\n"
+          "      u = u << 8 | q[b];\n"
+          "    if (size == 8)\n"
+          "      x[i] = u >> 63 ? -(int64_t)(~u) - 1 : (int64_t)u;\n"
+          "    else if (is_signed && (u >> (8 * size - 1)))\n"
+          "      x[i] = (int64_t)u - ((int64_t)1 << (8 * size));\n"
+          "    else\n"
+          "      x[i] = (int64_t)u;\n"
+          "  }\n"
+          "  fclose(f);\n"
+          "  return 0;\n"
+          "}\n"
+          "\n");
+  if (nt_out)
+    cw_raw(w, "%s",
+          "static int write_int(const char *prog, const char *path, const int64_t *x, long n, int size) {\n"
+          "  FILE *f = fopen(path, \"wb\");\n"
+          "  int ok = f != NULL;\n"
+          "  for (long i = 0; ok && i < n; i++) {\n"
+          "    unsigned char q[8];\n"
+          "    uint64_t u = (uint64_t)x[i];\n"
+          "    int b;\n"
+          "    for (b = 0; b < size; b++, u >>= 8)\n"
+          "      q[b] = (unsigned char)(u & 0xff);\n"
+          "    ok = fwrite(q, 1, (size_t)size, f) == (size_t)size;\n"
+          "  }\n"
+          "  if (f && fclose(f) != 0)\n"
+          "    ok = 0;\n"
+          "  if (!ok)\n"
+          "    fprintf(stderr, \"%s: error: cannot write '%s'\\n\", prog, path);\n"
+          "  return ok ? 0 : -1;\n"
+          "}\n"
+          "\n");
+  if (nt_in + nt_out) {
+    int64_t most = 1;
+    for (int k = 0; k < g->ninputs; k++)
+      if (tensor_io_elem(&g->t[g->inputs[k]]) != 1 && tensor_numel(&g->t[g->inputs[k]]) > most)
+        most = tensor_numel(&g->t[g->inputs[k]]);
+    for (int k = 0; k < g->noutputs; k++)
+      if (tensor_io_elem(&g->t[g->outputs[k]]) != 1 && tensor_numel(&g->t[g->outputs[k]]) > most)
+        most = tensor_numel(&g->t[g->outputs[k]]);
+    cw_line(w, "static int64_t main_ints[%lld]; /* an integer or bool tensor on its way */", (long long)most);
+    cw_raw(w, "\n");
+  }
   /* read_f32 only when there is an input to read (-Wunused-function) */
-  if (g->ninputs > 0)
+  if (nf_in > 0)
     cw_raw(w, "%s",
           "static int read_f32(const char *prog, const char *path, float *x, long n) {\n"
           "  FILE *f = fopen(path, \"rb\");\n"
@@ -272,7 +426,8 @@ static void emit_main(Emit *e) {
           "  return 0;\n"
           "}\n"
           "\n");
-  cw_raw(w, "%s",
+  if (nt_out < g->noutputs)
+    cw_raw(w, "%s",
           "static int write_f32(const char *prog, const char *path, const float *x, long n) {\n"
           "  FILE *f = fopen(path, \"wb\");\n"
           "  int ok = f != NULL;\n"
@@ -299,13 +454,28 @@ static void emit_main(Emit *e) {
     sb_printf(b, " in%d.bin", k);
   for (int k = 0; k < g->noutputs; k++)
     sb_printf(b, " out%d.bin", k);
-  sb_puts(b, "\\n  files hold raw little-endian float32 values\\n\", argv[0]);");
+  sb_printf(b, "\\n  files hold raw little-endian float32 values%s\\n\", argv[0]);",
+            nt_in + nt_out ? " (integer and bool tensors: their own type, see the header)" : "");
   cw_end(w);
   cw_line(w, "return 1;");
   cw_close(w);
+  /* bytes and signedness of each ONNX element type (tensor_io_elem) */
+  static const int esize[] = {4, 4, 1, 1, 2, 2, 4, 8, 0, 1}, esigned[] = {1, 1, 0, 1, 0, 1, 1, 1, 0, 0};
   for (int k = 0; k < g->ninputs; k++) {
-    cw_head(w, "if (read_f32(argv[0], argv[%d], main_in%d, %s_IN%d_SIZE))", 1 + k, k, nm, k);
+    int el = tensor_io_elem(&g->t[g->inputs[k]]);
+    if (el == 1) {
+      cw_head(w, "if (read_f32(argv[0], argv[%d], main_in%d, %s_IN%d_SIZE))", 1 + k, k, nm, k);
+      cw_line(w, "return 1;");
+      continue;
+    }
+    cw_head(w, "if (read_int(argv[0], argv[%d], main_ints, %s_IN%d_SIZE, %d, %d))", 1 + k, nm, k, esize[el],
+            esigned[el]);
     cw_line(w, "return 1;");
+    cw_for(w, "i", tensor_numel(&g->t[g->inputs[k]]));
+    if (el == 9)
+      cw_line(w, "main_in%d[i] = main_ints[i] != 0;", k);
+    else
+      cw_line(w, "main_in%d[i] = (%s)main_ints[i];", k, elem_c_type(el));
   }
   b = cw_begin(w);
   sb_printf(b, "%s_run(", nm);
@@ -316,7 +486,16 @@ static void emit_main(Emit *e) {
   sb_puts(b, ");");
   cw_end(w);
   for (int k = 0; k < g->noutputs; k++) {
-    cw_head(w, "if (write_f32(argv[0], argv[%d], main_out%d, %s_OUT%d_SIZE))", 1 + g->ninputs + k, k, nm, k);
+    int el = tensor_io_elem(&g->t[g->outputs[k]]);
+    if (el == 1) {
+      cw_head(w, "if (write_f32(argv[0], argv[%d], main_out%d, %s_OUT%d_SIZE))", 1 + g->ninputs + k, k, nm, k);
+      cw_line(w, "return 1;");
+      continue;
+    }
+    cw_for(w, "i", tensor_numel(&g->t[g->outputs[k]]));
+    cw_line(w, "main_ints[i] = (int64_t)main_out%d[i];", k);
+    cw_head(w, "if (write_int(argv[0], argv[%d], main_ints, %s_OUT%d_SIZE, %d))", 1 + g->ninputs + k, nm, k,
+            esize[el]);
     cw_line(w, "return 1;");
   }
   cw_line(w, "return 0;");

@@ -102,12 +102,16 @@ static int body_where(Emit *e, const Node *n) {
 const OpEmit emit_where = {NULL, NULL, body_where};
 
 /* Cast between the types a run-time tensor can have (float32, bool as
- * 0/1 floats): to bool, x != 0 (NaN is true); every other pair copies. */
+ * 0/1 floats, int64 and int32 as floats holding integers): to bool, x != 0
+ * (NaN is true); float to an integer type, toward zero (truncf); every other
+ * pair copies (an integer's float is already what Cast to float gives). */
 static int body_cast(Emit *e, const Node *n) {
   const Tensor *x = node_in(e->g, n, 0), *y = node_out(e->g, n, 0);
   cw_for(e->w, "i", tensor_numel(y));
   if (y->dtype == DT_BOOL && x->dtype != DT_BOOL)
     cw_line(e->w, "y[i] = x0[i] != 0.0f ? 1.0f : 0.0f;");
+  else if (dtype_is_int(y->dtype) && dtype_is_float(x->dtype))
+    cw_line(e->w, "y[i] = truncf(x0[i]);");
   else
     cw_line(e->w, "y[i] = x0[i];");
   return 0;
@@ -248,3 +252,32 @@ static int body_argmax(Emit *e, const Node *n) {
 }
 
 const OpEmit emit_argmax = {NULL, NULL, body_argmax};
+
+/* Gather along axis: y[o, j, i] = x0[o, idx[j], i], the indices (input 1,
+ * integers held as floats, constant or computed) counting from the end when
+ * negative. An index out of range reads element 0 of the axis (ONNX leaves
+ * it undefined; the interpreter reports it). */
+static int body_gather(Emit *e, const Node *n) {
+  const Tensor *x = node_in(e->g, n, 0), *ind = node_in(e->g, n, 1);
+  int axis;
+  if (norm_axis(e->g, n, e->d, "axis", attr_int(n, "axis", 0), x->rank, &axis))
+    return -1;
+  int64_t outer = 1, inner = 1, A = x->dims[axis], K = tensor_numel(ind);
+  for (int i = 0; i < axis; i++)
+    outer *= x->dims[i];
+  for (int i = axis + 1; i < x->rank; i++)
+    inner *= x->dims[i];
+  cw_for(e->w, "o", outer);
+  cw_for(e->w, "j", K);
+  cw_open(e->w, "{");
+  cw_line(e->w, "float v = x1[j];");
+  cw_line(e->w, "long k = v >= 0.0f && v < %lld.0f ? (long)v : v < 0.0f && v >= -%lld.0f ? (long)v + %lldL : 0L;",
+          (long long)A, (long long)A, (long long)A);
+  cw_for(e->w, "i", inner);
+  cw_line(e->w, "y[(o * %lld + j) * %lld + i] = x0[(o * %lld + k) * %lld + i];", (long long)K, (long long)inner,
+          (long long)A, (long long)inner);
+  cw_close(e->w);
+  return 0;
+}
+
+const OpEmit emit_gather = {NULL, NULL, body_gather};

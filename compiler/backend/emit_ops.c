@@ -399,12 +399,22 @@ static int emit_broadcast(Emit *e, const Node *n) {
     cw_close(w);
     return 0;
   }
+  /* Integers (held as floats, OPF_INTF): Div and Pow truncate toward zero
+   * (ONNX's reference casts Pow's float64 result back), Mod with fmod=0
+   * takes the divisor's sign (numpy's mod); exact below 2^24. */
+  int ints = dtype_is_int(y->dtype);
+  if (n->op == OP_Div && ints) {
+    cw_line(w, "y[%s] = truncf(x0[%s] / x1[%s]);", iy.s, ix[0].s, ix[1].s);
+    return 0;
+  }
   if (n->op == OP_Add || n->op == OP_Sub || n->op == OP_Mul || n->op == OP_Div) {
     char opc = n->op == OP_Add ? '+' : n->op == OP_Sub ? '-' : n->op == OP_Mul ? '*' : '/';
     cw_line(w, "y[%s] = x0[%s] %c x1[%s];", iy.s, ix[0].s, opc, ix[1].s);
     return 0;
   }
-  const char *f = n->op == OP_Pow   ? "powf(v, w)"
+  int int_mod = n->op == OP_Mod && ints && !attr_int(n, "fmod", 0);
+  const char *f = n->op == OP_Pow   ? (ints ? "truncf(powf(v, w))" : "powf(v, w)")
+                  : int_mod         ? "fmodf(v, w) != 0.0f && (fmodf(v, w) < 0.0f) != (w < 0.0f) ? fmodf(v, w) + w : fmodf(v, w)"
                   : n->op == OP_Mod ? "fmodf(v, w)"
                   : n->op == OP_Max ? "v > w || isnan(v) ? v : w"
                   : n->op == OP_Min ? "v < w || isnan(v) ? v : w"

@@ -26,8 +26,9 @@
 typedef enum Store {
   ST_NONE,   /* not needed at run time (int64 shape data, unused tensors) */
   ST_CONST,  /* static const float wI[] holding the tensor's data (I = root tensor) */
-  ST_INPUT,  /* the caller's input pointer inK */
-  ST_OUTPUT, /* the caller's output pointer outK */
+  ST_INPUT,  /* the caller's input pointer inK (a float32 input) */
+  ST_OUTPUT, /* the caller's output pointer outK (a float32 output; the others are
+                converted from floats into it at the end) */
   ST_ARENA   /* st->arena.f + off: the state's activation arena */
 } Store;
 
@@ -157,6 +158,8 @@ typedef struct Plan {
   int *used_const;      /* per root: a static const array must be emitted */
   int *out_copy_src;    /* per graph output: tensor copied into outK at the end, or -1 */
   int *in_used;         /* per graph input: referenced by NAME_run */
+  int *conv_in;         /* per graph input: a non-float input converted at entry into its
+                           ST_ARENA buffer (the values as floats) and read there, else 0 */
   int64_t arena_floats; /* size of the activation arena in floats */
   int64_t work_bytes;   /* size of the work union NAME_work_ (the largest layer struct), 0 if none */
   int64_t state_bytes;  /* NAME_STATE_BYTES: the arena (a multiple of STATE_ALIGN bytes), then the

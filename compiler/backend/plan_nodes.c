@@ -1,6 +1,7 @@
 /* plan_nodes.c - which nodes become code and what each layer needs: the
  * phases select, layers, merge and check (plan.h). */
 #include <limits.h>
+#include <string.h>
 
 #include "plan.h"
 
@@ -110,44 +111,35 @@ void plan_merge(Plan *p) {
   }
 }
 
-/* Whether tensor t is an index from ArgMax/ArgMin that generated code may
- * keep as a float (exact: the axis extent is below 2^24), and is only a
- * graph output, read by no layer. */
-static int float_index(Plan *p, const Tensor *t) {
-  Graph *g = p->g;
-  int ti = (int)(t - g->t), pr = graph_producer(g, ti);
-  if (t->dtype != DT_I64 || pr < 0 || (g->n[pr].op != OP_ArgMax && g->n[pr].op != OP_ArgMin) || p->consumed[ti])
-    return 0;
-  const Tensor *x = node_in(g, &g->n[pr], 0);
-  for (int i = 0; i < x->rank; i++)
-    if (x->dims[i] >= ((int64_t)1 << 24))
-      return 0;
-  return 1;
-}
-
-/* Checks that tensor t can be an array of floats in generated code. */
+/* Checks that tensor t, read or written by node n at run time, can be an
+ * array of floats in generated code: float32, +-1 bits, bool (0/1), or an
+ * int64/int32 tensor of an op whose float code is exact on integers
+ * (OPF_INTF; the values as floats, exact below 2^24 in magnitude). */
 static void check_float_tensor(Plan *p, Diag *d, const Node *n, const Tensor *t, const char *what, int k) {
   Graph *g = p->g;
-  if (float_index(p, t))
-    return;
   if (t->rank < 0 || tensor_numel(t) < 0)
     node_error(d, g, n, "%s %d '%s' has no known shape", what, k, t->name);
   else if (tensor_numel(t) > INT_MAX)
     node_error(d, g, n, "%s %d '%s' (%s) has more than %d elements, too many for the C backend", what, k, t->name,
                shape_str(g, t), INT_MAX);
-  else if (t->dtype != DT_F32 && t->dtype != DT_BIT && t->dtype != DT_BOOL) /* bit: +-1 floats; bool: 0/1 */
-    node_error(d, g, n, "%s %d '%s' has type %s; the C backend computes on float32 only", what, k, t->name,
-               dtype_name(t->dtype));
+  else if (dtype_is_int(t->dtype) && !op_has(n->op, OPF_INTF))
+    node_error(d, g, n, "%s %d '%s' has type %s; the C backend computes %s on floats only (integer tensors at run "
+               "time: data movement, Cast, comparisons, Where, Add, Sub, Mul, Div, Mod, Pow, Max, Min, Sum, Neg, "
+               "Abs, Gather)", what, k, t->name, dtype_name(t->dtype), op_info[n->op].name);
+  else if ((n->op == OP_ArgMax || n->op == OP_ArgMin || n->op == OP_Gather) && !strcmp(what, "input") && k == 0) {
+    int axis = 0; /* an index must be exact as a float: the axis below 2^24 */
+    if (!norm_axis(g, n, d, "axis", attr_int(n, "axis", 0), t->rank, &axis) && t->dims[axis] >= ((int64_t)1 << 24))
+      node_error(d, g, n, "axis %d of input '%s' has %lld elements; the C backend's indices are exact below 2^24",
+                 axis, t->name, (long long)t->dims[axis]);
+  }
 }
 
-/* Graph input or output k (what "input"/"output") must be float32 (or bit,
- * for outputs) with a known shape. */
+/* Graph input or output k (what "input"/"output") must have a known shape
+ * and a type of the C API (float32, bits for outputs, int64, int32, bool). */
 static void check_io(Plan *p, Diag *d, const char *what, int k, int ti, int bit_ok) {
   const Tensor *t = &p->g->t[ti];
-  if (bit_ok && float_index(p, t) && tensor_numel(t) <= INT_MAX)
-    return;
-  if ((t->dtype != DT_F32 && !(bit_ok && (t->dtype == DT_BIT || t->dtype == DT_BOOL))) || tensor_numel(t) < 0 || tensor_numel(t) > INT_MAX)
-    diag_error(d, "graph %s %d '%s' (%s, %s) must be float32 with a known shape for the C backend", what, k, t->name,
+  if ((t->dtype == DT_BIT && !bit_ok) || tensor_numel(t) < 0 || tensor_numel(t) > INT_MAX)
+    diag_error(d, "graph %s %d '%s' (%s, %s) must have a known shape for the C backend", what, k, t->name,
                dtype_name(t->dtype), shape_str(p->g, t));
 }
 

@@ -151,15 +151,23 @@ void plan_views(Plan *p) {
     if (g->t[t].data)
       p->store[t] = ST_CONST;
   }
+  /* A float32 input is read from the caller's buffer; any other is
+   * converted into an arena buffer of floats at entry. */
+  p->conv_in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof(int));
   for (int k = g->ninputs - 1; k >= 0; k--) {
-    p->store[g->inputs[k]] = ST_INPUT;
+    int conv = !dtype_is_float(g->t[g->inputs[k]].dtype);
+    p->store[g->inputs[k]] = conv ? ST_ARENA : ST_INPUT;
     p->slot[g->inputs[k]] = k;
+    p->conv_in[k] = conv;
   }
+  /* A layer writes a float32 output straight into the caller's buffer; any
+   * other output is converted from the arena at the end. */
   int *out_slot = arena_array(g->arena, (size_t)nt + 1, sizeof(int)); /* first graph output k of tensor t */
   for (int t = 0; t < nt; t++)
     out_slot[t] = -1;
   for (int k = g->noutputs - 1; k >= 0; k--)
-    out_slot[g->outputs[k]] = k;
+    if (tensor_io_elem(&g->t[g->outputs[k]]) == 1)
+      out_slot[g->outputs[k]] = k;
   for (int i = 0; i < g->nn; i++) {
     Node *n = &g->n[i];
     LayerPlan *lp = &p->node[i];
@@ -194,7 +202,7 @@ void plan_io(Plan *p) {
         int r = p->root[plan_in(p, i, j)];
         if (p->store[r] == ST_CONST)
           p->used_const[r] = 1;
-        if (p->store[r] == ST_INPUT)
+        if (p->store[r] == ST_INPUT || (p->slot[r] >= 0 && g->t[r].is_input && p->conv_in[p->slot[r]]))
           p->in_used[p->slot[r]] = 1;
       }
   for (int k = 0; k < g->noutputs; k++) {
@@ -202,9 +210,9 @@ void plan_io(Plan *p) {
     p->out_copy_src[k] = -1;
     if (!(p->store[t] == ST_OUTPUT && p->slot[t] == k)) {
       p->out_copy_src[k] = t;
-      if (p->store[r] == ST_CONST)
+      if (p->store[r] == ST_CONST && tensor_io_elem(&g->t[t]) == 1) /* (else its own int64_t array) */
         p->used_const[r] = 1;
-      if (p->store[r] == ST_INPUT)
+      if (p->store[r] == ST_INPUT || (p->slot[r] >= 0 && g->t[r].is_input && p->conv_in[p->slot[r]]))
         p->in_used[p->slot[r]] = 1;
     }
   }
@@ -239,6 +247,15 @@ void plan_arena(Plan *p) {
   for (int k = 0; k < g->noutputs; k++)
     if (p->out_copy_src[k] >= 0 && p->store[p->root[p->out_copy_src[k]]] == ST_ARENA)
       end[p->root[p->out_copy_src[k]]] = nn;
+  /* A converted input lives from the start (position 0) to its last use. */
+  for (int k = 0; k < g->ninputs; k++) {
+    int t = g->inputs[k];
+    if (p->conv_in[k] && p->in_used[k] && start[t] < 0) {
+      start[t] = 0;
+      if (end[t] < 0)
+        end[t] = 0;
+    }
+  }
 
   /* Greedy first-fit in producer order. A placed buffer conflicts with the
    * new one iff it is still live at the new one's producer: retire buffers
@@ -257,6 +274,17 @@ void plan_arena(Plan *p) {
   Live *live = arena_array(a, (size_t)nt + 1, sizeof(Live));
   int root = -1, retired = 0;
   p->arena_floats = 0;
+  for (int k = 0; k < g->ninputs; k++) { /* converted inputs first: live before node 0 */
+    int t = g->inputs[k];
+    if (!p->conv_in[k] || start[t] < 0 || p->root[t] != t)
+      continue;
+    int64_t size = round_up(tensor_numel(&g->t[t]) ? tensor_numel(&g->t[t]) : 1);
+    int64_t off = first_fit(live, root, size);
+    p->off[t] = off;
+    live_insert(live, &root, t, off, off + size);
+    if (off + size > p->arena_floats)
+      p->arena_floats = off + size;
+  }
   for (int i = 0; i < nn; i++) {
     while (retired < nbuf && end[by_end[retired]] < i)
       live_remove(live, &root, by_end[retired++]);

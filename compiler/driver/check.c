@@ -13,6 +13,8 @@
  * < 0, the other > 0: for a +-1 output every wrong element, for scores the
  * ones that crossed zero). Exit status 0 when everything is within the
  * tolerance, 1 when not or when a step failed, 2 for a usage error.
+ * Integer and bool inputs and outputs are read and written in their own
+ * types (tensor_read_typed) and compared as floats.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -40,8 +42,10 @@ static const char check_usage[] =
     "beyond the tolerance.\n"
     "\n"
     "options:\n"
-    "  --input FILE       an input tensor (.npy, .pb or raw float32 .bin), in graph\n"
-    "                     order; none: random inputs, uniform in [-1, 1)\n"
+    "  --input FILE       an input tensor (.npy, .pb or raw .bin of the input's type:\n"
+    "                     float32, integer or bool), in graph order; none: random\n"
+    "                     inputs, uniform in [-1, 1) (integers in [-8, 8) or [0, 16),\n"
+    "                     bools 0/1)\n"
     "  --expect FILE      an expected output, in graph order (all or none)\n"
     "  --tol T            tolerance: |a - b| <= T + T |b|, b expected (default 1e-05)\n"
     "  --seed N           seed of the random inputs (default 1)\n"
@@ -220,6 +224,16 @@ static int report(Graph *g, int k, const char *what, const float *a, const float
   return c.beyond != 0;
 }
 
+/* x (n floats when is_float, else int64_t values) as floats. */
+static const float *as_floats(Arena *a, const void *x, int64_t n, int is_float) {
+  if (is_float)
+    return x;
+  float *f = arena_array(a, (size_t)n + 1, sizeof *f);
+  for (int64_t i = 0; i < n; i++)
+    f[i] = (float)((const int64_t *)x)[i];
+  return f;
+}
+
 /* Lowers the model into a new graph (the interpreter's with no_opt); NULL after reporting. */
 static Graph *lower(const CheckOptions *o, int no_opt, Diag *d) {
   LoadOptions lo = {o->dims, o->ndims};
@@ -255,34 +269,45 @@ static int check_steps(const CheckOptions *o, Graph *g, Graph *gi, const char *d
   if (gi->ninputs != nin || gi->noutputs != nout)
     xn_unreachable("the graph as read and the optimized graph differ in inputs or outputs");
 
-  /* inputs */
-  const float **in = arena_array(a, (size_t)nin + 1, sizeof *in);
+  /* inputs, in each one's own element type (tensor_io_elem): floats, or
+   * int64_t for the integer and bool types (Tensor.data's storage) */
+  const void **in = arena_array(a, (size_t)nin + 1, sizeof *in);
   uint64_t x = 0x9e3779b97f4a7c15u ^ (uint64_t)o->seed;
   for (int k = 0; k < nin; k++) {
     Tensor *t = &g->t[g->inputs[k]];
     int64_t n = tensor_numel(t);
+    int elem = tensor_io_elem(t);
     if (o->ninputs) {
-      if (!(in[k] = tensor_read(a, o->inputs[k], t->rank, t->dims, n, d)))
+      if (!(in[k] = tensor_read_typed(a, o->inputs[k], t->rank, t->dims, n, elem, d)))
         return -1;
-    } else {
+    } else if (elem == 1) {
       float *v = arena_array(a, (size_t)n + 1, sizeof *v);
       for (int64_t i = 0; i < n; i++) { /* xorshift64*, 24 bits: [-1, 1) in steps of 2^-23 */
         x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
         v[i] = (float)((int32_t)((x * 0x2545f4914f6cdd1du) >> 40) - (1 << 23)) / (float)(1 << 23);
       }
       in[k] = v;
+    } else { /* bool: 0 or 1; unsigned: [0, 16); signed: [-8, 8) */
+      int64_t *v = arena_array(a, (size_t)n + 1, sizeof *v);
+      for (int64_t i = 0; i < n; i++) {
+        x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+        int64_t r = (int64_t)((x * 0x2545f4914f6cdd1du) >> 60);
+        v[i] = elem == 9 ? r & 1 : elem == 2 || elem == 4 ? r : r - 8;
+      }
+      in[k] = v;
     }
     if (tensor_numel(&gi->t[gi->inputs[k]]) != n)
       xn_unreachable("input sizes differ between the graph as read and the optimized one");
-    if (tensor_write(path_in(a, dir, arena_printf(a, "in%d.bin", k)), NULL, t->rank, t->dims, in[k], n, d))
+    if (tensor_write_typed(path_in(a, dir, arena_printf(a, "in%d.bin", k)), NULL, t->rank, t->dims, in[k], n, elem,
+                           d))
       return -1;
   }
 
   /* the interpreter */
-  float **ref = arena_array(a, (size_t)nout + 1, sizeof *ref);
+  void **ref = arena_array(a, (size_t)nout + 1, sizeof *ref);
   for (int k = 0; k < nout; k++)
-    ref[k] = arena_array(a, (size_t)tensor_numel(&g->t[g->outputs[k]]) + 1, sizeof(float));
-  if (interp_run(gi, d, in, ref))
+    ref[k] = arena_array(a, (size_t)tensor_numel(&gi->t[gi->outputs[k]]) + 1, dtype_size(gi->t[gi->outputs[k]].dtype));
+  if (interp_run_with(gi, d, in, ref, NULL, NULL))
     return -1;
 
   /* the C program */
@@ -332,17 +357,22 @@ static int check_steps(const CheckOptions *o, Graph *g, Graph *gi, const char *d
   for (int k = 0; k < nout; k++) {
     Tensor *t = &g->t[g->outputs[k]];
     int64_t n = tensor_numel(t);
-    const float *prog = tensor_read(a, path_in(a, dir, arena_printf(a, "out%d.bin", k)), t->rank, t->dims, n, d);
+    int elem = tensor_io_elem(t);
+    const void *prog = tensor_read_typed(a, path_in(a, dir, arena_printf(a, "out%d.bin", k)), t->rank, t->dims, n,
+                                         elem, d);
     if (!prog)
       return -1;
+    const float *pf = as_floats(a, prog, n, elem == 1),
+                *rf = as_floats(a, ref[k], n, dtype_is_float(gi->t[gi->outputs[k]].dtype));
     if (o->nexpects) {
-      const float *want = tensor_read(a, o->expects[k], t->rank, t->dims, n, d);
+      const void *want = tensor_read_typed(a, o->expects[k], t->rank, t->dims, n, elem, d);
       if (!want)
         return -1;
-      failed |= report(g, k, "C vs expected", prog, want, o->tol);
-      failed |= report(g, k, "interpreter vs expected", ref[k], want, o->tol);
+      const float *wf = as_floats(a, want, n, elem == 1);
+      failed |= report(g, k, "C vs expected", pf, wf, o->tol);
+      failed |= report(g, k, "interpreter vs expected", rf, wf, o->tol);
     } else {
-      failed |= report(g, k, "C vs interpreter", prog, ref[k], o->tol);
+      failed |= report(g, k, "C vs interpreter", pf, rf, o->tol);
     }
   }
   return failed;

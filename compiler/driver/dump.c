@@ -88,7 +88,7 @@ static int after_node(void *ctx, Graph *g, int ni, void *const *out) {
   return 0;
 }
 
-int dump_run(Graph *g, Diag *d, const char *dir, const float *const *inputs, float **outputs) {
+int dump_run(Graph *g, Diag *d, const char *dir, const void *const *inputs, void **outputs) {
   if (mkdir(dir, 0777) && errno != EEXIST) {
     diag_error(d, "--dump: cannot create the folder '%s': %s", dir, strerror(errno));
     return -1;

@@ -10,7 +10,7 @@
 /* interp_run, writing every float tensor it reads or computes (graph inputs
  * first, then each node's outputs in order) to DIR/NNNNN.npy and listing them
  * in DIR/index.tsv. DIR is created when missing. Returns 0 or -1. */
-int dump_run(Graph *g, Diag *d, const char *dir, const float *const *inputs, float **outputs);
+int dump_run(Graph *g, Diag *d, const char *dir, const void *const *inputs, void **outputs);
 
 /* Compares two dumps tensor by tensor (by name, in A's order), over the
  * tensors a Sign or BinActiv reads in either; prints the first whose signs

@@ -80,7 +80,7 @@ static const char usage[] =
     "  --exact-weights    binarize only weights exactly +-alpha per filter; weights\n"
     "                     a few ulps off (straight-through exports) stay float\n"
     "  --input FILE       (run) an input tensor, .npy, ONNX TensorProto .pb or raw\n"
-    "                     float32 .bin, in graph order\n"
+    "                     .bin (float32, or the input's integer/bool type), in graph order\n"
     "  --output FILE      (run) where an output goes, .npy, .pb or .bin, in graph order\n"
     "  --dump DIR         (run) also write every tensor computed to DIR (.npy files\n"
     "                     and DIR/index.tsv), for xnorcc compare-dumps\n"
@@ -420,21 +420,26 @@ static int cmd_run(Options *o) {
     goto done;
   }
   arena_set_oom(g->arena, &oom);
-  const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
-  float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+  /* Files in each input's and output's own element type (Tensor.elem),
+   * buffers in its storage type (float, or int64_t). */
+  const void **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
+  void **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
   for (int i = 0; i < g->ninputs; i++) {
     Tensor *t = &g->t[g->inputs[i]];
-    if (!(in[i] = tensor_read(g->arena, o->inputs[i], t->rank, t->dims, tensor_numel(t), &d)))
+    if (!(in[i] = tensor_read_typed(g->arena, o->inputs[i], t->rank, t->dims, tensor_numel(t), tensor_io_elem(t),
+                                    &d)))
       goto done;
   }
-  for (int i = 0; i < g->noutputs; i++)
-    out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
-  if (o->dump ? dump_run(g, &d, o->dump, in, out) : interp_run(g, &d, in, out))
+  for (int i = 0; i < g->noutputs; i++) {
+    const Tensor *t = &g->t[g->outputs[i]];
+    out[i] = arena_array(g->arena, (size_t)tensor_numel(t) + 1, dtype_size(t->dtype));
+  }
+  if (o->dump ? dump_run(g, &d, o->dump, in, out) : interp_run_with(g, &d, in, out, NULL, NULL))
     goto done;
   rc = 0;
   for (int i = 0; i < g->noutputs; i++) {
     Tensor *t = &g->t[g->outputs[i]];
-    if (tensor_write(o->outputs[i], t->name, t->rank, t->dims, out[i], tensor_numel(t), &d))
+    if (tensor_write_typed(o->outputs[i], t->name, t->rank, t->dims, out[i], tensor_numel(t), tensor_io_elem(t), &d))
       rc = 1;
   }
 done:

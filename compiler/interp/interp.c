@@ -39,22 +39,38 @@ static void *tensor_buffer(Graph *g, const Tensor *t) {
 }
 
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs) {
-  return interp_run_with(g, d, inputs, outputs, NULL, NULL);
+  const void **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
+  void **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+  for (int i = 0; i < g->ninputs; i++) {
+    const Tensor *t = &g->t[g->inputs[i]];
+    if (!dtype_is_float(t->dtype)) {
+      diag_error(d, "graph input '%s' is %s; interp_run takes float32 inputs only (interp_run_with: any type)",
+                 t->name, dtype_name(t->dtype));
+      return -1;
+    }
+    in[i] = inputs[i];
+  }
+  for (int i = 0; i < g->noutputs; i++) {
+    const Tensor *t = &g->t[g->outputs[i]];
+    out[i] = dtype_is_float(t->dtype) ? (void *)outputs[i] : arena_array(g->arena, (size_t)tensor_numel(t) + 1, sizeof(int64_t));
+  }
+  if (interp_run_with(g, d, in, out, NULL, NULL))
+    return -1;
+  for (int i = 0; i < g->noutputs; i++) { /* integer and bool outputs are converted to float */
+    const Tensor *t = &g->t[g->outputs[i]];
+    for (int64_t k = 0; !dtype_is_float(t->dtype) && k < tensor_numel(t); k++)
+      outputs[i][k] = (float)((const int64_t *)out[i])[k];
+  }
+  return 0;
 }
 
-int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outputs, InterpAfterFn *after, void *ctx) {
+int interp_run_with(Graph *g, Diag *d, const void *const *inputs, void **outputs, InterpAfterFn *after, void *ctx) {
   void **buf = arena_array(g->arena, (size_t)g->nt + 1, sizeof *buf);
   for (int i = 0; i < g->nt; i++)
     if (g->t[i].data && !g->t[i].is_input)
       buf[i] = g->t[i].data;
-  for (int i = 0; i < g->ninputs; i++) {
-    Tensor *t = &g->t[g->inputs[i]];
-    if (!dtype_is_float(t->dtype)) {
-      diag_error(d, "graph input '%s' is %s; the interpreter takes float32 inputs only", t->name, dtype_name(t->dtype));
-      return -1;
-    }
+  for (int i = 0; i < g->ninputs; i++)
     buf[g->inputs[i]] = (void *)inputs[i];
-  }
   int nmax = 1;
   for (int i = 0; i < g->nn; i++)
     if (g->n[i].nin > nmax)
@@ -90,11 +106,7 @@ int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outpu
       diag_error(d, "graph output '%s' was not computed", t->name);
       return -1;
     }
-    if (!dtype_is_float(t->dtype)) /* integer and bool outputs are converted to float */
-      for (int64_t k = 0; k < cnt; k++)
-        outputs[i][k] = (float)((const int64_t *)src)[k];
-    else
-      memcpy(outputs[i], src, (size_t)cnt * sizeof(float));
+    memcpy(outputs[i], src, (size_t)cnt * dtype_size(t->dtype));
   }
   return 0;
 }

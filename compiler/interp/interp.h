@@ -19,16 +19,20 @@ int interp_node(Graph *g, const Node *n, Diag *d, void *const *in, void **out);
  * x0[i] only before it writes y[i]. Folding computes over dead inputs so. */
 int interp_in_place_ok(Op op);
 
-/* Runs the whole graph (shapes inferred, topologically sorted): inputs[i] is
- * the data of graph input i, outputs[i] receives graph output i (both sized by
- * tensor_numel). Intermediates live in the graph arena. Returns 0 or -1. */
+/* Runs the whole graph (shapes inferred, topologically sorted) on float32
+ * graph inputs: inputs[i] is the data of graph input i, outputs[i] receives
+ * graph output i as floats (an integer or bool output converted), both sized
+ * by tensor_numel. Intermediates live in the graph arena. Returns 0, or -1
+ * after reporting (also for a graph input that is not float32). */
 int interp_run(Graph *g, Diag *d, const float *const *inputs, float **outputs);
-/* interp_run calling after(ctx, g, ni, out) once node ni has run (out[j]: its
- * output j's data, NULL when omitted), e.g. to dump every intermediate tensor
- * (`xnorcc run --dump`). after returns 0, or -1 to stop the run (it reported
- * to d). */
+/* The same on buffers in each tensor's own storage (Tensor.data's: float for
+ * float32, int64_t for int64, int32 and bool), any input type, calling
+ * after(ctx, g, ni, out) once node ni has run (out[j]: its output j's data,
+ * NULL when omitted; after may be NULL), e.g. to dump every intermediate
+ * tensor (`xnorcc run --dump`). after returns 0, or -1 to stop the run (it
+ * reported to d). */
 typedef int InterpAfterFn(void *ctx, Graph *g, int ni, void *const *out);
-int interp_run_with(Graph *g, Diag *d, const float *const *inputs, float **outputs, InterpAfterFn *after, void *ctx);
+int interp_run_with(Graph *g, Diag *d, const void *const *inputs, void **outputs, InterpAfterFn *after, void *ctx);
 
 /* One value of BatchNormalization (inference) as interp_batchnorm computes
  * it: (x - mean) / den * scale + bias, den = sqrtf(var + epsilon). The fuse

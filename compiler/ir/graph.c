@@ -48,6 +48,22 @@ int dtype_is_float(DType t) { return t == DT_F32 || t == DT_BIT; }
 
 int dtype_is_int(DType t) { return t == DT_I64 || t == DT_I32; }
 
+int tensor_io_elem(const Tensor *t) {
+  if (dtype_is_float(t->dtype))
+    return 1;
+  if (t->dtype == DT_I32)
+    return 6;
+  if (t->dtype == DT_BOOL)
+    return 9;
+  return t->elem >= 2 && t->elem <= 5 ? t->elem : 7;
+}
+
+const char *elem_c_type(int elem) {
+  static const char *const names[] = {"float", "float", "uint8_t", "int8_t", "uint16_t", "int16_t", "int32_t",
+                                      "int64_t", "float", "bool"};
+  return elem >= 0 && elem <= 9 ? names[elem] : "float";
+}
+
 int64_t dtype_wrap(DType t, int64_t v) {
   if (t == DT_BOOL)
     return v != 0;

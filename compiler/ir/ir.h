@@ -64,6 +64,9 @@ typedef struct Tensor {
   int64_t decl_dims[XN_MAX_RANK]; /* declared extents, -1 where not given (symbolic) */
   DType decl_dtype;  /* declared element type, DT__COUNT when none maps to a DType */
   const char *decl_loc; /* where it is declared, e.g. "graph.output[0]" */
+  int elem;          /* a graph input's or output's ONNX element type (TensorProto number: 1
+                        FLOAT, 2 UINT8, 3 INT8, 4 UINT16, 5 INT16, 6 INT32, 7 INT64, 9 BOOL),
+                        the element type of its buffer in the generated C API; 0: from dtype */
 } Tensor;
 
 typedef enum AttrKind {
@@ -186,6 +189,14 @@ int attr_ints(const Node *n, const char *name, const int64_t **v);
 /* String attribute or dflt. */
 const char *attr_string(const Node *n, const char *name, const char *dflt);
 
+/* The ONNX element type of graph input or output t in the generated C API
+ * and in `xnorcc run`'s files: Tensor.elem when it is of t's dtype (UINT8,
+ * INT8, UINT16, INT16 for an int64 tensor), else its dtype's (FLOAT for
+ * float32 and bits, INT64, INT32, BOOL). */
+int tensor_io_elem(const Tensor *t);
+/* The C type of ONNX element type elem (of tensor_io_elem): "float",
+ * "uint8_t", "int8_t", "uint16_t", "int16_t", "int32_t", "int64_t", "bool". */
+const char *elem_c_type(int elem);
 /* Number of elements of a tensor with known shape; -1 if unknown or overflowing. */
 int64_t tensor_numel(const Tensor *t);
 /* Sets rank and dims. */

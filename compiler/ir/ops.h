@@ -44,6 +44,9 @@
 #define OPF_SIGNKEEP 256u /* output 0 is > 0 where every float input is > 0, and >= 0 where
                             every one is >= 0 (sums, products, means, maxima, pools, views;
                             passes/signs.c: provably positive divisors) */
+#define OPF_INTF 512u    /* its generated code computes ONNX's result on int64 and int32
+                            tensors too, which generated code holds as floats (exact for
+                            values below 2^24 in magnitude; docs/generated-code.md) */
 
 /* Inputs read at run time (reads column). */
 #define R0 1u            /* input 0 */
@@ -70,16 +73,16 @@
 #define XN_OPS(X) \
   X(Conv, "Conv", "", 2, 3, 1, 1, OPF_LAYER, R012, conv, conv, conv, XA_CONV) \
   X(BatchNormalization, "BatchNormalization", "", 5, 5, 1, 5, 0, R0to4, batchnorm, batchnorm, batchnorm, "epsilon:float momentum:float training_mode:int spatial:int is_test:int") \
-  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG, R0, unary_int, unary, relu, "") \
+  X(Relu, "Relu", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG | OPF_INTF, R0, unary_int, unary, relu, "") \
   X(LeakyRelu, "LeakyRelu", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, leakyrelu, "alpha:float") \
   X(PRelu, "PRelu", "", 2, 2, 1, 1, 0, R01, prelu, prelu, prelu, "") \
   X(Clip, "Clip", "", 1, 3, 1, 1, 0, R012, clip, clip, clip, "min:float max:float") \
   X(Sigmoid, "Sigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG, R0, unary, unary, sigmoid, "") \
   X(Tanh, "Tanh", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, tanh, "") \
   X(HardSigmoid, "HardSigmoid", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG, R0, unary, hardsigmoid, hardsigmoid, "alpha:float beta:float") \
-  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG, R0, unary_int, unary, abs, "") \
-  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, sign, "") \
-  X(Neg, "Neg", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary_int, unary, neg, "") \
+  X(Abs, "Abs", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG | OPF_INTF, R0, unary_int, unary, abs, "") \
+  X(Sign, "Sign", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_INTF, R0, unary_int, unary, sign, "") \
+  X(Neg, "Neg", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_INTF, R0, unary_int, unary, neg, "") \
   X(Sqrt, "Sqrt", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_SIGNKEEP, R0, unary, unary, sqrt, "") \
   X(Reciprocal, "Reciprocal", "", 1, 1, 1, 1, OPF_ELEMWISE, R0, unary, unary, reciprocal, "") \
   X(Exp, "Exp", "", 1, 1, 1, 1, OPF_ELEMWISE | OPF_NONNEG, R0, unary, unary, exp, "") \
@@ -112,18 +115,18 @@
   X(GlobalAveragePool, "GlobalAveragePool", "", 1, 1, 1, 1, OPF_SIGNKEEP, R0, globalavgpool, globalavgpool, global_avg, "") \
   X(Gemm, "Gemm", "", 2, 3, 1, 1, OPF_LAYER, R012, gemm, gemm, gemm, "alpha:float beta:float transA:int transB:int") \
   X(MatMul, "MatMul", "", 2, 2, 1, 1, OPF_LAYER, R01, matmul, matmul, matmul, "") \
-  X(Flatten, "Flatten", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, flatten, copy, copy, "axis:int") \
-  X(Reshape, "Reshape", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, reshape, copy, copy, "allowzero:int") \
-  X(Transpose, "Transpose", "", 1, 1, 1, 1, OPF_KEEPS | OPF_SIGNKEEP, R0, transpose, transpose, transpose, "perm:ints") \
-  X(Add, "Add", "", 2, 2, 1, 1, OPF_SIGNKEEP, R01, arith, arith, arith, "") \
-  X(Sub, "Sub", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
-  X(Mul, "Mul", "", 2, 2, 1, 1, OPF_SIGNKEEP, R01, arith, arith, arith, "") \
-  X(Div, "Div", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "") \
-  X(Pow, "Pow", "", 2, 2, 1, 1, 0, R01, pow, pow, arith, "") \
-  X(Mod, "Mod", "", 2, 2, 1, 1, 0, R01, arith, arith, arith, "fmod:int") \
-  X(Max, "Max", "", 1, 1024, 1, 1, OPF_SIGNKEEP, RALL, arith, arith, arith, "") \
-  X(Min, "Min", "", 1, 1024, 1, 1, OPF_SIGNKEEP, RALL, arith, arith, arith, "") \
-  X(Sum, "Sum", "", 1, 1024, 1, 1, OPF_SIGNKEEP, RALL, arith, arith, arith, "") \
+  X(Flatten, "Flatten", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, flatten, copy, copy, "axis:int") \
+  X(Reshape, "Reshape", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, reshape, copy, copy, "allowzero:int") \
+  X(Transpose, "Transpose", "", 1, 1, 1, 1, OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, transpose, transpose, transpose, "perm:ints") \
+  X(Add, "Add", "", 2, 2, 1, 1, OPF_SIGNKEEP | OPF_INTF, R01, arith, arith, arith, "") \
+  X(Sub, "Sub", "", 2, 2, 1, 1, OPF_INTF, R01, arith, arith, arith, "") \
+  X(Mul, "Mul", "", 2, 2, 1, 1, OPF_SIGNKEEP | OPF_INTF, R01, arith, arith, arith, "") \
+  X(Div, "Div", "", 2, 2, 1, 1, OPF_INTF, R01, arith, arith, arith, "") \
+  X(Pow, "Pow", "", 2, 2, 1, 1, OPF_INTF, R01, pow, pow, arith, "") \
+  X(Mod, "Mod", "", 2, 2, 1, 1, OPF_INTF, R01, arith, arith, arith, "fmod:int") \
+  X(Max, "Max", "", 1, 1024, 1, 1, OPF_SIGNKEEP | OPF_INTF, RALL, arith, arith, arith, "") \
+  X(Min, "Min", "", 1, 1024, 1, 1, OPF_SIGNKEEP | OPF_INTF, RALL, arith, arith, arith, "") \
+  X(Sum, "Sum", "", 1, 1024, 1, 1, OPF_SIGNKEEP | OPF_INTF, RALL, arith, arith, arith, "") \
   X(Mean, "Mean", "", 1, 1024, 1, 1, OPF_SIGNKEEP, RALL, arith, arith, arith, "") \
   X(ReduceMean, "ReduceMean", "", 1, 2, 1, 1, OPF_SIGNKEEP, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
   X(ReduceSum, "ReduceSum", "", 1, 2, 1, 1, OPF_SIGNKEEP, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
@@ -136,35 +139,35 @@
   X(ReduceLogSum, "ReduceLogSum", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
   X(ReduceLogSumExp, "ReduceLogSumExp", "", 1, 2, 1, 1, 0, R0, reduce, reduce, reduce, "axes:ints keepdims:int noop_with_empty_axes:int") \
   X(Pad, "Pad", "", 1, 3, 1, 1, 0, R0, pad, pad, pad, "mode:string pads:ints value:float") \
-  X(Concat, "Concat", "", 1, 1024, 1, 1, OPF_SIGNKEEP, RALL, concat, concat, concat, "axis:int") \
+  X(Concat, "Concat", "", 1, 1024, 1, 1, OPF_SIGNKEEP | OPF_INTF, RALL, concat, concat, concat, "axis:int") \
   X(Softmax, "Softmax", "", 1, 1, 1, 1, OPF_NONNEG, R0, softmax, softmax, softmax, "axis:int") \
   X(LogSoftmax, "LogSoftmax", "", 1, 1, 1, 1, 0, R0, softmax, softmax, softmax, "axis:int") \
-  X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, identity, copy, copy, "") \
-  X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, dropout, dropout, copy, "ratio:float seed:int is_test:int") \
+  X(Identity, "Identity", "", 1, 1, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, identity, copy, copy, "") \
+  X(Dropout, "Dropout", "", 1, 3, 1, 2, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, dropout, dropout, copy, "ratio:float seed:int is_test:int") \
   X(Constant, "Constant", "", 0, 0, 1, 1, 0, RNONE, constant, constant, none, XA_CONSTANT) \
   X(Shape, "Shape", "", 1, 1, 1, 1, 0, RNONE, shape, shape, none, "start:int end:int") \
-  X(Gather, "Gather", "", 2, 2, 1, 1, OPF_SIGNKEEP, R0, gather, gather, none, "axis:int") \
-  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, unsqueeze, copy, copy, "axes:ints") \
-  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP, R0, squeeze, copy, copy, "axes:ints") \
-  X(Cast, "Cast", "", 1, 1, 1, 1, 0, R0, cast, cast, cast, "to:int saturate:int") \
-  X(Less, "Less", "", 2, 2, 1, 1, 0, R01, compare, compare, compare, "") \
-  X(LessOrEqual, "LessOrEqual", "", 2, 2, 1, 1, 0, R01, compare, compare, compare, "") \
-  X(Greater, "Greater", "", 2, 2, 1, 1, 0, R01, compare, compare, compare, "") \
-  X(GreaterOrEqual, "GreaterOrEqual", "", 2, 2, 1, 1, 0, R01, compare, compare, compare, "") \
-  X(Equal, "Equal", "", 2, 2, 1, 1, 0, R01, compare, compare, compare, "") \
-  X(And, "And", "", 2, 2, 1, 1, 0, R01, logic, logic, logic, "") \
-  X(Or, "Or", "", 2, 2, 1, 1, 0, R01, logic, logic, logic, "") \
-  X(Xor, "Xor", "", 2, 2, 1, 1, 0, R01, logic, logic, logic, "") \
-  X(Not, "Not", "", 1, 1, 1, 1, 0, R0, not, not, not, "") \
-  X(Where, "Where", "", 3, 3, 1, 1, 0, R012, where, where, where, "") \
-  X(ArgMax, "ArgMax", "", 1, 1, 1, 1, 0, R0, argmax, argmax, argmax, "axis:int keepdims:int select_last_index:int") \
-  X(ArgMin, "ArgMin", "", 1, 1, 1, 1, 0, R0, argmax, argmax, argmax, "axis:int keepdims:int select_last_index:int") \
-  X(Expand, "Expand", "", 2, 2, 1, 1, OPF_KEEPS | OPF_SIGNKEEP, R0, expand, expand, expand, "") \
+  X(Gather, "Gather", "", 2, 2, 1, 1, OPF_SIGNKEEP | OPF_INTF, R01, gather, gather, gather, "axis:int") \
+  X(Unsqueeze, "Unsqueeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, unsqueeze, copy, copy, "axes:ints") \
+  X(Squeeze, "Squeeze", "", 1, 2, 1, 1, OPF_VIEW | OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, squeeze, copy, copy, "axes:ints") \
+  X(Cast, "Cast", "", 1, 1, 1, 1, OPF_INTF, R0, cast, cast, cast, "to:int saturate:int") \
+  X(Less, "Less", "", 2, 2, 1, 1, OPF_INTF, R01, compare, compare, compare, "") \
+  X(LessOrEqual, "LessOrEqual", "", 2, 2, 1, 1, OPF_INTF, R01, compare, compare, compare, "") \
+  X(Greater, "Greater", "", 2, 2, 1, 1, OPF_INTF, R01, compare, compare, compare, "") \
+  X(GreaterOrEqual, "GreaterOrEqual", "", 2, 2, 1, 1, OPF_INTF, R01, compare, compare, compare, "") \
+  X(Equal, "Equal", "", 2, 2, 1, 1, OPF_INTF, R01, compare, compare, compare, "") \
+  X(And, "And", "", 2, 2, 1, 1, OPF_INTF, R01, logic, logic, logic, "") \
+  X(Or, "Or", "", 2, 2, 1, 1, OPF_INTF, R01, logic, logic, logic, "") \
+  X(Xor, "Xor", "", 2, 2, 1, 1, OPF_INTF, R01, logic, logic, logic, "") \
+  X(Not, "Not", "", 1, 1, 1, 1, OPF_INTF, R0, not, not, not, "") \
+  X(Where, "Where", "", 3, 3, 1, 1, OPF_INTF, R012, where, where, where, "") \
+  X(ArgMax, "ArgMax", "", 1, 1, 1, 1, OPF_INTF, R0, argmax, argmax, argmax, "axis:int keepdims:int select_last_index:int") \
+  X(ArgMin, "ArgMin", "", 1, 1, 1, 1, OPF_INTF, R0, argmax, argmax, argmax, "axis:int keepdims:int select_last_index:int") \
+  X(Expand, "Expand", "", 2, 2, 1, 1, OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, expand, expand, expand, "") \
   X(ConstantOfShape, "ConstantOfShape", "", 1, 1, 1, 1, 0, RNONE, constantofshape, constantofshape, none, "value:tensor") \
   X(Range, "Range", "", 3, 3, 1, 1, 0, RNONE, range, range, none, "") \
-  X(Slice, "Slice", "", 1, 5, 1, 1, OPF_KEEPS | OPF_SIGNKEEP, R0, slice, slice, slice, "starts:ints ends:ints axes:ints") \
-  X(Tile, "Tile", "", 2, 2, 1, 1, OPF_KEEPS | OPF_SIGNKEEP, R0, tile, tile, tile, "") \
-  X(Split, "Split", "", 1, 2, 1, 1024, 0, R0, split, split, split, "axis:int split:ints num_outputs:int") \
+  X(Slice, "Slice", "", 1, 5, 1, 1, OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, slice, slice, slice, "starts:ints ends:ints axes:ints") \
+  X(Tile, "Tile", "", 2, 2, 1, 1, OPF_KEEPS | OPF_SIGNKEEP | OPF_INTF, R0, tile, tile, tile, "") \
+  X(Split, "Split", "", 1, 2, 1, 1024, OPF_INTF, R0, split, split, split, "axis:int split:ints num_outputs:int") \
   X(Size, "Size", "", 1, 1, 1, 1, 0, RNONE, size, size, none, "") \
   X(BinActiv, "BinActiv", "xnor", 1, 1, 1, 2, OPF_BITS, R0, binactiv, binactiv, binactiv, "") \
   X(BinConv, "BinConv", "xnor", 2, 4, 1, 1, OPF_LAYER | OPF_BINARY, R0to3, binconv, binconv, binconv, XA_BINCONV) \

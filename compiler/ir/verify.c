@@ -11,7 +11,8 @@
  * list per attribute).
  *
  * The rules (docs/architecture.md, "The verifier"):
- *   tensors    a valid element type and rank; graph inputs float32 with a
+ *   tensors    a valid element type and rank; graph inputs float32, int64,
+ *              int32 or bool with a
  *              shape whose extents are >= 1; every tensor computed at run time
  *              and every graph output has extents >= 1 (constants may be empty)
  *   nodes      a known op; arity from the op table; required inputs and
@@ -140,8 +141,8 @@ static void verify_tensor(Graph *g, int ti, Diag *d, int read) {
   }
   if (t->is_input) {
     const char *what = arena_printf(g->arena, "input '%s' at %s", t->name, t->loc);
-    if (t->dtype != DT_F32)
-      diag_error(d, "%s: element type is %s (only float32 inputs are supported)", what, dtype_name(t->dtype));
+    if (t->dtype == DT_BIT)
+      diag_error(d, "%s: element type is %s (inputs are float32, int64, int32 or bool)", what, dtype_name(t->dtype));
     else if (t->rank < 0)
       diag_error(d, "%s: has no shape (xnorcc needs the input shapes)", what);
     else

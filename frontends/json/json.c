@@ -108,7 +108,7 @@ static int read_type(OmCtx *c, const cJSON *vi, const char *path, OmInput *in, i
       return -1;
     shape = jfield(c, tt, tpath, "shape", &key);
   }
-  if ((in->has_shape = shape != NULL) && (in->elem_type == 1 || any_elem)) {
+  if ((in->has_shape = shape != NULL) && (om_io_type(in->elem_type) || any_elem)) {
     const char *spath = om_path(c, tpath, key);
     if (jget_object(c, shape, spath))
       return -1;

@@ -244,9 +244,10 @@ void om_input(OmCtx *c, const OmInput *in, int nmax) {
     diag_error(c->d, "%s: is not a tensor (only tensor inputs are supported)", desc);
     return;
   }
-  if (in->elem_type != 1) {
-    diag_error(c->d, "%s: element type is %s (only FLOAT inputs are supported)", desc,
-               om_dtype_names[in->elem_type]);
+  DType dt = om_ir_dtype(in->elem_type);
+  if (!om_io_type(in->elem_type)) {
+    diag_error(c->d, "%s: element type is %s (inputs may be FLOAT, INT64, INT32, BOOL, UINT8, INT8, UINT16, "
+               "INT16)", desc, om_dtype_names[in->elem_type]);
     return;
   }
   if (in->has_shape && in->rank > XN_MAX_RANK) {
@@ -263,7 +264,8 @@ void om_input(OmCtx *c, const OmInput *in, int nmax) {
   if (!c->g->inputs)
     c->g->inputs = arena_array(c->a, (size_t)nmax, sizeof(int));
   int ti = graph_add_tensor(c->g, in->name, in->path);
-  c->g->t[ti].dtype = DT_F32;
+  c->g->t[ti].dtype = dt;
+  c->g->t[ti].elem = in->elem_type;
   if (in->has_shape) /* without one the verifier reports it */
     tensor_set_shape(&c->g->t[ti], in->rank, dims);
   strmap_put(&c->names, in->name, ti);
@@ -301,6 +303,8 @@ static void declare_output(OmCtx *c, Tensor *t, const OmInput *ty, const char *p
       dims[i] = -1;
   }
   tensor_declare(t, ty->rank, dims, om_ir_dtype(ty->elem_type), path);
+  if (om_io_type(ty->elem_type))
+    t->elem = ty->elem_type;
 }
 
 void om_output(OmCtx *c, const char *base, int i, const char *name, const OmInput *type) {

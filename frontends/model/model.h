@@ -222,6 +222,9 @@ typedef struct OmTensor {
 /* The DType a TensorProto.DataType is kept as (FLOAT, DOUBLE: DT_F32; INT32:
  * DT_I32; BOOL: DT_BOOL; the other integer types: DT_I64), or DT__COUNT. */
 DType om_ir_dtype(int onnx);
+/* Whether a graph input or output may have ONNX element type onnx (FLOAT,
+ * UINT8, INT8, UINT16, INT16, INT32, INT64, BOOL: Tensor.elem). */
+int om_io_type(int onnx);
 /* "graph.initializer[2] ('w')": how messages name a tensor. */
 const char *om_tensor_where(OmCtx *c, const char *path, const char *name);
 /* Checks t (element type, dims, where the values are and how many) and

@@ -81,6 +81,8 @@ static int narrow_double(OmCtx *c, double x, const char *where, int64_t i, float
   return 0;
 }
 
+int om_io_type(int onnx) { return (onnx >= 1 && onnx <= 7) || onnx == 9; }
+
 DType om_ir_dtype(int onnx) {
   for (int k = 0; k < NDTYPES; k++)
     if (dtypes[k].onnx == onnx)

@@ -101,7 +101,7 @@ static int sub_messages(PCtx *c, PbMsg m, const char *path, int n, const uint32_
 }
 
 /* The TypeProto type (present: in->has_type) of the ValueInfoProto at path
- * into *in (its shape only for FLOAT unless any_elem). Returns 0, or -1
+ * into *in (its shape only for a type graph inputs may have, unless any_elem). Returns 0, or -1
  * after reporting. */
 static int read_type(PCtx *c, PbMsg type, const char *path, OmInput *in, int any_elem) {
   const char *tpath = om_path(&c->m, path, "type");
@@ -127,7 +127,7 @@ static int read_type(PCtx *c, PbMsg type, const char *path, OmInput *in, int any
   }
   if (in->is_tensor && (r < 0 || bad))
     return -1;
-  if (in->has_shape && (in->elem_type == 1 || any_elem)) {
+  if (in->has_shape && (om_io_type(in->elem_type) || any_elem)) {
     const char *spath = om_path(&c->m, tpath, "shape"), *dpath = om_path(&c->m, spath, "dim");
     PbList dims = {NULL, 0, 0};
     for (PbMsg s = shape; (r = pb_next(c, &s, &f, spath)) > 0;)

@@ -10,7 +10,9 @@
 #      the tolerance, 1 sign flip, the worst at [0,1];
 #   4. the same with --tol 1000: exit 0;
 #   5. CC=false: exit 1, "the C compiler failed";
-#   6. two --expect for one output: exit 1, the counts named.
+#   6. two --expect for one output: exit 1, the counts named;
+#   7. tests/models/io_typed (int64 and bool inputs; int32, bool, int64 and
+#      float outputs) with its files: exit 0, every output within tolerance.
 # No temporary folder may be left in TMPDIR.
 set -u
 if [ $# -ne 3 ]; then
@@ -62,6 +64,14 @@ expect cc 1 $? "error: the C compiler failed: false -std=c99 -O2 "
 
 "$XNORCC" check "$M" --expect "$CASE/output_0.npy" --expect "$CASE/output_0.npy" >"$WORK/count.out" 2>"$WORK/count.err"
 expect count 1 $? "error: the model has 1 output(s) but 2 --expect were given"
+
+T=$CASE/../io_typed
+"$XNORCC" check "$T/model.json" --input "$T/input_0.npy" --input "$T/input_1.npy" --input "$T/input_2.npy" \
+  --expect "$T/output_0.npy" --expect "$T/output_1.npy" --expect "$T/output_2.npy" --expect "$T/output_3.npy" \
+  --expect "$T/output_4.npy" >"$WORK/typed.out" 2>"$WORK/typed.err"
+expect typed 0 $? "out0 'y' 2x3, C vs expected: worst |a - b| 0 at [0,0] (-3 vs -3), 0 of 6 beyond tolerance" \
+  "out3 'a' 2x3, interpreter vs expected: worst |a - b| 0 at [0,0] (6 vs 6)" "0 of 18 beyond tolerance" "check: ok"
+[ "$(grep -c 'sign flips: ok$' "$WORK/typed.out")" = 10 ] || fail "typed: expected 10 comparisons ok"
 
 left=$(ls -A "$TMPDIR")
 [ -z "$left" ] || fail "temporary files left in TMPDIR: $left"

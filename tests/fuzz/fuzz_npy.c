@@ -1,7 +1,9 @@
 /* fuzz_npy.c - libFuzzer target for the tensor files of `xnorcc run`
  * (compiler/driver/npy.c: .npy versions 1-3 and raw .bin).
  *
- * The input is written to a temporary file and read back with tensor_read().
+ * The input is written to a temporary file and read back with
+ * tensor_read_typed(), of an element type chosen by the input's size (float32,
+ * the integer types, bool: size / 3 % 8).
  * The expected shape is the one the file's own header claims (found by a
  * deliberately naive scan), so valid files take the success path; inputs of
  * odd size expect one element more, to take the mismatch path; inputs whose
@@ -57,9 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   int rank;
   int64_t dims[8], numel = 1;
+  static const int elems[8] = {1, 2, 3, 4, 5, 6, 7, 9}, esize[8] = {4, 1, 1, 2, 2, 4, 8, 1};
+  int ek = (int)(size / 3 % 8);
   if (bin) {
     rank = 1;
-    dims[0] = (int64_t)(size / 4);
+    dims[0] = (int64_t)(size / (size_t)esize[ek]);
   } else {
     expected_shape(data, size, &rank, dims);
   }
@@ -77,11 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     diag_init(&d, "fuzz");
     if (!setjmp(oom)) {
       arena_set_oom(a, &oom);
-      float *x = tensor_read(a, path[bin], rank, dims, numel, &d);
+      void *x = tensor_read_typed(a, path[bin], rank, dims, numel, elems[ek], &d);
       if (!x && d.nerrors == 0)
-        xn_unreachable("tensor_read failed without reporting an error");
-      for (int64_t i = 0; x && i < numel; i++)
-        (void)*(volatile float *)&x[i]; /* every element is there */
+        xn_unreachable("tensor_read_typed failed without reporting an error");
+      for (int64_t i = 0; x && i < numel; i++) /* every element is there */
+        if (elems[ek] == 1)
+          (void)*(volatile float *)((float *)x + i);
+        else
+          (void)*(volatile int64_t *)((int64_t *)x + i);
     }
     diag_free(&d);
     arena_free(a);

@@ -4,7 +4,8 @@
 #
 # For each case directory (model.json, input_K.npy, output_K.npy, optional
 # README naming --dim NAME=VALUE and --zero-weights=MODE flags):
-#   1. xnorcc run (the reference interpreter) writes interp_K.bin;
+#   1. xnorcc run (the reference interpreter) writes interp_K.npy (in the
+#      output's own element type: float32, or an integer or bool type);
 #   2. xnorcc model.json --main compiles to net.c/net.h, twice (and once more
 #      under another locale): the bytes must be identical; when the case has a
 #      model.onnx (the same model in protobuf, tools/json2onnx.py), it gives
@@ -19,9 +20,12 @@
 #      (except where the runtime's float kernels, xnrt_conv2d, xnrt_dwconv2d,
 #      xnrt_sgemv and the BWN gemm, sum floats in another order: FMA and the
 #      vector paths' accumulators; then the tolerance below applies);
-#   4. every output of every program is compared with the interpreter's, and
-#      the programs' and the interpreter's with output_K.npy
-#      (|a - b| <= 1e-5 + 1e-5 |b|).
+#   4. every output of every program (raw .bin of the output's type, which
+#      `cmp compare` takes from interp_K.npy) is compared with the
+#      interpreter's, and the programs' and the interpreter's with
+#      output_K.npy (|a - b| <= 1e-5 + 1e-5 |b|; integers and bools equal).
+# Inputs may be .npy of any element type a graph input has (cmp npy2bin
+# passes their data to the programs as it is).
 # With XN_TEST_PROGRAMS=one (the sanitized builds: the programs would be the
 # same plain-cc builds as the normal build's) step 3 builds only the gcc -O2
 # program; steps 1, 2 and 4 are unchanged.
@@ -94,7 +98,7 @@ for dir in "$@"; do
   done
   k=0
   while [ $k -lt $nout ]; do
-    runargs="$runargs --output $w/interp_$k.bin"
+    runargs="$runargs --output $w/interp_$k.npy"
     progout_gcc="$progout_gcc $w/gcc_$k.bin"
     progout_clang="$progout_clang $w/clang_$k.bin"
     k=$((k + 1))
@@ -135,7 +139,7 @@ for dir in "$@"; do
       done
       k=0
       while [ $k -lt $nout ]; do
-        cmp -s "$w/onnx/interp_$k.bin" "$w/interp_$k.bin" || fail "output $k: xnorcc run differs between model.onnx and model.json"
+        cmp -s "$w/onnx/interp_$k.npy" "$w/interp_$k.npy" || fail "output $k: xnorcc run differs between model.onnx and model.json"
         k=$((k + 1))
       done
     fi
@@ -164,8 +168,8 @@ for dir in "$@"; do
     fi
     k=0
     while [ $k -lt $nout ]; do
-      "$CMP" compare "golden: FAIL: $case: output $k: $cc vs interpreter" "$w/${cc}_$k.bin" "$w/interp_$k.bin" || failed=1
-      "$CMP" compare "golden: FAIL: $case: output $k: $cc vs expected" "$w/${cc}_$k.bin" "$dir/output_$k.npy" || failed=1
+      "$CMP" compare "golden: FAIL: $case: output $k: $cc vs interpreter" "$w/${cc}_$k.bin" "$w/interp_$k.npy" || failed=1
+      "$CMP" compare "golden: FAIL: $case: output $k: $cc vs expected" "$w/${cc}_$k.bin" "$dir/output_$k.npy" "$w/interp_$k.npy" || failed=1
       k=$((k + 1))
     done
     # The runtime's other ISA paths: same outputs, bit for bit.
@@ -191,15 +195,15 @@ for dir in "$@"; do
         if [ $same_bits = 1 ] && ! cmp -s "$w/${cc}_${v}_$k.bin" "$w/${cc}_$k.bin"; then
           fail "output $k: $cc $flags differs from the portable build"
         fi
-        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs interpreter" "$w/${cc}_${v}_$k.bin" "$w/interp_$k.bin" || failed=1
-        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs expected" "$w/${cc}_${v}_$k.bin" "$dir/output_$k.npy" || failed=1
+        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs interpreter" "$w/${cc}_${v}_$k.bin" "$w/interp_$k.npy" || failed=1
+        "$CMP" compare "golden: FAIL: $case: output $k: $cc $flags vs expected" "$w/${cc}_${v}_$k.bin" "$dir/output_$k.npy" "$w/interp_$k.npy" || failed=1
         k=$((k + 1))
       done
     done
   done
   k=0
   while [ $k -lt $nout ]; do
-    "$CMP" compare "golden: FAIL: $case: output $k: interpreter vs expected" "$w/interp_$k.bin" "$dir/output_$k.npy" || failed=1
+    "$CMP" compare "golden: FAIL: $case: output $k: interpreter vs expected" "$w/interp_$k.npy" "$dir/output_$k.npy" || failed=1
     k=$((k + 1))
   done
 done

@@ -37,17 +37,16 @@ static int run_case(const char *dir, const char *name) {
     goto done;
   }
   arena_set_oom(g->arena, &oom);
-  const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
-  float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+  /* inputs and outputs in their own element types (case_read; io_typed) */
+  const void **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
   for (int i = 0; i < g->ninputs; i++) {
     Tensor *t = &g->t[g->inputs[i]];
     snprintf(path, sizeof path, "%s/input_%d.npy", dir, i);
-    if (!(in[i] = tensor_read(g->arena, path, t->rank, t->dims, tensor_numel(t), &d)))
+    if (!(in[i] = case_read(g->arena, path, t, t->rank, t->dims, &d)))
       goto done;
   }
-  for (int i = 0; i < g->noutputs; i++)
-    out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
-  if (interp_run(g, &d, in, out))
+  float **out = case_interp(g, in, &d);
+  if (!out)
     goto done;
   snprintf(path, sizeof path, "%s/output_%d.npy", dir, g->noutputs);
   if (case_file_exists(path)) {
@@ -60,7 +59,8 @@ static int run_case(const char *dir, const char *name) {
     int64_t one = 1, cnt = tensor_numel(t);
     snprintf(path, sizeof path, "%s/output_%d.npy", dir, i);
     /* numpy saves a 0-d result as shape (1,) */
-    const float *want = tensor_read(g->arena, path, t->rank ? t->rank : 1, t->rank ? t->dims : &one, cnt, &d);
+    const void *wv = case_read(g->arena, path, t, t->rank ? t->rank : 1, t->rank ? t->dims : &one, &d);
+    const float *want = wv ? case_floats(g->arena, t, wv) : NULL;
     if (!want) {
       bad = 1;
       break;

@@ -668,6 +668,141 @@ START_TEST(pb_read_write) {
 }
 END_TEST
 
+/* A .npy file of version 1 with header dict h and data (n bytes). */
+static void write_npy(const char *path, const char *h, const void *data, size_t n) {
+  char hdr[128];
+  size_t hl = strlen(h), total = 10 + hl + 1, pad = (64 - total % 64) % 64;
+  ck_assert_uint_lt(hl + pad + 1, sizeof hdr);
+  memcpy(hdr, h, hl);
+  memset(hdr + hl, ' ', pad);
+  hdr[hl + pad] = '\n';
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)((hl + pad + 1) & 0xff),
+                           (unsigned char)((hl + pad + 1) >> 8)};
+  fwrite(pre, 1, 10, f);
+  fwrite(hdr, 1, hl + pad + 1, f);
+  fwrite(data, 1, n, f);
+  fclose(f);
+}
+
+/* The bytes of file path after its first skip bytes, into got; their count. */
+static size_t file_tail(const char *path, size_t skip, unsigned char *got, size_t cap) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  unsigned char all[512];
+  size_t n = fread(all, 1, sizeof all, f);
+  fclose(f);
+  ck_assert_uint_ge(n, skip);
+  ck_assert_uint_le(n - skip, cap);
+  memcpy(got, all + skip, n - skip);
+  return n - skip;
+}
+
+/* tensor_read_typed / tensor_write_typed: graph inputs and outputs of integer
+ * and bool types in .npy, .bin and .pb files (expected bytes written here). */
+START_TEST(typed_files) {
+  char dir[] = "/tmp/xnorcc-typed-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  int64_t dims[2] = {2, 2};
+  /* int8 .npy: 0xff is -1, 0x80 is -128 */
+  snprintf(p, sizeof p, "%s/a.npy", dir);
+  static const unsigned char i8[4] = {0xff, 0x80, 0x7f, 0x00};
+  write_npy(p, "{'descr': '|i1', 'fortran_order': False, 'shape': (2, 2), }", i8, 4);
+  const int64_t *x = tensor_read_typed(g->arena, p, 2, dims, 4, 3, &d);
+  ck_assert_msg(x != NULL, "%s", errs());
+  ck_assert(x[0] == -1 && x[1] == -128 && x[2] == 127 && x[3] == 0);
+  /* the same bytes as uint8 ('|u1'): 255, 128 */
+  write_npy(p, "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }", i8, 4);
+  x = tensor_read_typed(g->arena, p, 2, dims, 4, 2, &d);
+  ck_assert_msg(x != NULL, "%s", errs());
+  ck_assert(x[0] == 255 && x[1] == 128 && x[2] == 127 && x[3] == 0);
+  /* int64 .bin, little-endian two's complement */
+  snprintf(p, sizeof p, "%s/b.bin", dir);
+  unsigned char i64[32];
+  static const int64_t v64[4] = {-2, 1, (int64_t)1 << 40, INT64_MIN};
+  for (int i = 0; i < 4; i++)
+    le(i64 + 8 * i, (uint64_t)v64[i], 8);
+  Buf bb = {{0}, 0};
+  memcpy(bb.b, i64, 32);
+  bb.n = 32;
+  write_file(p, &bb);
+  x = tensor_read_typed(g->arena, p, 2, dims, 4, 7, &d);
+  ck_assert_msg(x != NULL, "%s", errs());
+  for (int i = 0; i < 4; i++)
+    ck_assert(x[i] == v64[i]);
+  /* int32 written as .npy '<i4': the header (padded to 64 bytes), then the values */
+  static const int64_t w[4] = {-3, 70000, 0, -2147483648LL};
+  snprintf(p, sizeof p, "%s/c.npy", dir);
+  ck_assert_int_eq(tensor_write_typed(p, "y", 2, dims, w, 4, 6, &d), 0);
+  unsigned char got[256], want[16];
+  for (int i = 0; i < 4; i++)
+    le(want + 4 * i, (uint64_t)w[i] & 0xffffffffu, 4);
+  size_t n = file_tail(p, 0, got, sizeof got), start = 10 + (size_t)(got[8] | got[9] << 8);
+  ck_assert_uint_eq(start % 64, 0);
+  ck_assert_uint_eq(n, start + 16);
+  ck_assert_int_eq(memcmp(got + start, want, 16), 0);
+  static const char dict[] = "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }";
+  got[start - 1] = 0;
+  ck_assert_msg(!strncmp((const char *)got + 10, dict, sizeof dict - 1), "%s", (const char *)got + 10);
+  /* bool .bin: one byte each, nonzero is true (read as 1) */
+  static const int64_t bv[4] = {1, 0, 0, 1};
+  snprintf(p, sizeof p, "%s/d.bin", dir);
+  ck_assert_int_eq(tensor_write_typed(p, NULL, 2, dims, bv, 4, 9, &d), 0);
+  ck_assert_uint_eq(file_tail(p, 0, got, sizeof got), 4);
+  ck_assert(got[0] == 1 && got[1] == 0 && got[2] == 0 && got[3] == 1);
+  static const unsigned char b2[4] = {0, 7, 1, 0};
+  memcpy(bb.b, b2, 4);
+  bb.n = 4;
+  write_file(p, &bb);
+  x = tensor_read_typed(g->arena, p, 2, dims, 4, 9, &d);
+  ck_assert_msg(x != NULL, "%s", errs());
+  ck_assert(x[0] == 0 && x[1] == 1 && x[2] == 1 && x[3] == 0);
+  /* .pb: INT16 data type and its name in the TensorProto */
+  snprintf(p, sizeof p, "%s/e.pb", dir);
+  static const int64_t s16[4] = {-1, 2, -32768, 32767};
+  ck_assert_int_eq(tensor_write_typed(p, "s", 2, dims, s16, 4, 5, &d), 0);
+  Buf wantpb = {{0}, 0};
+  unsigned char raw[8];
+  for (int i = 0; i < 4; i++)
+    le(raw + 2 * i, (uint64_t)s16[i] & 0xffff, 2);
+  f_varint(&wantpb, 1, 2);
+  f_varint(&wantpb, 1, 2);
+  f_varint(&wantpb, 2, 5);
+  f_str(&wantpb, 8, "s");
+  f_bytes(&wantpb, 9, raw, 8);
+  ck_assert_uint_eq(file_tail(p, 0, got, sizeof got), wantpb.n);
+  ck_assert_int_eq(memcmp(got, wantpb.b, wantpb.n), 0);
+  x = tensor_read_typed(g->arena, p, 2, dims, 4, 5, &d);
+  ck_assert_msg(x != NULL, "%s", errs());
+  for (int i = 0; i < 4; i++)
+    ck_assert(x[i] == s16[i]);
+  /* the wrong type: a float32 .npy for an INT64 input, an INT16 .pb for INT32, a short .bin */
+  snprintf(p, sizeof p, "%s/f.npy", dir);
+  write_npy(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", i64, 16);
+  ck_assert_ptr_null(tensor_read_typed(g->arena, p, 2, dims, 4, 7, &d));
+  char e[256];
+  snprintf(e, sizeof e, "%s/e.pb", dir);
+  ck_assert_ptr_null(tensor_read_typed(g->arena, e, 2, dims, 4, 6, &d));
+  char b[256];
+  snprintf(b, sizeof b, "%s/d.bin", dir);
+  ck_assert_ptr_null(tensor_read_typed(g->arena, b, 2, dims, 4, 5, &d));
+  char want_err[2048];
+  snprintf(want_err, sizeof want_err,
+           "m.onnx: error: %s: element type must be INT64 ('<i8'), as the model's input is\n"
+           "m.onnx: error: %s: element type is INT16, but the model takes INT32\n"
+           "m.onnx: error: %s: holds 4 bytes of data but the model expects 8 (4 INT16 values)\n",
+           p, e, b);
+  ck_assert_str_eq(errs(), want_err);
+  for (const char *n = "a.npy\0b.bin\0c.npy\0d.bin\0e.pb\0f.npy\0"; *n; n += strlen(n) + 1) {
+    snprintf(p, sizeof p, "%s/%s", dir, n);
+    unlink(p);
+  }
+  rmdir(dir);
+}
+END_TEST
+
 START_TEST(pb_errors) {
   Buf t = {{0}, 0};
   f_varint(&t, 1, 2);
@@ -698,6 +833,7 @@ int main(void) {
   tcase_add_test(tc, dispatch_by_contents);
   tcase_add_test(tc, pb_read_write);
   tcase_add_test(tc, pb_errors);
+  tcase_add_test(tc, typed_files);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

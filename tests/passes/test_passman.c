@@ -333,23 +333,22 @@ START_TEST(models_pipeline) {
       ck_assert_msg(y->is_output && (x->is_input || x->is_output || x->producer < 0),
                     "%s: %s '%s' was not removed", cases[c], op_info[n->op].name, n->name);
     }
-    const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
-    float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
+    const void **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
     for (int i = 0; i < g->ninputs; i++) {
       Tensor *t = &g->t[g->inputs[i]];
       snprintf(path, sizeof path, "%s/input_%d.npy", dir, i);
-      in[i] = tensor_read(g->arena, path, t->rank, t->dims, tensor_numel(t), &d);
+      in[i] = case_read(g->arena, path, t, t->rank, t->dims, &d);
       ck_assert_msg(in[i] != NULL, "%s", d.text);
     }
-    for (int i = 0; i < g->noutputs; i++)
-      out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
-    ck_assert_msg(interp_run(g, &d, in, out) == 0, "%s", d.text);
+    float **out = case_interp(g, in, &d);
+    ck_assert_msg(out != NULL, "%s", d.text);
     for (int i = 0; i < g->noutputs; i++) {
       Tensor *t = &g->t[g->outputs[i]];
       int64_t one = 1, cnt = tensor_numel(t);
       snprintf(path, sizeof path, "%s/output_%d.npy", dir, i);
-      const float *want = tensor_read(g->arena, path, t->rank ? t->rank : 1, t->rank ? t->dims : &one, cnt, &d);
-      ck_assert_msg(want != NULL, "%s", d.text);
+      const void *wv = case_read(g->arena, path, t, t->rank ? t->rank : 1, t->rank ? t->dims : &one, &d);
+      ck_assert_msg(wv != NULL, "%s", d.text);
+      const float *want = case_floats(g->arena, t, wv);
       for (int64_t k = 0; k < cnt; k++) {
         float a = out[i][k], b = want[k];
         ck_assert_msg((isnan(a) && isnan(b)) || fabsf(a - b) <= 1e-5f + 1e-5f * fabsf(b),

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cases.h"
 #include "pass_test.h"
 
 int pt_tensor(Graph *g, const char *name, int rank, const int64_t *dims, float *data) {
@@ -50,23 +51,30 @@ static uint64_t next(uint64_t *s) {
   return *s;
 }
 
-/* Runs g on in; returns the outputs (arena arrays). */
-static float **run(Graph *g, const float **in) {
+/* Runs g on in (each input in its storage type); returns the outputs as
+ * floats (arena arrays). */
+static float **run(Graph *g, const void **in) {
   Diag d;
   diag_init(&d, "test.json");
-  float **out = arena_array(g->arena, (size_t)g->noutputs + 1, sizeof *out);
-  for (int i = 0; i < g->noutputs; i++)
-    out[i] = arena_array(g->arena, (size_t)tensor_numel(&g->t[g->outputs[i]]) + 1, sizeof(float));
-  ck_assert_msg(interp_run(g, &d, in, out) == 0, "%s", d.text);
+  float **out = case_interp(g, in, &d);
+  ck_assert_msg(out != NULL, "%s", d.text);
   diag_free(&d);
   return out;
 }
 
 double pt_check_pass(Graph *g, int (*pass)(Graph *, Diag *), uint64_t seed, int *exact) {
   uint64_t s = seed | 1;
-  const float **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
+  const void **in = arena_array(g->arena, (size_t)g->ninputs + 1, sizeof *in);
   for (int i = 0; i < g->ninputs; i++) {
-    int64_t n = tensor_numel(&g->t[g->inputs[i]]);
+    const Tensor *t = &g->t[g->inputs[i]];
+    int64_t n = tensor_numel(t);
+    if (!dtype_is_float(t->dtype)) { /* integers in [-2, 1] (valid Gather indices), bools 0/1 */
+      int64_t *v = arena_array(g->arena, (size_t)n + 1, sizeof *v);
+      for (int64_t k = 0; k < n; k++)
+        v[k] = t->dtype == DT_BOOL ? (int64_t)(next(&s) >> 63) : (int64_t)(next(&s) >> 62) - 2;
+      in[i] = v;
+      continue;
+    }
     float *v = arena_array(g->arena, (size_t)n + 1, sizeof *v);
     for (int64_t k = 0; k < n; k++)
       v[k] = (float)((double)(next(&s) >> 11) / 9007199254740992.0 * 4.0 - 2.0);

@@ -1135,6 +1135,59 @@ def gen_data_ops():
                 "Cast(Range(1, 9, 2)) added to a run-time [3,1]; Size cast to float.")
 
 
+def gen_typed_io():
+    """Graph inputs and outputs of other types than float32: an int64 and a bool input, an int32, an int64 and
+    bool outputs, in the files (.npy of their own dtype) and in the generated C API. Expected values computed
+    here in plain numpy (not by run_model)."""
+    name = "io_typed"
+    idx = np.array([[-4, 3, 0], [2, -1, 1]], np.int64)
+    mask = np.array([[True, False, True], [False, True, True]], np.bool_)
+    x = rnd(rng_for(name), 4, 3)
+    k = np.array([10, -20, 300], np.int64)
+    seven = np.array(7, np.int64)
+    zero = np.array(0, np.int64)
+    a = idx + k                                  # Add (broadcast)
+    m = a * idx                                  # Mul
+    d = np.trunc(m / 7.0).astype(np.int64)       # Div on integers: toward zero
+    w = np.where(mask, d, -idx)                  # Where(mask, d, Neg(idx))
+    y = w.astype(np.int32)                       # Cast to INT32
+    nb = np.logical_not(mask)                    # Not
+    both = np.logical_and(idx > zero, mask)      # And(Greater(idx, 0), mask)
+    g = x[idx]                                   # Gather axis 0, negative indices from the end
+    outs = [y, nb, both, a, g]
+    nodes = [N("Add", ["idx", "k"], ["a"]), N("Mul", ["a", "idx"], ["m"]), N("Div", ["m", "seven"], ["d"]),
+             N("Neg", ["idx"], ["nidx"]), N("Where", ["mask", "d", "nidx"], ["w"]),
+             N("Cast", ["w"], ["y"], to=TensorProto.INT32), N("Not", ["mask"], ["nb"]),
+             N("Greater", ["idx", "zero"], ["pos"]), N("And", ["pos", "mask"], ["both"]),
+             N("Gather", ["x", "idx"], ["g"], axis=0)]
+    tp = lambda v: {np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int64): TensorProto.INT64,
+                    np.dtype(np.bool_): TensorProto.BOOL}.get(v.dtype, TensorProto.FLOAT)
+    gin = [helper.make_tensor_value_info("idx", TensorProto.INT64, [2, 3]),
+           helper.make_tensor_value_info("mask", TensorProto.BOOL, [2, 3]), vi("x", [4, 3])]
+    gout = [helper.make_tensor_value_info(n, tp(v), list(v.shape)) for n, v in zip(["y", "nb", "both", "a", "g"], outs)]
+    inits = [numpy_helper.from_array(v, n) for n, v in [("k", k), ("seven", seven), ("zero", zero)]]
+    model = helper.make_model(helper.make_graph(nodes, name, gin, gout, inits),
+                              opset_imports=[helper.make_opsetid("", 13)], producer_name="xnorcc-gen_onnx")
+    onnx.checker.check_model(model)
+    d = os.path.join(MODELS, name)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        if f.endswith(".npy"):
+            os.remove(os.path.join(d, f))
+    with open(os.path.join(d, "model.json"), "w") as f:
+        f.write(model_json(model) + "\n")
+    onnx.save(model, os.path.join(d, "model.onnx"))
+    for i, v in enumerate([idx, mask, x]):
+        np.save(os.path.join(d, "input_%d.npy" % i), v)
+    for i, v in enumerate(outs):
+        np.save(os.path.join(d, "output_%d.npy" % i), v)
+    with open(os.path.join(d, "README"), "w") as f:
+        f.write("Typed graph inputs and outputs: idx int64 [2,3] (negative values), mask bool [2,3], x float32 [4,3]; "
+                "outputs y int32 = Cast(Where(mask, (idx + k) * idx / 7 toward zero, -idx)), nb bool = Not(mask), "
+                "both bool = And(idx > 0, mask), a int64 = idx + k, g float32 = Gather(x, idx). Inputs and expected "
+                "outputs are .npy files of those dtypes, computed in plain numpy by gen_onnx.py gen_typed_io.\n")
+
+
 def main():
     if len(sys.argv) > 1:  # only the named generators, e.g. gen_logic
         for name in sys.argv[1:]:
@@ -1142,7 +1195,7 @@ def main():
         return
     gen_conv(); gen_conv_kernels(); gen_bn(); gen_act(); gen_unary_math(); gen_clip(); gen_pool(); gen_gemm(); gen_matmul()
     gen_shape_ops(); gen_binary(); gen_broadcast_math(); gen_reduce_softmax(); gen_reduce(); gen_pad(); gen_old_opsets(); gen_old_opset_data(); gen_misc(); gen_formats(); gen_hand()
-    gen_logic(); gen_data_ops()
+    gen_logic(); gen_data_ops(); gen_typed_io()
     print("gen_onnx: done")
 
 
