@@ -311,10 +311,20 @@ static void emit_main(Emit *e) {
   CWriter *w = e->w;
   const char *nm = e->o->name;
   int nf_in = 0, nt_in = 0, nt_out = 0; /* float32 inputs; other inputs, outputs */
-  for (int k = 0; k < g->ninputs; k++)
-    tensor_io_elem(&g->t[g->inputs[k]]) == 1 ? nf_in++ : nt_in++;
-  for (int k = 0; k < g->noutputs; k++)
-    nt_out += tensor_io_elem(&g->t[g->outputs[k]]) != 1;
+  int64_t most = 1;                      /* elements of the largest other tensor */
+  for (int k = 0; k < g->ninputs + g->noutputs; k++) {
+    const Tensor *t = &g->t[k < g->ninputs ? g->inputs[k] : g->outputs[k - g->ninputs]];
+    if (tensor_io_elem(t) == 1) {
+      nf_in += k < g->ninputs;
+      continue;
+    }
+    if (k < g->ninputs)
+      nt_in++;
+    else
+      nt_out++;
+    if (tensor_numel(t) > most)
+      most = tensor_numel(t);
+  }
   cw_raw(w, "\n/* ---- main: ./prog in0.bin ... out0.bin ... (raw little-endian float32%s) ---- */\n\n",
          nt_in + nt_out ? ", or each tensor's integer or bool type" : "");
   for (int k = 0; k < g->ninputs; k++)
@@ -384,13 +394,6 @@ static void emit_main(Emit *e) {
           "}\n"
           "\n");
   if (nt_in + nt_out) {
-    int64_t most = 1;
-    for (int k = 0; k < g->ninputs; k++)
-      if (tensor_io_elem(&g->t[g->inputs[k]]) != 1 && tensor_numel(&g->t[g->inputs[k]]) > most)
-        most = tensor_numel(&g->t[g->inputs[k]]);
-    for (int k = 0; k < g->noutputs; k++)
-      if (tensor_io_elem(&g->t[g->outputs[k]]) != 1 && tensor_numel(&g->t[g->outputs[k]]) > most)
-        most = tensor_numel(&g->t[g->outputs[k]]);
     cw_line(w, "static int64_t main_ints[%lld]; /* an integer or bool tensor on its way */", (long long)most);
     cw_raw(w, "\n");
   }

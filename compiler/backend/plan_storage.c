@@ -139,6 +139,18 @@ static void live_remove(Live *s, int *root, int t) {
   *root = merge(s, a, c);
 }
 
+/* Gives tensor t the lowest arena offset free for its (aligned) size among
+ * the live buffers, records it, and grows the arena to cover it. */
+static void place(Plan *p, Live *live, int *root, int t) {
+  int64_t numel = tensor_numel(&p->g->t[t]);
+  int64_t size = round_up(numel ? numel : 1);
+  int64_t off = first_fit(live, *root, size);
+  p->off[t] = off;
+  live_insert(live, root, t, off, off + size);
+  if (off + size > p->arena_floats)
+    p->arena_floats = off + size;
+}
+
 void plan_views(Plan *p) {
   Graph *g = p->g;
   int nt = g->nt;
@@ -278,12 +290,7 @@ void plan_arena(Plan *p) {
     int t = g->inputs[k];
     if (!p->conv_in[k] || start[t] < 0 || p->root[t] != t)
       continue;
-    int64_t size = round_up(tensor_numel(&g->t[t]) ? tensor_numel(&g->t[t]) : 1);
-    int64_t off = first_fit(live, root, size);
-    p->off[t] = off;
-    live_insert(live, &root, t, off, off + size);
-    if (off + size > p->arena_floats)
-      p->arena_floats = off + size;
+    place(p, live, &root, t);
   }
   for (int i = 0; i < nn; i++) {
     while (retired < nbuf && end[by_end[retired]] < i)
@@ -292,12 +299,7 @@ void plan_arena(Plan *p) {
       int t = plan_out(p, i, j);
       if (!plan_writes(p, i, j) || p->store[t] != ST_ARENA)
         continue;
-      int64_t size = round_up(tensor_numel(&g->t[t]) ? tensor_numel(&g->t[t]) : 1);
-      int64_t off = first_fit(live, root, size);
-      p->off[t] = off;
-      live_insert(live, &root, t, off, off + size);
-      if (off + size > p->arena_floats)
-        p->arena_floats = off + size;
+      place(p, live, &root, t);
     }
   }
 }
